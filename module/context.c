@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coap_keepalive: contexts, the kernel's coap_context_t.
+ *
+ * A context lives in the xarray of its network namespace, keyed by id.
+ * Every change happens under that namespace's mutex; readers on the data
+ * path (sessions) get the settings through RCU. A context is charged to
+ * its owner's per-user count from creation until it is unlinked.
+ */
+#include <linux/netlink.h>
+#include <linux/slab.h>
+
+#include "coap_ka.h"
+
+static struct kmem_cache *coap_ka_ctx_cache;
+
+/*
+ * Contexts owned per user, over all namespaces: kuid -> count, stored as
+ * xarray value entries. Only the configuration path touches it.
+ */
+static DEFINE_XARRAY(coap_ka_users);
+static DEFINE_MUTEX(coap_ka_users_lock);
+
+static int coap_ka_user_charge(kuid_t uid, struct netlink_ext_ack *extack)
+{
+	unsigned int limit = READ_ONCE(coap_ka_max_ctx_per_user);
+	unsigned long key = __kuid_val(uid);
+	unsigned long n;
+	void *old;
+	int err;
+
+	mutex_lock(&coap_ka_users_lock);
+	old = xa_load(&coap_ka_users, key);
+	n = old ? xa_to_value(old) : 0;
+	if (limit && n >= limit) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "per-user context limit reached (module parameter max_contexts_per_user)");
+		err = -EDQUOT;
+	} else {
+		err = xa_err(xa_store(&coap_ka_users, key, xa_mk_value(n + 1),
+				      GFP_KERNEL));
+	}
+	mutex_unlock(&coap_ka_users_lock);
+	return err;
+}
+
+static void coap_ka_user_uncharge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long n;
+	void *old;
+
+	mutex_lock(&coap_ka_users_lock);
+	old = xa_load(&coap_ka_users, key);
+	n = old ? xa_to_value(old) : 0;
+	if (WARN_ON_ONCE(!n))
+		goto out;
+	if (n == 1)
+		xa_erase(&coap_ka_users, key);
+	else
+		/* Replacing a present entry never allocates. */
+		xa_store(&coap_ka_users, key, xa_mk_value(n - 1), GFP_KERNEL);
+out:
+	mutex_unlock(&coap_ka_users_lock);
+}
+
+void coap_ka_params_default(struct coap_ka_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->keepalive_secs = 0;
+	p->ack_timeout_ms = COAP_KA_ACK_TIMEOUT_MS_DEFAULT;
+	p->random_factor = COAP_KA_RANDOM_FACTOR_DEFAULT;
+	p->max_retransmit = COAP_KA_MAX_RETRANSMIT_DEFAULT;
+	p->pong_timeout_ms = 0;
+	p->activity = COAP_KA_ACTIVITY_RXTX;
+	p->jitter_pct = 0;
+	p->action = COAP_KA_ACTION_NOTIFY;
+	p->flags = 0;
+}
+
+static struct coap_ka_params *coap_ka_params_dup(const struct coap_ka_params *p)
+{
+	return kmemdup(p, sizeof(*p), GFP_KERNEL_ACCOUNT);
+}
+
+static void coap_ka_ctx_free_rcu(struct rcu_head *head)
+{
+	struct coap_ka_ctx *ctx = container_of(head, struct coap_ka_ctx, rcu);
+
+	/* No reader is left after the grace period. */
+	kfree(rcu_dereference_protected(ctx->params, 1));
+	kmem_cache_free(coap_ka_ctx_cache, ctx);
+}
+
+void coap_ka_ctx_put(struct coap_ka_ctx *ctx)
+{
+	if (refcount_dec_and_test(&ctx->refcnt))
+		call_rcu(&ctx->rcu, coap_ka_ctx_free_rcu);
+}
+
+static void coap_ka_net_bump(struct coap_ka_net *cn)
+{
+	/* 0 means "no generation yet" to the dump consistency check. */
+	if (!++cn->gen)
+		cn->gen = 1;
+}
+
+struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
+				       const struct coap_ka_params *p,
+				       struct netlink_ext_ack *extack)
+{
+	struct coap_ka_params *params;
+	struct coap_ka_ctx *ctx;
+	int err;
+
+	lockdep_assert_held(&cn->lock);
+
+	err = coap_ka_user_charge(owner, extack);
+	if (err)
+		return ERR_PTR(err);
+
+	err = -ENOMEM;
+	ctx = kmem_cache_zalloc(coap_ka_ctx_cache, GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		goto err_uncharge;
+	params = coap_ka_params_dup(p);
+	if (!params)
+		goto err_free_ctx;
+	RCU_INIT_POINTER(ctx->params, params);
+	ctx->owner = owner;
+	refcount_set(&ctx->refcnt, 1);
+
+	err = xa_alloc_cyclic(&cn->ctxs, &ctx->id, ctx, XA_LIMIT(1, U32_MAX),
+			      &cn->next_ctx_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		if (err == -EBUSY)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "no free context id in this network namespace");
+		goto err_free_params;
+	}
+	coap_ka_net_bump(cn);
+	return ctx;
+
+err_free_params:
+	kfree(params);
+err_free_ctx:
+	kmem_cache_free(coap_ka_ctx_cache, ctx);
+err_uncharge:
+	coap_ka_user_uncharge(owner);
+	return ERR_PTR(err);
+}
+
+struct coap_ka_ctx *coap_ka_ctx_find(struct coap_ka_net *cn, u32 id)
+{
+	lockdep_assert_held(&cn->lock);
+	return xa_load(&cn->ctxs, id);
+}
+
+int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
+		       const struct coap_ka_params *p)
+{
+	struct coap_ka_params *new, *old;
+
+	lockdep_assert_held(&cn->lock);
+
+	new = coap_ka_params_dup(p);
+	if (!new)
+		return -ENOMEM;
+	old = rcu_replace_pointer(ctx->params, new, lockdep_is_held(&cn->lock));
+	kfree_rcu(old, rcu);
+	coap_ka_net_bump(cn);
+	return 0;
+}
+
+void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx)
+{
+	lockdep_assert_held(&cn->lock);
+
+	xa_erase(&cn->ctxs, ctx->id);
+	coap_ka_net_bump(cn);
+	coap_ka_user_uncharge(ctx->owner);
+	coap_ka_ctx_put(ctx);
+}
+
+void coap_ka_net_init(struct coap_ka_net *cn)
+{
+	mutex_init(&cn->lock);
+	xa_init_flags(&cn->ctxs, XA_FLAGS_ALLOC1);
+	cn->next_ctx_id = 1;
+	cn->gen = 1;
+}
+
+void coap_ka_net_exit(struct coap_ka_net *cn)
+{
+	struct coap_ka_ctx *ctx;
+	unsigned long id;
+
+	mutex_lock(&cn->lock);
+	xa_for_each(&cn->ctxs, id, ctx)
+		coap_ka_ctx_delete(cn, ctx);
+	mutex_unlock(&cn->lock);
+	xa_destroy(&cn->ctxs);
+	mutex_destroy(&cn->lock);
+}
+
+int coap_ka_ctx_init(void)
+{
+	coap_ka_ctx_cache = KMEM_CACHE(coap_ka_ctx, SLAB_ACCOUNT);
+	return coap_ka_ctx_cache ? 0 : -ENOMEM;
+}
+
+void coap_ka_ctx_exit(void)
+{
+	/* Wait for every coap_ka_ctx_free_rcu() and kfree_rcu() in flight. */
+	rcu_barrier();
+	kmem_cache_destroy(coap_ka_ctx_cache);
+	WARN_ON_ONCE(!xa_empty(&coap_ka_users));
+	xa_destroy(&coap_ka_users);
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coap_keepalive: module entry points, parameters and per-namespace state.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/netns/generic.h>
+
+#include "coap_ka.h"
+
+unsigned int coap_ka_max_ctx_per_user __read_mostly = 256;
+module_param_named(max_contexts_per_user, coap_ka_max_ctx_per_user, uint, 0644);
+MODULE_PARM_DESC(max_contexts_per_user,
+		 "Contexts one user may own over all network namespaces (0: no limit; default 256)");
+
+static unsigned int coap_ka_net_id __read_mostly;
+
+struct coap_ka_net *coap_ka_pernet(const struct net *net)
+{
+	return net_generic(net, coap_ka_net_id);
+}
+
+static int __net_init coap_ka_pernet_init(struct net *net)
+{
+	coap_ka_net_init(coap_ka_pernet(net));
+	return 0;
+}
+
+static void __net_exit coap_ka_pernet_exit(struct net *net)
+{
+	coap_ka_net_exit(coap_ka_pernet(net));
+}
+
+static struct pernet_operations coap_ka_pernet_ops = {
+	.init = coap_ka_pernet_init,
+	.exit = coap_ka_pernet_exit,
+	.id = &coap_ka_net_id,
+	.size = sizeof(struct coap_ka_net),
+};
+
+static int __init coap_ka_module_init(void)
+{
+	int err;
+
+	err = coap_ka_ctx_init();
+	if (err)
+		return err;
+	err = register_pernet_subsys(&coap_ka_pernet_ops);
+	if (err)
+		goto err_ctx;
+	err = coap_ka_nl_init();
+	if (err)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&coap_ka_pernet_ops);
+err_ctx:
+	coap_ka_ctx_exit();
+	return err;
+}
+
+static void __exit coap_ka_module_exit(void)
+{
+	/* No new requests, then tear down every namespace's objects. */
+	coap_ka_nl_exit();
+	unregister_pernet_subsys(&coap_ka_pernet_ops);
+	coap_ka_ctx_exit();
+}
+
+module_init(coap_ka_module_init);
+module_exit(coap_ka_module_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel CoAP keepalive (RFC 7252 / RFC 8323 pings)");
+MODULE_ALIAS_GENL_FAMILY(COAP_KA_GENL_NAME);

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause */
+/*
+ * coap_keepalive: in-kernel CoAP keepalive (RFC 7252 / RFC 8323 pings)
+ *
+ * Generic netlink family COAP_KA_GENL_NAME, version COAP_KA_GENL_VERSION.
+ * The machine-readable twin of this header is
+ * Documentation/netlink/specs/coap_keepalive.yaml; both describe the same
+ * commands, attributes and values, and attribute and command numbers only
+ * ever grow.
+ *
+ * Objects
+ * =======
+ *
+ * A *context* is the kernel's coap_context_t: a named set of keepalive
+ * settings (how long a session may stay idle before a Ping, how Pings are
+ * retransmitted, what happens when the peer does not answer). Sessions
+ * follow their context live: changing a context changes every session
+ * that uses it.
+ *
+ * Contexts live in the network namespace the request was sent in and die
+ * with it. A context belongs to the user (effective uid) that made it:
+ * only that user, or a process with CAP_NET_ADMIN over the namespace's
+ * user namespace, may change or delete it. Anyone in the namespace may
+ * read contexts. Each user may own at most the number of contexts set by
+ * the module parameter max_contexts_per_user (EDQUOT past that).
+ *
+ * Commands
+ * ========
+ *
+ * COAP_KA_CMD_CTX_NEW (do)
+ *	Request: any of the settings attributes below; unset ones take the
+ *	defaults listed with each attribute.
+ *	Reply: the new context, as for COAP_KA_CMD_CTX_GET.
+ *
+ * COAP_KA_CMD_CTX_SET (do)
+ *	Request: COAP_KA_A_CTX_ID (required) and the settings to change.
+ *	Reply: the context after the change, as for COAP_KA_CMD_CTX_GET.
+ *
+ * COAP_KA_CMD_CTX_GET (do, dump)
+ *	do: request COAP_KA_A_CTX_ID; dump: no attributes, one message per
+ *	context of the namespace. Reply: COAP_KA_A_CTX_ID,
+ *	COAP_KA_A_OWNER_UID, every settings attribute, COAP_KA_A_SESSIONS.
+ *
+ * COAP_KA_CMD_CTX_DEL (do)
+ *	Request: COAP_KA_A_CTX_ID (required). No reply payload.
+ *
+ * Unknown attributes, attributes a command does not take, values out of
+ * range and unknown flag bits are refused with EINVAL (ERANGE for ranges)
+ * and an extended ACK naming the attribute.
+ *
+ * Multicast group COAP_KA_MCGRP_EVENTS carries events; on kernels that
+ * support it (6.7 and later) joining it needs CAP_NET_ADMIN.
+ */
+#ifndef _UAPI_LINUX_COAP_KEEPALIVE_H
+#define _UAPI_LINUX_COAP_KEEPALIVE_H
+
+#define COAP_KA_GENL_NAME	"coap_keepalive"
+#define COAP_KA_GENL_VERSION	1
+#define COAP_KA_MCGRP_EVENTS	"events"
+
+/* Limits and defaults of the settings (see the attributes below). */
+#define COAP_KA_KEEPALIVE_SECS_MAX	86400	/* one day */
+#define COAP_KA_ACK_TIMEOUT_MS_MIN	10
+#define COAP_KA_ACK_TIMEOUT_MS_MAX	60000
+#define COAP_KA_ACK_TIMEOUT_MS_DEFAULT	2000	/* RFC 7252 ACK_TIMEOUT */
+#define COAP_KA_RANDOM_FACTOR_MIN	1000	/* 1.0, the RFC's lower bound */
+#define COAP_KA_RANDOM_FACTOR_MAX	4000
+#define COAP_KA_RANDOM_FACTOR_DEFAULT	1500	/* RFC 7252 ACK_RANDOM_FACTOR */
+#define COAP_KA_MAX_RETRANSMIT_MAX	10
+#define COAP_KA_MAX_RETRANSMIT_DEFAULT	4	/* RFC 7252 MAX_RETRANSMIT */
+#define COAP_KA_PONG_TIMEOUT_MS_MAX	3600000	/* one hour */
+#define COAP_KA_JITTER_PCT_MAX		50
+
+/**
+ * enum coap_ka_activity - what counts as activity on a session
+ * @COAP_KA_ACTIVITY_RXTX: any message sent to or received from the peer
+ *	(libcoap's semantics, the default)
+ * @COAP_KA_ACTIVITY_RX: only messages received from the peer (TCP
+ *	keepalive's semantics): a session that only sends is still pinged
+ */
+enum coap_ka_activity {
+	COAP_KA_ACTIVITY_RXTX,
+	COAP_KA_ACTIVITY_RX,
+
+	/* private: */
+	__COAP_KA_ACTIVITY_CNT,
+	COAP_KA_ACTIVITY_MAX = __COAP_KA_ACTIVITY_CNT - 1
+};
+
+/**
+ * enum coap_ka_action - what to do when a Ping is not answered
+ * @COAP_KA_ACTION_NOTIFY: report it (NACK event) and ping again after the
+ *	next idle period (the default, libcoap's nack handler)
+ * @COAP_KA_ACTION_ABORT: report it, then end the session: a connected
+ *	socket gets ETIMEDOUT as TCP keepalive does; a session of an
+ *	unconnected socket is removed
+ */
+enum coap_ka_action {
+	COAP_KA_ACTION_NOTIFY,
+	COAP_KA_ACTION_ABORT,
+
+	/* private: */
+	__COAP_KA_ACTION_CNT,
+	COAP_KA_ACTION_MAX = __COAP_KA_ACTION_CNT - 1
+};
+
+/**
+ * enum coap_ka_flags - bits of COAP_KA_A_FLAGS
+ * @COAP_KA_F_ANSWER_PINGS: UDP: the kernel answers the peer's empty
+ *	Confirmable (its Ping) with a Reset and consumes it, so the
+ *	application is not woken by the peer's keepalives
+ * @COAP_KA_F_EMPTY_PING: TCP/TLS: send the empty 0.00 message (which
+ *	needs no reply) instead of a 7.02 Ping; liveness then comes from
+ *	TCP's acknowledgment
+ */
+enum coap_ka_flags {
+	COAP_KA_F_ANSWER_PINGS	= 1U << 0,
+	COAP_KA_F_EMPTY_PING	= 1U << 1,
+};
+
+#define COAP_KA_F_ALL	(COAP_KA_F_ANSWER_PINGS | COAP_KA_F_EMPTY_PING)
+
+/**
+ * enum coap_ka_attr - attributes of the coap_keepalive family
+ * @COAP_KA_A_CTX_ID: u32, context id, 1 or more, unique in the network
+ *	namespace; 0 is never a valid id
+ * @COAP_KA_A_OWNER_UID: u32, read-only: uid that owns the context, as
+ *	seen from the reader's user namespace
+ * @COAP_KA_A_KEEPALIVE_SECS: u32, seconds a session may stay idle before a
+ *	Ping is sent; 0 disables keepalive (default 0, as in libcoap; at most
+ *	COAP_KA_KEEPALIVE_SECS_MAX)
+ * @COAP_KA_A_ACK_TIMEOUT_MS: u32, milliseconds, RFC 7252 ACK_TIMEOUT: the
+ *	first retransmission of a UDP Ping waits a random time in
+ *	[ack_timeout, ack_timeout * random_factor], doubled at each
+ *	retransmission (default 2000, range 10..60000)
+ * @COAP_KA_A_ACK_RANDOM_FACTOR: u32, thousandths, RFC 7252
+ *	ACK_RANDOM_FACTOR: 1500 means 1.5 (default 1500, range 1000..4000)
+ * @COAP_KA_A_MAX_RETRANSMIT: u32, RFC 7252 MAX_RETRANSMIT: retransmissions
+ *	of a UDP Ping before the peer is declared gone; 0 means the Ping is
+ *	sent once (default 4, at most 10)
+ * @COAP_KA_A_PONG_TIMEOUT_MS: u32, milliseconds a TCP/TLS session waits
+ *	for any bytes from the peer after a Ping; 0 means the keepalive
+ *	interval itself, as libcoap does (default 0, at most 3600000)
+ * @COAP_KA_A_ACTIVITY: u32, enum coap_ka_activity (default RXTX)
+ * @COAP_KA_A_JITTER_PCT: u32, percent: each Ping is sent up to this share
+ *	of the keepalive interval early, drawn at random per idle period, so
+ *	that sessions that went idle together do not ping together; 0 means
+ *	exactly on time (default 0, at most 50)
+ * @COAP_KA_A_ACTION: u32, enum coap_ka_action (default NOTIFY)
+ * @COAP_KA_A_FLAGS: u32, enum coap_ka_flags bits; unknown bits are refused
+ *	(default 0)
+ * @COAP_KA_A_SESSIONS: u32, read-only: number of sessions using the context
+ */
+enum coap_ka_attr {
+	COAP_KA_A_UNSPEC,
+	COAP_KA_A_CTX_ID,
+	COAP_KA_A_OWNER_UID,
+	COAP_KA_A_KEEPALIVE_SECS,
+	COAP_KA_A_ACK_TIMEOUT_MS,
+	COAP_KA_A_ACK_RANDOM_FACTOR,
+	COAP_KA_A_MAX_RETRANSMIT,
+	COAP_KA_A_PONG_TIMEOUT_MS,
+	COAP_KA_A_ACTIVITY,
+	COAP_KA_A_JITTER_PCT,
+	COAP_KA_A_ACTION,
+	COAP_KA_A_FLAGS,
+	COAP_KA_A_SESSIONS,
+
+	/* private: */
+	__COAP_KA_A_CNT,
+	COAP_KA_A_MAX = __COAP_KA_A_CNT - 1
+};
+
+/**
+ * enum coap_ka_cmd - commands of the coap_keepalive family
+ * @COAP_KA_CMD_CTX_NEW: make a context
+ * @COAP_KA_CMD_CTX_SET: change a context's settings
+ * @COAP_KA_CMD_CTX_GET: read one context (do) or all of them (dump)
+ * @COAP_KA_CMD_CTX_DEL: delete a context
+ */
+enum coap_ka_cmd {
+	COAP_KA_CMD_UNSPEC,
+	COAP_KA_CMD_CTX_NEW,
+	COAP_KA_CMD_CTX_SET,
+	COAP_KA_CMD_CTX_GET,
+	COAP_KA_CMD_CTX_DEL,
+
+	/* private: */
+	__COAP_KA_CMD_CNT,
+	COAP_KA_CMD_MAX = __COAP_KA_CMD_CNT - 1
+};
+
+#endif /* _UAPI_LINUX_COAP_KEEPALIVE_H */
