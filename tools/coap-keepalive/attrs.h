@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The attribute table: one row per attribute of the family, saying how a
+ * value is spelt on the command line, in text output and in JSON. Adding
+ * an attribute is adding a row; adding an enum or flags type is adding a
+ * name list.
+ */
+#ifndef CKA_ATTRS_H
+#define CKA_ATTRS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+enum cka_kind {
+	CKA_KIND_U32,		/* decimal integer */
+	CKA_KIND_ENUM,		/* one name of ->names */
+	CKA_KIND_FLAGS,		/* comma list of names of ->names (bits) */
+	CKA_KIND_FACTOR,	/* thousandths, written 1.500 */
+};
+
+/* A value's name: an enum entry, or one bit of a flags type. */
+struct cka_name {
+	uint32_t val;
+	const char *name;
+};
+
+struct cka_attr {
+	const char *name;		/* YAML name: CLI setting, JSON key */
+	const char *label;		/* text output label, NULL: ->name */
+	const char *const *aliases;	/* NULL-terminated, or NULL */
+	enum cka_kind kind;
+	const struct cka_name *names;	/* ENUM/FLAGS; ends with name NULL */
+	bool readonly;			/* the kernel reports it, never takes it */
+	/* For --help only: the kernel is the one that checks values. */
+	const char *unit;
+	const char *help;
+	bool has_range;
+	uint32_t min, max, def;
+};
+
+/* The attributes of one attribute set, indexed by type. */
+struct cka_attr_set {
+	const char *name;		/* YAML attribute-set name */
+	const struct cka_attr *attrs;
+	unsigned int max;		/* highest type in ->attrs */
+};
+
+extern const struct cka_attr_set cka_attrs_coap_ka;
+
+/* The family's command names (YAML operation names). */
+const char *cka_cmd_name(unsigned int cmd);
+
+/* Row of @type, or NULL if the type is unknown to this program. */
+const struct cka_attr *cka_attr_get(const struct cka_attr_set *set,
+				    unsigned int type);
+/* Type of a setting name or alias, or -1. */
+int cka_attr_lookup(const struct cka_attr_set *set, const char *name);
+
+/*
+ * Parse a command line value. On failure returns -1 and leaves a message
+ * (without the program name) in @err.
+ */
+int cka_attr_parse(const struct cka_attr *a, const char *s, uint32_t *val,
+		   char *err, size_t errlen);
+/* Decimal u32, nothing else: for ids and plain numbers. */
+int cka_parse_u32(const char *s, uint32_t *val, const char **why);
+
+/* Text form of a value (enum names, flag lists, factors). */
+void cka_attr_fmt(const struct cka_attr *a, uint32_t val, char *buf,
+		  size_t len);
+/* JSON member @key for a value: as the kernel's YNL cli.py prints it. */
+void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val);
+/* "N", "rxtx|rx", "FLAG[,FLAG...]|none": the value placeholder for help. */
+void cka_attr_syntax(const struct cka_attr *a, char *buf, size_t len);
+
+#endif /* CKA_ATTRS_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A tiny streaming JSON writer: enough for objects, arrays, strings,
+ * unsigned integers and null, with optional indentation.
+ */
+#ifndef CKA_JSON_H
+#define CKA_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH	16
+
+struct json {
+	FILE *f;
+	bool pretty;
+	int depth;
+	bool need_comma[JSON_MAX_DEPTH + 1];
+};
+
+void json_init(struct json *j, FILE *f, bool pretty);
+
+/* @key is NULL for array members and top-level values. */
+void json_obj_open(struct json *j, const char *key);
+void json_obj_close(struct json *j);
+void json_arr_open(struct json *j, const char *key);
+void json_arr_close(struct json *j);
+void json_str(struct json *j, const char *key, const char *s);
+void json_uint(struct json *j, const char *key, uint64_t v);
+void json_null(struct json *j, const char *key);
+
+/* End a top-level value: newline, flush. */
+void json_end(struct json *j);
+
+#endif /* CKA_JSON_H */
