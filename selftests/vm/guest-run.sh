@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-run.sh CMD [ARGS...]   (inside the guest, chrooted into the host tree)
+#
+# Runs ONE test command around a fresh load of the module and records what
+# the host needs to judge it. Configured by the environment the job file
+# exports (see cka_write_job in common.sh):
+#   CKA_SRC CKA_BUILD CKA_KO CKA_CLI CKA_YNL CKA_SPEC   paths for the test
+#   CKA_OUT            results directory (the writable 9p share)
+#   CKA_TEST_TIMEOUT   seconds before the test is killed (default 300)
+#   CKA_KMEMLEAK=1     run kmemleak scans after rmmod (debug kernel)
+#   CKA_TEE=1          also copy the test output to the console
+#   CKA_NO_MODULE=1    do not insmod (rmmod is still checked if loaded)
+# Files written to $CKA_OUT:
+#   output       test stdout+stderr        rc          test exit status
+#   insmod.log   insmod/modprobe output    insmod-rc   0 or the error status
+#   modules      /proc/modules before rmmod
+#   rmmod-rc     rmmod status, "-" if the module was no longer loaded
+#   dmesg.before kernel log at the baseline, dmesg  full log at the end
+#   kmemleak     leak reports (debug kernel only)
+#   done         written last: the guest reached the end normally
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8 LC_ALL=C.UTF-8
+export KVER
+KVER=$(uname -r)
+unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_ROOT PYENV_VERSION
+out=${CKA_OUT:-/run/cka}
+timeout=${CKA_TEST_TIMEOUT:-300}
+kmemleak=/sys/kernel/debug/kmemleak
+
+say() { echo "cka-guest: $*" >/dev/console; }
+
+modname=
+if [ -n "${CKA_KO:-}" ] && [ -f "$CKA_KO" ]; then
+	modname=$(modinfo -F name "$CKA_KO" 2>/dev/null)
+fi
+[ -n "$modname" ] || modname=$(basename "${CKA_KO:-coap_keepalive.ko}" .ko | tr - _)
+
+if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ -w "$kmemleak" ]; then
+	# Forget whatever boot left behind so later reports belong to the test.
+	echo scan >"$kmemleak"
+	echo clear >"$kmemleak"
+fi
+
+dmesg >"$out/dmesg.before" 2>&1
+echo "cka-guest: ---- baseline: test starts ----" >/dev/kmsg
+
+insmod_rc=0
+if [ "${CKA_NO_MODULE:-0}" != 1 ]; then
+	if [ ! -f "${CKA_KO:-}" ]; then
+		echo "module ${CKA_KO:-<unset>} not found" >"$out/insmod.log"
+		insmod_rc=2
+	else
+		{
+			deps=$(modinfo -F depends "$CKA_KO" 2>/dev/null | tr , ' ')
+			for d in $deps; do modprobe "$d" || echo "modprobe $d failed"; done
+			insmod "$CKA_KO"
+		} >"$out/insmod.log" 2>&1
+		insmod_rc=$?
+	fi
+	[ $insmod_rc = 0 ] || say "insmod $CKA_KO failed ($insmod_rc)"
+fi
+echo $insmod_rc >"$out/insmod-rc"
+
+cd "${CKA_SRC:-/}" || exit 1
+say "test: $* (timeout ${timeout}s)"
+if [ "${CKA_TEE:-0}" = 1 ]; then
+	timeout -k 10 "$timeout" "$@" </dev/null 2>&1 | tee "$out/output" >/dev/console
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$timeout" "$@" </dev/null >"$out/output" 2>&1
+	rc=$?
+fi
+echo $rc >"$out/rc"
+say "test exited with $rc"
+
+cat /proc/modules >"$out/modules" 2>/dev/null
+if [ -d "/sys/module/$modname" ]; then
+	timeout 120 rmmod "$modname" >"$out/rmmod.log" 2>&1
+	echo $? >"$out/rmmod-rc"
+else
+	echo - >"$out/rmmod-rc"
+fi
+
+if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ -w "$kmemleak" ]; then
+	# kmemleak reports objects older than 5 s that stayed unreferenced.
+	sleep 6
+	echo scan >"$kmemleak"
+	sleep 1
+	echo scan >"$kmemleak"
+	cat "$kmemleak" >"$out/kmemleak" 2>&1
+fi
+
+dmesg >"$out/dmesg" 2>&1
+sync
+echo ok >"$out/done"
+sync

@@ -1,0 +1,370 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-suite.sh [options]
+#
+# Run every test of selftests/TESTS on every kernel, each (kernel, test) in
+# its own fresh VM, several VMs at a time, and report one KTAP-style stream:
+#
+#   ok 3 [6.12.117+deb12-amd64] ctx_test: ctx.new_defaults
+#   not ok 4 [6.1.0-56-amd64] ctx_cli.sh: dmesg: kernel WARNING: ...
+#   ...
+#   12 passed, 1 failed, 2 skipped          <- always the last line
+#
+# Options:
+#   --kernels "6.12 6.1"   kernel names (see scripts/kernels.sh), or "debug"
+#   --tests "A B"          only TESTS lines whose command, first word or its
+#                          basename equals one of these; an unknown entry that
+#                          names an existing file runs with the default timeout
+#   --tests-file FILE      default selftests/TESTS
+#   --host FILE            prepend host-side results (lines "ok DESC" /
+#                          "not ok DESC" / "# diag"), counted in the totals
+#   --counts FILE          write "PASSED FAILED SKIPPED" there at the end
+#   --jobs N               VMs in parallel (default: CKA_JOBS, else nproc/2)
+#   --keep                 keep every VM's results directory, not only failures
+#
+# A (kernel, test) fails when: a result line is "not ok"; the plan (1..N) is
+# missing or fewer than N results were printed (each missing one counts);
+# the test exits non-zero (other than 4 = skip) without a "not ok" line; the
+# test times out in the guest or the whole VM times out; insmod or rmmod of
+# the module fails; the guest kernel log shows a warning, BUG, oops, KASAN,
+# KFENCE, UBSAN, slab corruption, hung task, lockdep or kmemleak report
+# (selftests/vm/scan-dmesg.sh); the debug kernel's kmemleak lists objects.
+# Results: build/results/<run>/<release>/<NN>-<test>/ (kept on failure).
+# Exit status 0 iff nothing failed and at least one test passed.
+set -uo pipefail
+# shellcheck source=selftests/vm/common.sh
+. "$(dirname "$0")/common.sh"
+
+kernels="6.12 6.1"
+filter=
+tests_file=$CKA_SRC/selftests/TESTS
+host_file=
+counts_file=
+ncpu=$(nproc)
+jobs=${CKA_JOBS:-$((ncpu / 2 > 0 ? ncpu / 2 : 1))}
+keep=${CKA_KEEP:-0}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels) kernels=$2; shift 2 ;;
+	--tests) filter=$2; shift 2 ;;
+	--tests-file) tests_file=$2; shift 2 ;;
+	--host) host_file=$2; shift 2 ;;
+	--counts) counts_file=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	*) cka_die "unknown argument $1 (see the header of $0)" ;;
+	esac
+done
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+
+n=0 passed=0 failed=0 skipped=0
+
+# emit STATUS TEXT  (STATUS: ok, fail, skip) - numbered result line
+emit() {
+	n=$((n + 1))
+	case $1 in
+	ok) passed=$((passed + 1)); echo "ok $n $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $n $2" ;;
+	*) failed=$((failed + 1)); echo "not ok $n $2" ;;
+	esac
+}
+
+# diag FILE LINES TITLE  - tail of a file as "# " lines
+diag() {
+	[ -s "$1" ] || return 0
+	echo "# ---- $3: last $2 lines of $1 ----"
+	tail -n "$2" "$1" | tr -d '\r' | sed 's/^/# /'
+}
+
+finish() {
+	echo "1..$n"
+	[ -n "$counts_file" ] && echo "$passed $failed $skipped" >"$counts_file"
+	if [ "$skipped" -gt 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+	exit $?
+}
+
+echo "TAP version 13"
+
+# ---- host-side results ------------------------------------------------------
+if [ -n "$host_file" ]; then
+	if [ ! -f "$host_file" ]; then
+		emit fail "host: results file $host_file missing"
+	else
+		while IFS= read -r line; do
+			case $line in
+			"not ok "*) emit fail "${line#not ok }" ;;
+			"ok "*"# SKIP"*) emit skip "${line#ok }" ;;
+			"ok "*) emit ok "${line#ok }" ;;
+			*) echo "$line" ;;
+			esac
+		done <"$host_file"
+	fi
+fi
+
+# ---- the test list ----------------------------------------------------------
+# TESTS format: one test per line, "[timeout=SECONDS] COMMAND [ARGS...]",
+# words split on whitespace (no quoting); blank lines and lines starting
+# with '#' are ignored. See the header of selftests/TESTS.
+t_cmd=() t_timeout=() t_name=()
+add_test() {	# add_test TIMEOUT WORDS...
+	local to=$1
+	shift
+	local name
+	name="$(basename "$1")${2:+ ${*:2}}"
+	t_timeout+=("$to")
+	t_cmd+=("$*")
+	t_name+=("$name")
+}
+selected() {	# selected FIRSTWORD WHOLE-COMMAND
+	[ -z "$filter" ] && return 0
+	local f
+	for f in $filter; do
+		[ "$f" = "$1" ] || [ "$f" = "$(basename "$1")" ] || [ "$f" = "$2" ] && return 0
+	done
+	return 1
+}
+if [ -f "$tests_file" ]; then
+	while read -r -a words; do
+		[ ${#words[@]} -gt 0 ] || continue
+		case ${words[0]} in \#*) continue ;; esac
+		to=300
+		if [[ ${words[0]} == timeout=* ]]; then
+			to=${words[0]#timeout=}
+			words=("${words[@]:1}")
+			[[ $to =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad timeout in '${words[*]}'"; continue; }
+		fi
+		[ ${#words[@]} -gt 0 ] || continue
+		selected "${words[0]}" "${words[*]}" && add_test "$to" "${words[@]}"
+	done <"$tests_file"
+elif [ -z "$filter" ]; then
+	emit fail "test list $tests_file missing"
+fi
+for f in $filter; do	# ad-hoc tests named on the command line
+	found=0
+	for c in "${t_cmd[@]}"; do
+		set -- $c
+		{ [ "$f" = "$1" ] || [ "$f" = "$(basename "$1")" ] || [ "$f" = "$c" ]; } && found=1
+	done
+	if [ $found = 0 ]; then
+		if [ -f "$CKA_SRC/$f" ] || [ -f "$f" ]; then
+			add_test 300 "$f"
+		else
+			emit fail "TESTS: '$f' matches no test and no file"
+		fi
+	fi
+done
+[ ${#t_cmd[@]} -gt 0 ] || { echo "# no tests selected"; finish; }
+
+# ---- kernels ----------------------------------------------------------------
+knames=()
+for k in $kernels; do
+	if kn=$(cka_resolve_kernel "$k"); then
+		knames+=("$kn")
+	else
+		emit fail "kernel '$k' unavailable"
+	fi
+done
+[ ${#knames[@]} -gt 0 ] || finish
+
+accel=$(cka_accel)
+for kn in "${knames[@]}"; do	# build the initramfs images before going parallel
+	"$CKA_SRC/selftests/vm/mkinitramfs.sh" "$kn" >/dev/null ||
+		emit fail "[$kn] initramfs could not be built"
+done
+
+run_id=$(date +%Y%m%d-%H%M%S)-$$
+results=$CKA_BUILD/results/$run_id
+mkdir -p "$results"
+ln -sfn "$run_id" "$CKA_BUILD/results/latest"
+echo "# $(date -u +%FT%TZ) ${#t_cmd[@]} test(s) x ${#knames[@]} kernel(s), accel $accel, $jobs VM(s) at a time"
+echo "# results: $results"
+
+# ---- one VM per (kernel, test) ----------------------------------------------
+v_kname=() v_rel=() v_test=() v_dir=() v_wall=() v_timeout=()
+for kn in "${knames[@]}"; do
+	rel=$(cka_kernel_release "$kn")
+	for i in "${!t_cmd[@]}"; do
+		safe=$(printf '%s' "${t_name[$i]}" | tr -c 'A-Za-z0-9._-' _)
+		v_kname+=("$kn") v_rel+=("$rel") v_test+=("$i")
+		v_dir+=("$results/$rel/$(printf %02d $((i + 1)))-$safe")
+		margin=${CKA_BOOT_MARGIN:-60} scale=1
+		if [ "$kn" = debug ]; then
+			margin=${CKA_BOOT_MARGIN:-240}
+			scale=${CKA_DEBUG_TIMEOUT_SCALE:-3}
+		fi
+		v_timeout+=($((t_timeout[i] * scale)))
+		v_wall+=($((t_timeout[i] * scale + margin)))
+	done
+done
+
+start_vm() {	# start_vm IDX  (runs in the background)
+	local i=$1 t=${v_test[$1]} kml=0
+	[ "${v_kname[$i]}" = debug ] && kml=1
+	mkdir -p "${v_dir[$i]}"
+	# shellcheck disable=SC2086
+	cka_write_job "${v_dir[$i]}" "${v_kname[$i]}" "${v_timeout[$i]}" $kml 0 -- ${t_cmd[$t]}
+	cka_boot "${v_kname[$i]}" "${v_dir[$i]}" "$accel" "${v_wall[$i]}"
+}
+
+# ktap_parse FILE -> lines "STATUS<TAB>TEXT" for each top-level result, then
+# "plan<TAB>N" (N empty if none) and "count<TAB>M".
+ktap_parse() {
+	awk '
+	/^1\.\.[0-9]+/ && plan == "" {
+		plan = substr($1, 4)
+		if (plan == 0 && $0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) { skipall = $0 }
+		next
+	}
+	/^(not )?ok [0-9]+/ || /^(not )?ok( |$)/ {
+		count++
+		line = $0
+		bad = (line ~ /^not ok/)
+		sub(/^(not )?ok ?[0-9]* ?(- )?/, "", line)
+		st = bad ? "fail" : "ok"
+		if (line ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) st = "skip"
+		else if (bad && line ~ /#[ \t]*TODO/) st = "ok"
+		printf "%s\t%s\n", st, line
+		next
+	}
+	/^Bail out!/ { printf "fail\t%s\n", $0 }
+	END {
+		if (skipall != "") printf "skipall\t%s\n", skipall
+		printf "plan\t%s\ncount\t%d\n", plan, count
+	}' "$1"
+}
+
+report() {	# report IDX  (in the parent, after the VM is gone)
+	local i=$1 t=${v_test[$1]} d=${v_dir[$1]}
+	local pre="[${v_rel[$1]}] ${t_name[$t]}"
+	local f0=$failed rc="" plan="" count=0 nfail=0 st text
+	local show_out=0 show_kernel=0
+
+	[ -f "$d/rc" ] && rc=$(cat "$d/rc")
+	if [ -f "$d/vm-timeout" ]; then
+		emit fail "$pre: VM timed out after $(cat "$d/vm-timeout") s (killed)"
+		show_kernel=1
+	elif [ ! -f "$d/done" ]; then
+		if [ -n "$rc" ]; then
+			emit fail "$pre: guest died after the test (exit status $rc)"
+		else
+			emit fail "$pre: guest died before the test finished"
+		fi
+		show_kernel=1
+	fi
+	if [ -f "$d/insmod-rc" ] && [ "$(cat "$d/insmod-rc")" != 0 ]; then
+		emit fail "$pre: insmod failed: $(tr '\n' ' ' <"$d/insmod.log" | cut -c1-200)"
+		show_kernel=1
+	fi
+
+	if [ -f "$d/output" ]; then
+		while IFS=$'\t' read -r st text; do
+			case $st in
+			plan) plan=$text ;;
+			count) count=$text ;;
+			skipall) emit skip "$pre # ${text#*# }" ;;
+			fail) emit fail "$pre: $text"; nfail=$((nfail + 1)); show_out=1 ;;
+			ok | skip) emit "$st" "$pre: $text" ;;
+			esac
+		done < <(ktap_parse "$d/output")
+		if [ -z "$plan" ]; then
+			emit fail "$pre: no KTAP plan (1..N) in the output"
+			show_out=1
+		elif [ "$count" -gt "$plan" ]; then
+			emit fail "$pre: $count results but the plan says $plan"
+			show_out=1
+		elif [ "$count" -lt "$plan" ]; then
+			local k
+			for ((k = count + 1; k <= plan; k++)); do
+				emit fail "$pre: result $k of $plan missing"
+			done
+			show_out=1
+		fi
+	fi
+	case $rc in
+	"" | 0 | 4) ;;
+	124 | 137)
+		emit fail "$pre: timed out after ${v_timeout[$i]} s in the guest (exit status $rc)"
+		show_out=1 ;;
+	*)
+		if [ $nfail = 0 ]; then
+			emit fail "$pre: exit status $rc without a failed result"
+			show_out=1
+		fi ;;
+	esac
+
+	local rr
+	rr=$(cat "$d/rmmod-rc" 2>/dev/null || echo -)
+	if [ "$rr" != 0 ] && [ "$rr" != - ]; then
+		emit fail "$pre: rmmod failed (status $rr): $(tr '\n' ' ' <"$d/rmmod.log" | cut -c1-200)"
+		show_kernel=1
+	fi
+
+	local hit what where first
+	while IFS='|' read -r what where first; do
+		[ -n "$what" ] || continue
+		emit fail "$pre: $what in $where: $first"
+		show_kernel=1
+	done < <("$CKA_SRC/selftests/vm/scan-dmesg.sh" "$d")
+
+	if [ -s "$d/kmemleak" ]; then
+		hit=$(grep -c '^unreferenced object' "$d/kmemleak")
+		emit fail "$pre: kmemleak: $hit unreferenced object(s) after rmmod"
+		sed -n '1,80p' "$d/kmemleak" | sed 's/^/# /'
+	fi
+
+	echo "# ${v_rel[$1]} ${t_name[$t]}: VM $(cat "$d/vm-seconds" 2>/dev/null || echo '?') s"
+	if [ "$failed" -gt "$f0" ]; then
+		[ $show_out = 1 ] && diag "$d/output" 40 "test output"
+		if [ $show_kernel = 1 ]; then
+			if [ -s "$d/dmesg" ]; then diag "$d/dmesg" 60 "guest dmesg"
+			else diag "$d/console.log" 60 "serial console"; fi
+		fi
+		echo "# results kept in $d"
+	elif [ "$keep" != 1 ]; then
+		rm -rf "$d"
+	fi
+}
+
+declare -A running=()
+cleanup() {
+	local p
+	for p in "${!running[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	echo "# interrupted"
+	finish
+}
+trap cleanup INT TERM
+
+next=0 total=${#v_dir[@]}
+while [ $next -lt $total ] || [ ${#running[@]} -gt 0 ]; do
+	while [ $next -lt $total ] && [ ${#running[@]} -lt "$jobs" ]; do
+		ko=$(cka_module_ko "${v_kname[$next]}")
+		if [ ! -f "$ko" ]; then
+			emit fail "[${v_rel[$next]}] ${t_name[${v_test[$next]}]}: module not built ($ko)"
+		else
+			start_vm $next >/dev/null 2>&1 &
+			running[$!]=$next
+		fi
+		next=$((next + 1))
+	done
+	[ ${#running[@]} -gt 0 ] || continue
+	done_pid=
+	wait -n -p done_pid
+	[ -n "$done_pid" ] || continue
+	report "${running[$done_pid]}"
+	unset "running[$done_pid]"
+done
+
+if [ "$keep" != 1 ]; then
+	rmdir "$results"/* "$results" 2>/dev/null
+	[ -d "$results" ] || rm -f "$CKA_BUILD/results/latest"
+fi
+finish
