@@ -5,12 +5,18 @@
 #ifndef _COAP_KA_H
 #define _COAP_KA_H
 
+#include <linux/llist.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 #include <linux/coap_keepalive.h>
 
 struct netlink_ext_ack;
@@ -38,6 +44,7 @@ struct coap_ka_ctx {
 	refcount_t refcnt;
 	struct coap_ka_params __rcu *params;
 	u32 nsessions;		/* under coap_ka_net.lock */
+	struct list_head sessions;	/* under coap_ka_net.lock */
 	struct rcu_head rcu;
 };
 
@@ -45,19 +52,91 @@ struct coap_ka_ctx {
 struct coap_ka_net {
 	struct mutex lock;	/* serialises every change below */
 	struct xarray ctxs;	/* id -> struct coap_ka_ctx */
-	u32 next_ctx_id;	/* cyclic id allocation cursor */
+	struct xarray sessions;	/* id -> struct coap_ka_session */
+	u32 next_ctx_id;	/* cyclic id allocation cursors */
+	u32 next_session_id;
 	u32 gen;		/* bumped on each change, for dump consistency */
+	unsigned int nsocks;	/* attached sockets; the tx hooks live while > 0 */
+	struct net *net;
+	struct work_struct reap;	/* ends aborted sessions */
+	spinlock_t reap_lock;
+	struct list_head reap_list;	/* sessions to end, under reap_lock */
+};
+
+/* A peer, as the key of a socket's session table: IPv4 is v4-mapped. */
+struct coap_ka_peer {
+	struct in6_addr addr;
+	__be16 port;
+	u16 pad;
+};
+
+/* A UDP socket the module watches, and its sessions. */
+struct coap_ka_sock {
+	struct sock *sk;		/* holds a reference */
+	struct coap_ka_net *cn;
+	struct rhashtable peers;	/* struct coap_ka_peer -> session */
+	struct list_head sessions;	/* under cn->lock */
+	struct llist_head pending;	/* sessions with process-context work */
+	struct work_struct work;
+	unsigned long ino;
+	bool connected;
+	struct rcu_head rcu;
+};
+
+/* Bits of coap_ka_session.todo: work for the socket's work item. */
+enum {
+	COAP_KA_TODO_PING,	/* (re)transmit the Ping */
+	COAP_KA_TODO_PONG,	/* report the answer */
+	COAP_KA_TODO_NACK,	/* report the failure, then the action */
+	COAP_KA_TODO_PEER_PING,	/* report the peer's Ping */
+	COAP_KA_TODO_RST,	/* answer the peer's Ping */
+	COAP_KA_TODO_QUEUED,	/* on coap_ka_sock.pending */
+};
+
+struct coap_ka_session {
+	struct coap_ka_peer peer;
+	struct rhash_head node;
+	struct coap_ka_sock *ks;
+	struct coap_ka_ctx *ctx;	/* holds a reference */
+	struct list_head ctx_node;	/* under cn->lock */
+	struct list_head sock_node;	/* under cn->lock */
+	struct llist_node pending_node;
+	struct list_head reap_node;	/* under coap_ka_net.reap_lock */
+	struct timer_list timer;
+	spinlock_t lock;		/* the Ping state below */
+	unsigned long todo;
+	unsigned long last_rx;		/* jiffies, written on the data path */
+	unsigned long last_tx;
+	unsigned long idle_base;	/* jiffies the idle period may start from */
+	unsigned long jitter;		/* jiffies, this idle period's */
+	u64 tx_ns;			/* when the Ping last left */
+	u32 id;
+	u32 portid;			/* netlink socket that added it, 0: gone */
+	u32 timeout_ms;			/* current retransmission timeout */
+	u32 pings, retransmissions, pongs, nacks, peer_pings;
+	u32 rtt_us;
+	u32 nack_retries;		/* retransmissions of the failed Ping */
+	u16 mid;			/* of the Ping in flight */
+	u16 app_mid;			/* last MID the application used */
+	u16 peer_mid;			/* of the peer's last Ping */
+	u8 state;			/* enum coap_ka_state */
+	u8 retries;
+	bool dead;
+	bool ks_last;			/* its socket ends with it */
+	refcount_t refcnt;
+	struct rcu_head rcu;
 };
 
 /* main.c */
 extern unsigned int coap_ka_max_ctx_per_user;
+extern bool coap_ka_unloading;
 struct coap_ka_net *coap_ka_pernet(const struct net *net);
 
 /* context.c */
 int coap_ka_ctx_init(void);
 void coap_ka_ctx_exit(void);
 void coap_ka_net_init(struct coap_ka_net *cn);
-void coap_ka_net_exit(struct coap_ka_net *cn);
+void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason);
 void coap_ka_params_default(struct coap_ka_params *p);
 struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 				       const struct coap_ka_params *p,
@@ -65,7 +144,8 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 struct coap_ka_ctx *coap_ka_ctx_find(struct coap_ka_net *cn, u32 id);
 int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 		       const struct coap_ka_params *p);
-void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx);
+void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
+			struct list_head *dead);
 void coap_ka_ctx_put(struct coap_ka_ctx *ctx);
 
 static inline const struct coap_ka_params *
@@ -74,7 +154,62 @@ coap_ka_ctx_params_locked(struct coap_ka_net *cn, const struct coap_ka_ctx *ctx)
 	return rcu_dereference_protected(ctx->params, lockdep_is_held(&cn->lock));
 }
 
+/* session.c */
+struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
+					    struct coap_ka_ctx *ctx,
+					    struct socket *sock,
+					    const struct coap_ka_peer *peer,
+					    u32 portid,
+					    struct netlink_ext_ack *extack);
+void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
+			    u32 reason, struct list_head *dead);
+void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead);
+void coap_ka_session_kick(struct coap_ka_session *s);
+void coap_ka_session_queue(struct coap_ka_session *s, int todo);
+void coap_ka_session_put(struct coap_ka_session *s);
+void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
+			unsigned int len, bool *consume);
+void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
+			unsigned int len);
+void coap_ka_sock_closed(struct coap_ka_sock *ks);
+void coap_ka_session_net_init(struct coap_ka_net *cn);
+void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason);
+void coap_ka_netlink_released(struct net *net, u32 portid);
+int coap_ka_session_init(void);
+void coap_ka_session_exit(void);
+
+/* udp.c */
+int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack);
+void coap_ka_udp_detach(struct coap_ka_sock *ks);
+bool coap_ka_udp_owns(const struct sock *sk);
+int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len);
+int coap_ka_udp_hooks_get(struct coap_ka_net *cn);
+void coap_ka_udp_hooks_put(struct coap_ka_net *cn);
+void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer);
+extern const struct rhashtable_params coap_ka_peer_params;
+
+/* event.c */
+void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason);
+int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer);
+
+/*
+ * The coap_ka_sock published on @sk, if any; stable under @cn->lock,
+ * under which it is published and unpublished.
+ */
+static inline struct coap_ka_sock *coap_ka_sk_sock(struct sock *sk,
+						   struct coap_ka_net *cn)
+{
+	struct coap_ka_sock *ks;
+
+	lockdep_assert_held(&cn->lock);
+	rcu_read_lock();
+	ks = rcu_dereference_sk_user_data(sk);
+	rcu_read_unlock();
+	return ks;
+}
+
 /* netlink.c */
+extern struct genl_family coap_ka_genl_family;
 int coap_ka_nl_init(void);
 void coap_ka_nl_exit(void);
 

@@ -7,6 +7,7 @@
 #ifndef _COAP_KA_COMPAT_H
 #define _COAP_KA_COMPAT_H
 
+#include <linux/timer.h>
 #include <net/genetlink.h>
 
 /*
@@ -17,6 +18,11 @@
 #define COAP_KA_MCGRP_FLAGS	GENL_MCAST_CAP_NET_ADMIN
 #else
 #define COAP_KA_MCGRP_FLAGS	0
+#endif
+
+/* from_timer() is timer_container_of() from 6.16 on. */
+#ifndef from_timer
+#define from_timer(var, t, field)	timer_container_of(var, t, field)
 #endif
 
 #endif /* _COAP_KA_COMPAT_H */

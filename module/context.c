@@ -127,6 +127,7 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 	if (!params)
 		goto err_free_ctx;
 	RCU_INIT_POINTER(ctx->params, params);
+	INIT_LIST_HEAD(&ctx->sessions);
 	ctx->owner = owner;
 	refcount_set(&ctx->refcnt, 1);
 
@@ -166,15 +167,26 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	new = coap_ka_params_dup(p);
 	if (!new)
 		return -ENOMEM;
+	struct coap_ka_session *s;
+
 	old = rcu_replace_pointer(ctx->params, new, lockdep_is_held(&cn->lock));
 	kfree_rcu(old, rcu);
 	coap_ka_net_bump(cn);
+	/* Sessions follow their context live. */
+	list_for_each_entry(s, &ctx->sessions, ctx_node)
+		coap_ka_session_kick(s);
 	return 0;
 }
 
-void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx)
+void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
+			struct list_head *dead)
 {
+	struct coap_ka_session *s, *tmp;
+
 	lockdep_assert_held(&cn->lock);
+
+	list_for_each_entry_safe(s, tmp, &ctx->sessions, ctx_node)
+		coap_ka_session_unlink(cn, s, COAP_KA_GONE_CTX_DELETED, dead);
 
 	xa_erase(&cn->ctxs, ctx->id);
 	coap_ka_net_bump(cn);
@@ -185,20 +197,24 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx)
 void coap_ka_net_init(struct coap_ka_net *cn)
 {
 	mutex_init(&cn->lock);
+	coap_ka_session_net_init(cn);
 	xa_init_flags(&cn->ctxs, XA_FLAGS_ALLOC1);
 	cn->next_ctx_id = 1;
 	cn->gen = 1;
 }
 
-void coap_ka_net_exit(struct coap_ka_net *cn)
+void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason)
 {
 	struct coap_ka_ctx *ctx;
 	unsigned long id;
+	LIST_HEAD(dead);
 
+	coap_ka_session_net_exit(cn, reason);
 	mutex_lock(&cn->lock);
 	xa_for_each(&cn->ctxs, id, ctx)
-		coap_ka_ctx_delete(cn, ctx);
+		coap_ka_ctx_delete(cn, ctx, &dead);
 	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
 	xa_destroy(&cn->ctxs);
 	mutex_destroy(&cn->lock);
 }

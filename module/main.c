@@ -3,6 +3,7 @@
  * coap_keepalive: module entry points, parameters and per-namespace state.
  */
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
 
@@ -14,6 +15,7 @@ MODULE_PARM_DESC(max_contexts_per_user,
 		 "Contexts one user may own over all network namespaces (0: no limit; default 256)");
 
 static unsigned int coap_ka_net_id __read_mostly;
+bool coap_ka_unloading;
 
 struct coap_ka_net *coap_ka_pernet(const struct net *net)
 {
@@ -22,13 +24,17 @@ struct coap_ka_net *coap_ka_pernet(const struct net *net)
 
 static int __net_init coap_ka_pernet_init(struct net *net)
 {
-	coap_ka_net_init(coap_ka_pernet(net));
+	struct coap_ka_net *cn = coap_ka_pernet(net);
+
+	cn->net = net;
+	coap_ka_net_init(cn);
 	return 0;
 }
 
 static void __net_exit coap_ka_pernet_exit(struct net *net)
 {
-	coap_ka_net_exit(coap_ka_pernet(net));
+	coap_ka_net_exit(coap_ka_pernet(net), coap_ka_unloading ?
+			 COAP_KA_GONE_REMOVED : COAP_KA_GONE_NETNS);
 }
 
 static struct pernet_operations coap_ka_pernet_ops = {
@@ -38,6 +44,21 @@ static struct pernet_operations coap_ka_pernet_ops = {
 	.size = sizeof(struct coap_ka_net),
 };
 
+/* A netlink socket went away: its sessions no longer have it to tell. */
+static int coap_ka_netlink_event(struct notifier_block *nb,
+				 unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC && n->portid)
+		coap_ka_netlink_released(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block coap_ka_netlink_notifier = {
+	.notifier_call = coap_ka_netlink_event,
+};
+
 static int __init coap_ka_module_init(void)
 {
 	int err;
@@ -45,16 +66,26 @@ static int __init coap_ka_module_init(void)
 	err = coap_ka_ctx_init();
 	if (err)
 		return err;
-	err = register_pernet_subsys(&coap_ka_pernet_ops);
+	err = coap_ka_session_init();
 	if (err)
 		goto err_ctx;
-	err = coap_ka_nl_init();
+	err = register_pernet_subsys(&coap_ka_pernet_ops);
+	if (err)
+		goto err_session;
+	err = netlink_register_notifier(&coap_ka_netlink_notifier);
 	if (err)
 		goto err_pernet;
+	err = coap_ka_nl_init();
+	if (err)
+		goto err_notifier;
 	return 0;
 
+err_notifier:
+	netlink_unregister_notifier(&coap_ka_netlink_notifier);
 err_pernet:
 	unregister_pernet_subsys(&coap_ka_pernet_ops);
+err_session:
+	coap_ka_session_exit();
 err_ctx:
 	coap_ka_ctx_exit();
 	return err;
@@ -62,9 +93,17 @@ err_ctx:
 
 static void __exit coap_ka_module_exit(void)
 {
-	/* No new requests, then tear down every namespace's objects. */
+	/*
+	 * No new requests; then every namespace's sessions end and their
+	 * sockets are handed back as the applications had them.
+	 */
+	WRITE_ONCE(coap_ka_unloading, true);	/* no events from here on */
 	coap_ka_nl_exit();
+	netlink_unregister_notifier(&coap_ka_netlink_notifier);
 	unregister_pernet_subsys(&coap_ka_pernet_ops);
+	/* Hooks that were entered before the sockets were restored are done. */
+	synchronize_rcu();
+	coap_ka_session_exit();
 	coap_ka_ctx_exit();
 }
 

@@ -8,13 +8,16 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/net.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "coap_ka.h"
 #include "compat.h"
 
-static struct genl_family coap_ka_genl_family;
+struct genl_family coap_ka_genl_family;
 
 static struct netlink_range_validation coap_ka_range_ctx_id = {
 	.min = 1, .max = U32_MAX,
@@ -202,6 +205,7 @@ static int coap_ka_nl_ctx_new(struct sk_buff *skb, struct genl_info *info)
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
 	struct coap_ka_params p;
 	struct coap_ka_ctx *ctx;
+	LIST_HEAD(dead);
 	int err;
 
 	coap_ka_params_default(&p);
@@ -216,9 +220,10 @@ static int coap_ka_nl_ctx_new(struct sk_buff *skb, struct genl_info *info)
 	err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
 	/* The caller never learnt the id: do not leave the context behind. */
 	if (err)
-		coap_ka_ctx_delete(cn, ctx);
+		coap_ka_ctx_delete(cn, ctx, &dead);
 out:
 	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
 	return err;
 }
 
@@ -297,6 +302,7 @@ static int coap_ka_nl_ctx_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
 	struct coap_ka_ctx *ctx;
+	LIST_HEAD(dead);
 	int err;
 
 	mutex_lock(&cn->lock);
@@ -307,10 +313,333 @@ static int coap_ka_nl_ctx_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = coap_ka_nl_may_change(skb, info, ctx);
 	if (!err)
-		coap_ka_ctx_delete(cn, ctx);
+		coap_ka_ctx_delete(cn, ctx, &dead);
 out:
 	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
 	return err;
+}
+
+static const struct nla_policy coap_ka_session_add_policy[COAP_KA_A_MAX + 1] = {
+	COAP_KA_POLICY_CTX_ID,
+	[COAP_KA_A_SOCK_FD] = { .type = NLA_S32 },
+	[COAP_KA_A_TRANSPORT] = NLA_POLICY_MAX(NLA_U32, COAP_KA_TRANSPORT_MAX),
+	[COAP_KA_A_PEER_IPV4] = { .type = NLA_BE32 },
+	[COAP_KA_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[COAP_KA_A_PEER_PORT] = { .type = NLA_BE16 },
+};
+
+static const struct nla_policy coap_ka_session_id_policy[COAP_KA_A_MAX + 1] = {
+	[COAP_KA_A_SESSION_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &coap_ka_range_ctx_id),
+};
+
+static const struct nla_policy coap_ka_session_get_policy[COAP_KA_A_MAX + 1] = {
+	[COAP_KA_A_SESSION_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &coap_ka_range_ctx_id),
+	COAP_KA_POLICY_CTX_ID,
+	[COAP_KA_A_SOCK_INODE] = { .type = NLA_U64 },
+};
+
+static u32 coap_ka_age_ms(unsigned long then)
+{
+	return jiffies_to_msecs(jiffies - then);
+}
+
+static int coap_ka_nl_session_fill(struct sk_buff *msg,
+				   const struct coap_ka_session *s, u32 portid,
+				   u32 seq, int flags, u8 cmd,
+				   struct netlink_callback *cb)
+{
+	struct coap_ka_session *w = (struct coap_ka_session *)s;
+	u32 st[7];
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &coap_ka_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+
+	spin_lock_bh(&w->lock);
+	st[0] = s->state;
+	st[1] = s->pings;
+	st[2] = s->retransmissions;
+	st[3] = s->pongs;
+	st[4] = s->nacks;
+	st[5] = s->peer_pings;
+	st[6] = s->rtt_us;
+	spin_unlock_bh(&w->lock);
+
+	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
+	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
+	    nla_put_u32(msg, COAP_KA_A_TRANSPORT, COAP_KA_TRANSPORT_UDP) ||
+	    coap_ka_nl_put_peer(msg, &s->peer) ||
+	    nla_put_u32(msg, COAP_KA_A_STATE, st[0]) ||
+	    nla_put_u32(msg, COAP_KA_A_PINGS, st[1]) ||
+	    nla_put_u32(msg, COAP_KA_A_RETRANSMISSIONS, st[2]) ||
+	    nla_put_u32(msg, COAP_KA_A_PONGS, st[3]) ||
+	    nla_put_u32(msg, COAP_KA_A_NACKS, st[4]) ||
+	    nla_put_u32(msg, COAP_KA_A_PEER_PINGS, st[5]) ||
+	    nla_put_u32(msg, COAP_KA_A_RTT_US, st[6]) ||
+	    nla_put_u32(msg, COAP_KA_A_TX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_tx))) ||
+	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_rx)))) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int coap_ka_nl_session_reply(struct genl_info *info,
+				    const struct coap_ka_session *s)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = coap_ka_nl_session_fill(msg, s, info->snd_portid, info->snd_seq,
+				      0, info->genlhdr->cmd, NULL);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* The peer of a session to add: the connected one, or the request's. */
+static int coap_ka_nl_session_peer(struct genl_info *info, struct sock *sk,
+				   struct coap_ka_peer *peer)
+{
+	struct nlattr **a = info->attrs;
+	struct coap_ka_peer req;
+	bool given = a[COAP_KA_A_PEER_IPV4] || a[COAP_KA_A_PEER_IPV6];
+
+	if (a[COAP_KA_A_PEER_IPV4] && a[COAP_KA_A_PEER_IPV6]) {
+		NL_SET_ERR_MSG_MOD(info->extack, "give one peer address: IPv4 or IPv6");
+		return -EINVAL;
+	}
+	if (given != !!a[COAP_KA_A_PEER_PORT] ||
+	    (given && !nla_get_be16(a[COAP_KA_A_PEER_PORT]))) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a peer needs both an address and a non-zero port");
+		return -EINVAL;
+	}
+	if (given) {
+		memset(&req, 0, sizeof(req));
+		if (a[COAP_KA_A_PEER_IPV4])
+			ipv6_addr_set_v4mapped(nla_get_in_addr(a[COAP_KA_A_PEER_IPV4]),
+					       &req.addr);
+		else
+			req.addr = nla_get_in6_addr(a[COAP_KA_A_PEER_IPV6]);
+		req.port = nla_get_be16(a[COAP_KA_A_PEER_PORT]);
+		if (sk->sk_family == AF_INET && !ipv6_addr_v4mapped(&req.addr)) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "an IPv4 socket cannot reach an IPv6 peer");
+			return -EAFNOSUPPORT;
+		}
+	}
+
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		coap_ka_peer_from_sk(sk, peer);
+		if (given && memcmp(&req, peer, sizeof(req))) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "the socket is connected to another peer");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!given) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "unconnected socket: give the peer's address and port");
+		return -EDESTADDRREQ;
+	}
+	*peer = req;
+	return 0;
+}
+
+/* What a socket must be to be watched; the reason why not in @extack. */
+static int coap_ka_nl_check_sock(struct genl_info *info, struct sock *sk)
+{
+	struct netlink_ext_ack *extack = info->extack;
+
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) {
+		NL_SET_ERR_MSG_MOD(extack, "only IPv4 and IPv6 sockets can be watched");
+		return -EAFNOSUPPORT;
+	}
+	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) {
+		NL_SET_ERR_MSG_MOD(extack, "TCP sessions are not supported yet");
+		return -EOPNOTSUPP;
+	}
+	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_MOD(extack, "not a UDP socket");
+		return -EPROTONOSUPPORT;
+	}
+	if (!net_eq(sock_net(sk), genl_info_net(info))) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the socket belongs to another network namespace");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
+	struct nlattr **a = info->attrs;
+	struct coap_ka_session *s;
+	struct coap_ka_peer peer;
+	struct coap_ka_ctx *ctx;
+	struct socket *sock;
+	int err;
+
+	if (a[COAP_KA_A_TRANSPORT] &&
+	    nla_get_u32(a[COAP_KA_A_TRANSPORT]) == COAP_KA_TRANSPORT_DTLS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[COAP_KA_A_TRANSPORT],
+				    "DTLS cannot be kept alive by the kernel: it has no DTLS record layer and no keys; keep keepalive in the application");
+		return -EOPNOTSUPP;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, COAP_KA_A_SOCK_FD)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing socket file descriptor");
+		return -EINVAL;
+	}
+	sock = sockfd_lookup(nla_get_s32(a[COAP_KA_A_SOCK_FD]), &err);
+	if (!sock) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[COAP_KA_A_SOCK_FD],
+				    "not a socket file descriptor of the calling process");
+		return err;
+	}
+	err = coap_ka_nl_check_sock(info, sock->sk);
+	if (!err)
+		err = coap_ka_nl_session_peer(info, sock->sk, &peer);
+	if (err)
+		goto out_put;
+
+	mutex_lock(&cn->lock);
+	ctx = coap_ka_nl_ctx_lookup(info, cn);
+	if (IS_ERR(ctx)) {
+		err = PTR_ERR(ctx);
+		goto out_unlock;
+	}
+	err = coap_ka_nl_may_change(skb, info, ctx);
+	if (err)
+		goto out_unlock;
+	s = coap_ka_session_add(cn, ctx, sock, &peer, info->snd_portid,
+				info->extack);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+		goto out_unlock;
+	}
+	err = coap_ka_nl_session_reply(info, s);
+	if (err) {
+		LIST_HEAD(dead);
+
+		coap_ka_session_unlink(cn, s, COAP_KA_GONE_REMOVED, &dead);
+		mutex_unlock(&cn->lock);
+		coap_ka_sessions_finish(cn, &dead);
+		goto out_put;
+	}
+out_unlock:
+	mutex_unlock(&cn->lock);
+out_put:
+	sockfd_put(sock);
+	return err;
+}
+
+static struct coap_ka_session *coap_ka_nl_session_lookup(struct genl_info *info,
+							 struct coap_ka_net *cn)
+{
+	struct coap_ka_session *s;
+
+	if (GENL_REQ_ATTR_CHECK(info, COAP_KA_A_SESSION_ID)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing session id");
+		return ERR_PTR(-EINVAL);
+	}
+	s = xa_load(&cn->sessions, nla_get_u32(info->attrs[COAP_KA_A_SESSION_ID]));
+	if (!s) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COAP_KA_A_SESSION_ID],
+				    "no session with this id in this network namespace");
+		return ERR_PTR(-ENOENT);
+	}
+	return s;
+}
+
+static int coap_ka_nl_session_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
+	struct coap_ka_session *s;
+	LIST_HEAD(dead);
+	int err;
+
+	mutex_lock(&cn->lock);
+	s = coap_ka_nl_session_lookup(info, cn);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+		goto out;
+	}
+	err = coap_ka_nl_may_change(skb, info, s->ctx);
+	if (!err)
+		coap_ka_session_unlink(cn, s, COAP_KA_GONE_REMOVED, &dead);
+out:
+	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
+	return err;
+}
+
+static int coap_ka_nl_session_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
+	struct coap_ka_session *s;
+	int err;
+
+	mutex_lock(&cn->lock);
+	s = coap_ka_nl_session_lookup(info, cn);
+	err = IS_ERR(s) ? PTR_ERR(s) : coap_ka_nl_session_reply(info, s);
+	mutex_unlock(&cn->lock);
+	return err;
+}
+
+/* cb->args[0]: the id to resume from. Filters: context id, socket inode. */
+static int coap_ka_nl_session_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct coap_ka_net *cn = coap_ka_pernet(sock_net(skb->sk));
+	struct nlattr *a[COAP_KA_A_MAX + 1];
+	unsigned long id = cb->args[0];
+	struct coap_ka_session *s;
+	u32 ctx_id = 0;
+	u64 ino = 0;
+	int err;
+
+	/* The core validated the request; read the filters of both kernels' way. */
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, a, COAP_KA_A_MAX,
+			  coap_ka_session_get_policy, cb->extack);
+	if (err)
+		return err;
+	if (a[COAP_KA_A_CTX_ID])
+		ctx_id = nla_get_u32(a[COAP_KA_A_CTX_ID]);
+	if (a[COAP_KA_A_SOCK_INODE])
+		ino = nla_get_u64(a[COAP_KA_A_SOCK_INODE]);
+
+	mutex_lock(&cn->lock);
+	cb->seq = cn->gen;
+	xa_for_each_start(&cn->sessions, id, s, cb->args[0]) {
+		if ((ctx_id && s->ctx->id != ctx_id) || (ino && s->ks->ino != ino)) {
+			cb->args[0] = id + 1;
+			continue;
+		}
+		err = coap_ka_nl_session_fill(skb, s, NETLINK_CB(cb->skb).portid,
+					      cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					      COAP_KA_CMD_SESSION_GET, cb);
+		if (err)
+			break;
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&cn->lock);
+
+	if (err && !skb->len)
+		return err;
+	return skb->len;
 }
 
 static const struct genl_ops coap_ka_genl_ops[] = {
@@ -339,13 +668,32 @@ static const struct genl_ops coap_ka_genl_ops[] = {
 		.policy = coap_ka_ctx_id_policy,
 		.maxattr = COAP_KA_A_MAX,
 	},
+	{
+		.cmd = COAP_KA_CMD_SESSION_ADD,
+		.doit = coap_ka_nl_session_add,
+		.policy = coap_ka_session_add_policy,
+		.maxattr = COAP_KA_A_MAX,
+	},
+	{
+		.cmd = COAP_KA_CMD_SESSION_DEL,
+		.doit = coap_ka_nl_session_del,
+		.policy = coap_ka_session_id_policy,
+		.maxattr = COAP_KA_A_MAX,
+	},
+	{
+		.cmd = COAP_KA_CMD_SESSION_GET,
+		.doit = coap_ka_nl_session_get,
+		.dumpit = coap_ka_nl_session_dump,
+		.policy = coap_ka_session_get_policy,
+		.maxattr = COAP_KA_A_MAX,
+	},
 };
 
 static const struct genl_multicast_group coap_ka_mcgrps[] = {
 	{ .name = COAP_KA_MCGRP_EVENTS, .flags = COAP_KA_MCGRP_FLAGS },
 };
 
-static struct genl_family coap_ka_genl_family __ro_after_init = {
+struct genl_family coap_ka_genl_family __ro_after_init = {
 	.name = COAP_KA_GENL_NAME,
 	.version = COAP_KA_GENL_VERSION,
 	.netnsok = true,

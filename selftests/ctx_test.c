@@ -121,7 +121,7 @@ TEST_F(ctx, new_returns_defaults)
 	EXPECT_EQ(0, c.v[COAP_KA_A_SESSIONS]);
 	EXPECT_EQ(getuid(), c.v[COAP_KA_A_OWNER_UID]);
 	/* every attribute of the reply is there */
-	EXPECT_EQ(((1ULL << (COAP_KA_A_MAX + 1)) - 2), c.present);
+	EXPECT_EQ(((1ULL << (COAP_KA_A_SESSIONS + 1)) - 2), c.present);
 }
 
 TEST_F(ctx, set_changes_only_what_is_given)

@@ -44,6 +44,43 @@
  * COAP_KA_CMD_CTX_DEL (do)
  *	Request: COAP_KA_A_CTX_ID (required). No reply payload.
  *
+ * COAP_KA_CMD_SESSION_ADD (do)
+ *	Request: COAP_KA_A_CTX_ID, COAP_KA_A_SOCK_FD (a UDP socket of the
+ *	caller's, IPv4 or IPv6, in the request's network namespace), and for
+ *	an unconnected socket the peer (COAP_KA_A_PEER_IPV4 or _IPV6, and
+ *	COAP_KA_A_PEER_PORT); a connected socket's peer is its connected
+ *	address. Optional COAP_KA_A_TRANSPORT: DTLS is refused (EOPNOTSUPP).
+ *	One session per (socket, peer): EEXIST for a second. A socket that
+ *	already has a UDP encapsulation or sk_user_data is refused (EBUSY).
+ *	Only the context's owner or CAP_NET_ADMIN may add sessions to it.
+ *	Reply: the session, as for COAP_KA_CMD_SESSION_GET.
+ *
+ *	While a socket has sessions, the kernel: stamps every datagram to or
+ *	from a session's peer (activity); after keepalive-secs without
+ *	activity sends the empty Confirmable 0.00 (40 00 MID MID) to the peer,
+ *	retransmits it per RFC 7252 and eats the peer's Reset or ACK with that
+ *	MID, so the application never sees it; every other datagram reaches
+ *	the application untouched. Ping MIDs are taken from the half of the
+ *	MID space opposite the application's latest MID towards the peer and
+ *	advance by one per Ping. Known gap: while attached, ICMP errors for the
+ *	socket are not reported to the application (the UDP encapsulation
+ *	path takes them).
+ *
+ * COAP_KA_CMD_SESSION_DEL (do): COAP_KA_A_SESSION_ID. The socket is handed
+ *	back as the application had it when its last session goes.
+ *
+ * COAP_KA_CMD_SESSION_GET (do, dump): do takes COAP_KA_A_SESSION_ID; a
+ *	dump may be filtered by COAP_KA_A_CTX_ID and COAP_KA_A_SOCK_INODE.
+ *
+ * Events (multicast group COAP_KA_MCGRP_EVENTS, and unicast to the netlink
+ * socket that added the session while it is open): COAP_KA_CMD_PONG_NTF,
+ * COAP_KA_CMD_NACK_NTF, COAP_KA_CMD_PING_NTF, COAP_KA_CMD_SESSION_GONE_NTF.
+ * Each carries COAP_KA_A_SESSION_ID, COAP_KA_A_CTX_ID, COAP_KA_A_SOCK_INODE
+ * and the peer, plus what the event is about (see each command). A session
+ * ends when the application closes its socket, on SESSION_DEL, on abort,
+ * when its context is deleted, and when the module is unloaded (then
+ * without an event; every socket is handed back).
+ *
  * Unknown attributes, attributes a command does not take, values out of
  * range and unknown flag bits are refused with EINVAL (ERANGE for ranges)
  * and an extended ACK naming the attribute.
@@ -121,6 +158,58 @@ enum coap_ka_flags {
 #define COAP_KA_F_ALL	(COAP_KA_F_ANSWER_PINGS | COAP_KA_F_EMPTY_PING)
 
 /**
+ * enum coap_ka_transport - what a session's socket carries
+ * @COAP_KA_TRANSPORT_UDP: CoAP over UDP (RFC 7252)
+ * @COAP_KA_TRANSPORT_DTLS: CoAP over DTLS; never accepted: the kernel has
+ *	no DTLS record layer and no keys, so it cannot send a Ping the peer
+ *	would accept
+ */
+enum coap_ka_transport {
+	COAP_KA_TRANSPORT_UDP,
+	COAP_KA_TRANSPORT_DTLS,
+
+	/* private: */
+	__COAP_KA_TRANSPORT_CNT,
+	COAP_KA_TRANSPORT_MAX = __COAP_KA_TRANSPORT_CNT - 1
+};
+
+/**
+ * enum coap_ka_state - where a session's keepalive stands
+ * @COAP_KA_STATE_IDLE: waiting for the session to go idle (or keepalive
+ *	is disabled in its context)
+ * @COAP_KA_STATE_PINGING: a Ping is out and not yet answered
+ */
+enum coap_ka_state {
+	COAP_KA_STATE_IDLE,
+	COAP_KA_STATE_PINGING,
+};
+
+/**
+ * enum coap_ka_nack_reason - why a Ping failed
+ * @COAP_KA_NACK_TOO_MANY_RETRIES: no answer after the last retransmission
+ *	(libcoap's COAP_NACK_TOO_MANY_RETRIES)
+ */
+enum coap_ka_nack_reason {
+	COAP_KA_NACK_TOO_MANY_RETRIES,
+};
+
+/**
+ * enum coap_ka_gone_reason - why a session ended
+ * @COAP_KA_GONE_CLOSED: the application closed the socket
+ * @COAP_KA_GONE_REMOVED: COAP_KA_CMD_SESSION_DEL
+ * @COAP_KA_GONE_ABORTED: the context's action was COAP_KA_ACTION_ABORT
+ * @COAP_KA_GONE_CTX_DELETED: its context was deleted
+ * @COAP_KA_GONE_NETNS: its network namespace went away
+ */
+enum coap_ka_gone_reason {
+	COAP_KA_GONE_CLOSED,
+	COAP_KA_GONE_REMOVED,
+	COAP_KA_GONE_ABORTED,
+	COAP_KA_GONE_CTX_DELETED,
+	COAP_KA_GONE_NETNS,
+};
+
+/**
  * enum coap_ka_attr - attributes of the coap_keepalive family
  * @COAP_KA_A_CTX_ID: u32, context id, 1 or more, unique in the network
  *	namespace; 0 is never a valid id
@@ -150,6 +239,36 @@ enum coap_ka_flags {
  * @COAP_KA_A_FLAGS: u32, enum coap_ka_flags bits; unknown bits are refused
  *	(default 0)
  * @COAP_KA_A_SESSIONS: u32, read-only: number of sessions using the context
+ * @COAP_KA_A_PAD: padding for 64-bit attributes, never sent alone
+ * @COAP_KA_A_SESSION_ID: u32, session id, 1 or more, unique in the network
+ *	namespace
+ * @COAP_KA_A_SOCK_FD: s32, request only: a file descriptor of the caller's
+ *	that refers to the UDP socket to watch
+ * @COAP_KA_A_SOCK_INODE: u64, read-only: inode number of the session's
+ *	socket, as `ss -e` and /proc/PID/fd ("socket:[N]") show it; a dump
+ *	may be filtered by it
+ * @COAP_KA_A_TRANSPORT: u32, enum coap_ka_transport; in a request it says
+ *	what the caller believes the socket carries (COAP_KA_TRANSPORT_DTLS is
+ *	refused with EOPNOTSUPP), in a reply what the kernel found
+ * @COAP_KA_A_PEER_IPV4: u32, network byte order: the peer's IPv4 address
+ * @COAP_KA_A_PEER_IPV6: binary, 16 bytes: the peer's IPv6 address
+ * @COAP_KA_A_PEER_PORT: u16, network byte order: the peer's UDP port
+ * @COAP_KA_A_STATE: u32, read-only, enum coap_ka_state
+ * @COAP_KA_A_PINGS: u32, read-only: Pings sent (first transmissions)
+ * @COAP_KA_A_RETRANSMISSIONS: u32: Ping retransmissions (in a session:
+ *	all of them; in a NACK event: those of the Ping that failed)
+ * @COAP_KA_A_PONGS: u32, read-only: Pings answered
+ * @COAP_KA_A_NACKS: u32, read-only: Pings that went unanswered
+ * @COAP_KA_A_PEER_PINGS: u32, read-only: Pings received from the peer
+ * @COAP_KA_A_TX_AGE_MS: u32, read-only: milliseconds since the application
+ *	last sent to the peer; absent if it never did since the session began
+ * @COAP_KA_A_RX_AGE_MS: u32, read-only: milliseconds since a datagram last
+ *	came from the peer; absent if none did since the session began
+ * @COAP_KA_A_RTT_US: u32, microseconds from the (re)transmission of a Ping
+ *	to its answer (in a session: of the last answered Ping)
+ * @COAP_KA_A_MID: u32, Message ID of the Ping an event is about (0..65535)
+ * @COAP_KA_A_NACK_REASON: u32, enum coap_ka_nack_reason
+ * @COAP_KA_A_GONE_REASON: u32, enum coap_ka_gone_reason
  */
 enum coap_ka_attr {
 	COAP_KA_A_UNSPEC,
@@ -165,6 +284,26 @@ enum coap_ka_attr {
 	COAP_KA_A_ACTION,
 	COAP_KA_A_FLAGS,
 	COAP_KA_A_SESSIONS,
+	COAP_KA_A_PAD,
+	COAP_KA_A_SESSION_ID,
+	COAP_KA_A_SOCK_FD,
+	COAP_KA_A_SOCK_INODE,
+	COAP_KA_A_TRANSPORT,
+	COAP_KA_A_PEER_IPV4,
+	COAP_KA_A_PEER_IPV6,
+	COAP_KA_A_PEER_PORT,
+	COAP_KA_A_STATE,
+	COAP_KA_A_PINGS,
+	COAP_KA_A_RETRANSMISSIONS,
+	COAP_KA_A_PONGS,
+	COAP_KA_A_NACKS,
+	COAP_KA_A_PEER_PINGS,
+	COAP_KA_A_TX_AGE_MS,
+	COAP_KA_A_RX_AGE_MS,
+	COAP_KA_A_RTT_US,
+	COAP_KA_A_MID,
+	COAP_KA_A_NACK_REASON,
+	COAP_KA_A_GONE_REASON,
 
 	/* private: */
 	__COAP_KA_A_CNT,
@@ -177,6 +316,16 @@ enum coap_ka_attr {
  * @COAP_KA_CMD_CTX_SET: change a context's settings
  * @COAP_KA_CMD_CTX_GET: read one context (do) or all of them (dump)
  * @COAP_KA_CMD_CTX_DEL: delete a context
+ * @COAP_KA_CMD_SESSION_ADD: hand a socket (and peer) to the kernel
+ * @COAP_KA_CMD_SESSION_DEL: stop watching a session; the socket is left as
+ *	the application had it
+ * @COAP_KA_CMD_SESSION_GET: read one session (do) or all of them (dump,
+ *	optionally only those of COAP_KA_A_CTX_ID or COAP_KA_A_SOCK_INODE)
+ * @COAP_KA_CMD_PONG_NTF: event: a Ping was answered
+ * @COAP_KA_CMD_NACK_NTF: event: a Ping went unanswered (libcoap's nack
+ *	handler with COAP_NACK_TOO_MANY_RETRIES)
+ * @COAP_KA_CMD_PING_NTF: event: the peer pinged us (libcoap's ping handler)
+ * @COAP_KA_CMD_SESSION_GONE_NTF: event: a session ended
  */
 enum coap_ka_cmd {
 	COAP_KA_CMD_UNSPEC,
@@ -184,6 +333,13 @@ enum coap_ka_cmd {
 	COAP_KA_CMD_CTX_SET,
 	COAP_KA_CMD_CTX_GET,
 	COAP_KA_CMD_CTX_DEL,
+	COAP_KA_CMD_SESSION_ADD,
+	COAP_KA_CMD_SESSION_DEL,
+	COAP_KA_CMD_SESSION_GET,
+	COAP_KA_CMD_PONG_NTF,
+	COAP_KA_CMD_NACK_NTF,
+	COAP_KA_CMD_PING_NTF,
+	COAP_KA_CMD_SESSION_GONE_NTF,
 
 	/* private: */
 	__COAP_KA_CMD_CNT,

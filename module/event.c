@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coap_keepalive: events (pong, nack, peer ping, session gone) on the
+ * "events" multicast group and to the netlink socket that added the session.
+ */
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+
+#include "coap_ka.h"
+
+int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer)
+{
+	if (ipv6_addr_v4mapped(&peer->addr)) {
+		if (nla_put_in_addr(msg, COAP_KA_A_PEER_IPV4, peer->addr.s6_addr32[3]))
+			return -EMSGSIZE;
+	} else if (nla_put_in6_addr(msg, COAP_KA_A_PEER_IPV6, &peer->addr)) {
+		return -EMSGSIZE;
+	}
+	return nla_put_be16(msg, COAP_KA_A_PEER_PORT, peer->port);
+}
+
+static int coap_ka_event_fill(struct sk_buff *msg, struct coap_ka_session *s,
+			      u8 cmd, u32 reason)
+{
+	void *hdr;
+	u32 mid;
+
+	hdr = genlmsg_put(msg, 0, 0, &coap_ka_genl_family, 0, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	spin_lock_bh(&s->lock);
+	mid = s->mid;
+	spin_unlock_bh(&s->lock);
+	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
+	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
+	    coap_ka_nl_put_peer(msg, &s->peer))
+		goto cancel;
+	switch (cmd) {
+	case COAP_KA_CMD_PONG_NTF:
+		if (nla_put_u32(msg, COAP_KA_A_MID, mid) ||
+		    nla_put_u32(msg, COAP_KA_A_RTT_US, READ_ONCE(s->rtt_us)))
+			goto cancel;
+		break;
+	case COAP_KA_CMD_NACK_NTF:
+		if (nla_put_u32(msg, COAP_KA_A_MID, mid) ||
+		    nla_put_u32(msg, COAP_KA_A_NACK_REASON, reason) ||
+		    nla_put_u32(msg, COAP_KA_A_RETRANSMISSIONS,
+				READ_ONCE(s->nack_retries)))
+			goto cancel;
+		break;
+	case COAP_KA_CMD_PING_NTF:
+		if (nla_put_u32(msg, COAP_KA_A_MID, READ_ONCE(s->peer_mid)))
+			goto cancel;
+		break;
+	case COAP_KA_CMD_SESSION_GONE_NTF:
+		if (nla_put_u32(msg, COAP_KA_A_GONE_REASON, reason))
+			goto cancel;
+		break;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/* Process context. A full listener misses the event, as with any netlink. */
+void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason)
+{
+	struct net *net = s->ks->cn->net;
+	u32 portid = READ_ONCE(s->portid);
+	struct sk_buff *msg, *copy;
+
+	if (READ_ONCE(coap_ka_unloading))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (coap_ka_event_fill(msg, s, cmd, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	if (portid) {
+		copy = skb_clone(msg, GFP_KERNEL);
+		if (copy)
+			genlmsg_unicast(net, copy, portid);
+	}
+	/* The adding socket already has its copy. */
+	genlmsg_multicast_netns(&coap_ka_genl_family, net, msg, portid, 0,
+				GFP_KERNEL);
+}
