@@ -34,9 +34,36 @@ static const struct cka_name cka_flag_names[] = {
 	{ 0, NULL }
 };
 
+static const struct cka_name cka_transport_names[] = {
+	{ COAP_KA_TRANSPORT_UDP,	"udp" },
+	{ COAP_KA_TRANSPORT_DTLS,	"dtls" },
+	{ 0, NULL }
+};
+
+static const struct cka_name cka_state_names[] = {
+	{ COAP_KA_STATE_IDLE,		"idle" },
+	{ COAP_KA_STATE_PINGING,	"pinging" },
+	{ 0, NULL }
+};
+
+static const struct cka_name cka_nack_reason_names[] = {
+	{ COAP_KA_NACK_TOO_MANY_RETRIES, "too-many-retries" },
+	{ 0, NULL }
+};
+
+static const struct cka_name cka_gone_reason_names[] = {
+	{ COAP_KA_GONE_CLOSED,		"closed" },
+	{ COAP_KA_GONE_REMOVED,		"removed" },
+	{ COAP_KA_GONE_ABORTED,		"aborted" },
+	{ COAP_KA_GONE_CTX_DELETED,	"ctx-deleted" },
+	{ COAP_KA_GONE_NETNS,		"netns" },
+	{ 0, NULL }
+};
+
 static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_CTX_ID] = {
-		.name = "ctx-id", .kind = CKA_KIND_U32, .readonly = true,
+		.name = "ctx-id", .label = "ctx", .kind = CKA_KIND_U32,
+		.readonly = true,
 		.help = "context id, 1 or more",
 	},
 	[COAP_KA_A_OWNER_UID] = {
@@ -110,6 +137,77 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 		.name = "sessions", .kind = CKA_KIND_U32, .readonly = true,
 		.help = "number of sessions using the context",
 	},
+	[COAP_KA_A_PAD] = {
+		.name = "pad", .kind = CKA_KIND_PAD, .readonly = true,
+	},
+	[COAP_KA_A_SESSION_ID] = {
+		.name = "session-id", .kind = CKA_KIND_U32, .readonly = true,
+		.help = "session id, 1 or more",
+	},
+	[COAP_KA_A_SOCK_FD] = {
+		.name = "sock-fd", .label = "fd", .kind = CKA_KIND_S32,
+		.readonly = true, .help = "file descriptor of the socket",
+	},
+	[COAP_KA_A_SOCK_INODE] = {
+		.name = "sock-inode", .label = "inode", .kind = CKA_KIND_U64,
+		.readonly = true, .help = "inode of the session's socket",
+	},
+	[COAP_KA_A_TRANSPORT] = {
+		.name = "transport", .kind = CKA_KIND_ENUM,
+		.names = cka_transport_names, .readonly = true,
+		.help = "what the socket carries",
+	},
+	[COAP_KA_A_PEER_IPV4] = {
+		.name = "peer-ipv4", .label = "peer", .kind = CKA_KIND_IPV4,
+		.readonly = true, .help = "the peer's IPv4 address",
+	},
+	[COAP_KA_A_PEER_IPV6] = {
+		.name = "peer-ipv6", .label = "peer", .kind = CKA_KIND_IPV6,
+		.readonly = true, .help = "the peer's IPv6 address",
+	},
+	[COAP_KA_A_PEER_PORT] = {
+		.name = "peer-port", .label = "port", .kind = CKA_KIND_BE16,
+		.readonly = true, .help = "the peer's UDP port",
+	},
+	[COAP_KA_A_STATE] = {
+		.name = "state", .kind = CKA_KIND_ENUM, .names = cka_state_names,
+		.readonly = true,
+	},
+	[COAP_KA_A_PINGS] = {
+		.name = "pings", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_RETRANSMISSIONS] = {
+		.name = "retransmissions", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_PONGS] = {
+		.name = "pongs", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_NACKS] = {
+		.name = "nacks", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_PEER_PINGS] = {
+		.name = "peer-pings", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_TX_AGE_MS] = {
+		.name = "tx-age-ms", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_RX_AGE_MS] = {
+		.name = "rx-age-ms", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_RTT_US] = {
+		.name = "rtt-us", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_MID] = {
+		.name = "mid", .kind = CKA_KIND_U32, .readonly = true,
+	},
+	[COAP_KA_A_NACK_REASON] = {
+		.name = "nack-reason", .kind = CKA_KIND_ENUM,
+		.names = cka_nack_reason_names, .readonly = true,
+	},
+	[COAP_KA_A_GONE_REASON] = {
+		.name = "gone-reason", .kind = CKA_KIND_ENUM,
+		.names = cka_gone_reason_names, .readonly = true,
+	},
 };
 
 const struct cka_attr_set cka_attrs_coap_ka = {
@@ -123,11 +221,43 @@ static const char *const cka_cmd_names[COAP_KA_CMD_MAX + 1] = {
 	[COAP_KA_CMD_CTX_SET]	= "ctx-set",
 	[COAP_KA_CMD_CTX_GET]	= "ctx-get",
 	[COAP_KA_CMD_CTX_DEL]	= "ctx-del",
+	[COAP_KA_CMD_SESSION_ADD]	= "session-add",
+	[COAP_KA_CMD_SESSION_DEL]	= "session-del",
+	[COAP_KA_CMD_SESSION_GET]	= "session-get",
+	[COAP_KA_CMD_PONG_NTF]		= "pong-ntf",
+	[COAP_KA_CMD_NACK_NTF]		= "nack-ntf",
+	[COAP_KA_CMD_PING_NTF]		= "ping-ntf",
+	[COAP_KA_CMD_SESSION_GONE_NTF]	= "session-gone-ntf",
+};
+
+static const char *const cka_event_names[COAP_KA_CMD_MAX + 1] = {
+	[COAP_KA_CMD_PONG_NTF]		= "pong",
+	[COAP_KA_CMD_NACK_NTF]		= "nack",
+	[COAP_KA_CMD_PING_NTF]		= "ping",
+	[COAP_KA_CMD_SESSION_GONE_NTF]	= "session-gone",
 };
 
 const char *cka_cmd_name(unsigned int cmd)
 {
 	return cmd <= COAP_KA_CMD_MAX ? cka_cmd_names[cmd] : NULL;
+}
+
+const char *cka_event_name(unsigned int cmd)
+{
+	return cmd <= COAP_KA_CMD_MAX ? cka_event_names[cmd] : NULL;
+}
+
+bool cka_kind_is_u32(enum cka_kind kind)
+{
+	switch (kind) {
+	case CKA_KIND_U32:
+	case CKA_KIND_ENUM:
+	case CKA_KIND_FLAGS:
+	case CKA_KIND_FACTOR:
+		return true;
+	default:
+		return false;
+	}
 }
 
 const struct cka_attr *cka_attr_get(const struct cka_attr_set *set,
@@ -342,6 +472,8 @@ int cka_attr_parse(const struct cka_attr *a, const char *s, uint32_t *val,
 		return -1;
 	case CKA_KIND_FLAGS:
 		return cka_parse_flags(a, s, val, err, errlen);
+	default:
+		break;
 	}
 	snprintf(err, errlen, "invalid value '%s' for %s: %s", s, a->name,
 		 why ? why : "cannot parse");
@@ -394,6 +526,8 @@ void cka_attr_fmt(const struct cka_attr *a, uint32_t val, char *buf,
 			snprintf(buf + off, len - off, "%s0x%" PRIx32,
 				 off ? "," : "", rest);
 		return;
+	default:
+		break;
 	}
 	snprintf(buf, len, "%" PRIu32, val);
 }
@@ -432,6 +566,9 @@ void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val)
 		}
 		json_arr_close(j);
 		return;
+	default:
+		json_uint(j, a->name, val);
+		return;
 	}
 }
 
@@ -453,6 +590,8 @@ void cka_attr_syntax(const struct cka_attr *a, char *buf, size_t len)
 	case CKA_KIND_FLAGS:
 		snprintf(buf, len, "FLAG[,FLAG...]|none");
 		return;
+	default:
+		break;
 	}
 	buf[0] = '\0';
 }

@@ -19,6 +19,12 @@ enum cka_kind {
 	CKA_KIND_ENUM,		/* one name of ->names */
 	CKA_KIND_FLAGS,		/* comma list of names of ->names (bits) */
 	CKA_KIND_FACTOR,	/* thousandths, written 1.500 */
+	CKA_KIND_S32,		/* signed decimal (request only: fds) */
+	CKA_KIND_U64,		/* decimal, 64 bits */
+	CKA_KIND_BE16,		/* decimal, network byte order (ports) */
+	CKA_KIND_IPV4,		/* be32 address, dotted quad */
+	CKA_KIND_IPV6,		/* 16 bytes, RFC 5952 text */
+	CKA_KIND_PAD,		/* alignment padding: never printed */
 };
 
 /* A value's name: an enum entry, or one bit of a flags type. */
@@ -52,6 +58,8 @@ extern const struct cka_attr_set cka_attrs_coap_ka;
 
 /* The family's command names (YAML operation names). */
 const char *cka_cmd_name(unsigned int cmd);
+/* Short names of the events ("pong", "session-gone"), NULL for others. */
+const char *cka_event_name(unsigned int cmd);
 
 /* Row of @type, or NULL if the type is unknown to this program. */
 const struct cka_attr *cka_attr_get(const struct cka_attr_set *set,
@@ -73,6 +81,8 @@ void cka_attr_fmt(const struct cka_attr *a, uint32_t val, char *buf,
 		  size_t len);
 /* JSON member @key for a value: as the kernel's YNL cli.py prints it. */
 void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val);
+/* Is the kind's value held in a u32 (cka_attr_fmt and _json take it)? */
+bool cka_kind_is_u32(enum cka_kind kind);
 /* "N", "rxtx|rx", "FLAG[,FLAG...]|none": the value placeholder for help. */
 void cka_attr_syntax(const struct cka_attr *a, char *buf, size_t len);
 

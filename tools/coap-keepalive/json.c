@@ -127,6 +127,12 @@ void json_uint(struct json *j, const char *key, uint64_t v)
 	fprintf(j->f, "%" PRIu64, v);
 }
 
+void json_int(struct json *j, const char *key, int64_t v)
+{
+	json_member(j, key);
+	fprintf(j->f, "%" PRId64, v);
+}
+
 void json_null(struct json *j, const char *key)
 {
 	json_member(j, key);

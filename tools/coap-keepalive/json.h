@@ -28,6 +28,7 @@ void json_arr_open(struct json *j, const char *key);
 void json_arr_close(struct json *j);
 void json_str(struct json *j, const char *key, const char *s);
 void json_uint(struct json *j, const char *key, uint64_t v);
+void json_int(struct json *j, const char *key, int64_t v);
 void json_null(struct json *j, const char *key);
 
 /* End a top-level value: newline, flush. */

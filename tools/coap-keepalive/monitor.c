@@ -40,17 +40,23 @@ static int64_t cka_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Text: the event's short name ("pong"), then every attribute by its YAML
+ * name. JSON: as YNL's cli.py --subscribe ("name" the YAML operation
+ * name, "msg" the attributes), plus "event" (the short name) and "cmd".
+ */
 static void cka_monitor_print(const struct cka_opts *o,
 			      const struct nlmsghdr *nlh)
 {
 	const struct cka_attr_set *set = &cka_attrs_coap_ka;
+	const char *name, *event;
 	struct cka_parsed p;
-	const char *name;
 	struct json j;
 
 	if (cka_parse_msg(set, nlh, &p))
 		return;
 	name = cka_cmd_name(p.cmd);
+	event = cka_event_name(p.cmd);
 	if (o->json) {
 		json_init(&j, stdout, o->pretty);
 		json_obj_open(&j, NULL);
@@ -58,6 +64,8 @@ static void cka_monitor_print(const struct cka_opts *o,
 			json_str(&j, "name", name);
 		else
 			json_null(&j, "name");
+		if (event)
+			json_str(&j, "event", event);
 		json_uint(&j, "cmd", p.cmd);
 		json_obj_open(&j, "msg");
 		cka_print_json(&j, set, &p, NULL);
@@ -65,8 +73,8 @@ static void cka_monitor_print(const struct cka_opts *o,
 		json_obj_close(&j);
 		json_end(&j);
 	} else {
-		if (name)
-			printf("%s", name);
+		if (event || name)
+			printf("%s", event ? event : name);
 		else
 			printf("cmd %u", p.cmd);
 		cka_print_text(stdout, set, &p, NULL);

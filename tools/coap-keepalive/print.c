@@ -3,6 +3,8 @@
  * Printing the family's messages: every attribute through the table, the
  * ones this program does not know (or that are malformed) generically.
  */
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -22,7 +24,17 @@ static bool cka_attr_wellformed(const struct cka_attr *a,
 	case CKA_KIND_ENUM:
 	case CKA_KIND_FLAGS:
 	case CKA_KIND_FACTOR:
+	case CKA_KIND_S32:
+	case CKA_KIND_IPV4:
 		return mnl_attr_validate(attr, MNL_TYPE_U32) == 0;
+	case CKA_KIND_U64:
+		return mnl_attr_validate(attr, MNL_TYPE_U64) == 0;
+	case CKA_KIND_BE16:
+		return mnl_attr_validate(attr, MNL_TYPE_U16) == 0;
+	case CKA_KIND_IPV6:
+		return mnl_attr_get_payload_len(attr) == 16;
+	case CKA_KIND_PAD:
+		return true;
 	}
 	return false;
 }
@@ -66,6 +78,68 @@ static uint32_t cka_get(const struct nlattr *attr)
 	return mnl_attr_get_u32(attr);
 }
 
+/* Text of a well-formed attribute's value. */
+static void cka_val_fmt(const struct cka_attr *a, const struct nlattr *attr,
+			char *buf, size_t len)
+{
+	const void *d = mnl_attr_get_payload(attr);
+
+	switch (a->kind) {
+	case CKA_KIND_S32:
+		snprintf(buf, len, "%" PRId32, (int32_t)cka_get(attr));
+		return;
+	case CKA_KIND_U64:
+		snprintf(buf, len, "%" PRIu64, mnl_attr_get_u64(attr));
+		return;
+	case CKA_KIND_BE16:
+		snprintf(buf, len, "%u", ntohs(mnl_attr_get_u16(attr)));
+		return;
+	case CKA_KIND_IPV4:
+		if (!inet_ntop(AF_INET, d, buf, (socklen_t)len))
+			buf[0] = '\0';
+		return;
+	case CKA_KIND_IPV6:
+		if (!inet_ntop(AF_INET6, d, buf, (socklen_t)len))
+			buf[0] = '\0';
+		return;
+	case CKA_KIND_PAD:
+		buf[0] = '\0';
+		return;
+	default:
+		cka_attr_fmt(a, cka_get(attr), buf, len);
+		return;
+	}
+}
+
+/* JSON member of a well-formed attribute, as YNL's cli.py prints it. */
+static void cka_val_json(struct json *j, const struct cka_attr *a,
+			 const struct nlattr *attr)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	switch (a->kind) {
+	case CKA_KIND_S32:
+		json_int(j, a->name, (int32_t)cka_get(attr));
+		return;
+	case CKA_KIND_U64:
+		json_uint(j, a->name, mnl_attr_get_u64(attr));
+		return;
+	case CKA_KIND_BE16:
+		json_uint(j, a->name, ntohs(mnl_attr_get_u16(attr)));
+		return;
+	case CKA_KIND_IPV4:
+	case CKA_KIND_IPV6:
+		cka_val_fmt(a, attr, buf, sizeof(buf));
+		json_str(j, a->name, buf);
+		return;
+	case CKA_KIND_PAD:
+		return;
+	default:
+		cka_attr_json(j, a, cka_get(attr));
+		return;
+	}
+}
+
 void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj)
 {
@@ -82,7 +156,9 @@ void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		if (!p->tb[type] || (obj && type == obj->id_attr))
 			continue;
 		a = cka_attr_get(set, type);
-		cka_attr_fmt(a, cka_get(p->tb[type]), val, sizeof(val));
+		if (a->kind == CKA_KIND_PAD)
+			continue;
+		cka_val_fmt(a, p->tb[type], val, sizeof(val));
 		fprintf(f, "%s%s %s", sep,
 			obj && a->label ? a->label : a->name, val);
 		sep = " ";
@@ -116,12 +192,12 @@ void cka_print_json(struct json *j, const struct cka_attr_set *set,
 	unsigned int type, i;
 
 	if (obj && p->tb[obj->id_attr])
-		cka_attr_json(j, cka_attr_get(set, obj->id_attr),
-			      cka_get(p->tb[obj->id_attr]));
+		cka_val_json(j, cka_attr_get(set, obj->id_attr),
+			     p->tb[obj->id_attr]);
 	for (type = 0; type <= set->max && type < CKA_TB_SIZE; type++) {
 		if (!p->tb[type] || (obj && type == obj->id_attr))
 			continue;
-		cka_attr_json(j, cka_attr_get(set, type), cka_get(p->tb[type]));
+		cka_val_json(j, cka_attr_get(set, type), p->tb[type]);
 	}
 	for (i = 0; i < p->nother; i++)
 		cka_json_other(j, p->other[i]);
