@@ -19,6 +19,7 @@
 
 #include "attrs.h"
 #include "json.h"
+#include "nl.h"
 
 #define CKA_PROG	"coap-keepalive"
 #ifndef CKA_VERSION
@@ -70,8 +71,65 @@ int cka_usage_error(const struct cka_object *obj, const struct cka_verb *verb,
 bool cka_name_is(const char *s, const char *name,
 		 const char *const *aliases);
 
-/* object.c */
+/* object.c: the context object and what every family object shares. */
 extern const struct cka_object cka_obj_context;
+extern const unsigned int cka_ctx_settings[];	/* 0 ends */
+
+union cka_req {
+	char buf[CKA_REQ_SIZE];
+	struct nlmsghdr align;
+};
+
+typedef int (*cka_verb_fn)(const struct cka_opts *o,
+			   const struct cka_object *obj, int argc, char **argv);
+
+const struct cka_verb *cka_find_verb(const struct cka_object *obj,
+				     cka_verb_fn run);
+/* Put "SETTING VALUE" pairs into @nlh. Returns 0 or an exit code. */
+int cka_put_settings(const struct cka_object *obj, const struct cka_verb *verb,
+		     struct nlmsghdr *nlh, int argc, char **argv);
+int cka_parse_id(const struct cka_object *obj, const struct cka_verb *verb,
+		 const char *s, uint32_t *id);
+/* Print reply messages: one object each, or an array of them. */
+void cka_print_objects(const struct cka_opts *o, const struct cka_object *obj,
+		       const struct cka_msgs *m, bool array);
+/* Send @req on @nl, print what comes back. Returns an exit code. */
+int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
+	       struct cka_nl *nl, struct nlmsghdr *req, bool print, bool array);
+/* The generic "del ID". */
+int cka_verb_del(const struct cka_opts *o, const struct cka_object *obj,
+		 int argc, char **argv);
+
+/* session.c: the session object, and what attach shares with its add. */
+extern const struct cka_object cka_obj_session;
+
+struct cka_sess_args {
+	uint32_t ctx;
+	int32_t fd;
+	int family;			/* of the peer: AF_INET, AF_INET6 */
+	unsigned char addr[16];		/* network byte order */
+	uint16_t port;
+	uint32_t transport;
+	bool has_ctx, has_fd, has_peer, has_port, has_transport;
+	int nset;			/* "SETTING VALUE" words in setv */
+	char **setv;
+};
+
+/*
+ * Parse "ctx ID [fd N] [peer ADDR port P] [transport T] [SETTING VALUE]..."
+ * (fd only with @take_fd; then it is required). Returns 0 or an exit code
+ * after printing why; cka_sess_args_free() in both cases.
+ */
+int cka_sess_parse(const struct cka_object *obj, const struct cka_verb *verb,
+		   int argc, char **argv, bool take_fd,
+		   struct cka_sess_args *sa);
+void cka_sess_args_free(struct cka_sess_args *sa);
+/* Fill a SESSION_ADD request of @obj for file descriptor @fd. */
+void cka_sess_put(const struct cka_object *obj,
+		  const struct cka_sess_args *sa, struct nlmsghdr *nlh, int fd);
+
+/* attach.c */
+extern const struct cka_object cka_obj_attach;
 
 /* monitor.c */
 extern const struct cka_object cka_obj_monitor;

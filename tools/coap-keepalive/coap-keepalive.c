@@ -19,6 +19,8 @@
 /* Every object the command knows, in help order. */
 static const struct cka_object *const cka_objects[] = {
 	&cka_obj_context,
+	&cka_obj_session,
+	&cka_obj_attach,
 	&cka_obj_monitor,
 	NULL
 };
@@ -33,16 +35,25 @@ bool cka_name_is(const char *s, const char *name, const char *const *aliases)
 	return false;
 }
 
+/* "  USAGE  HELP", HELP on a line of its own when USAGE is long. */
+static void cka_help_line(FILE *f, const char *usage, const char *help)
+{
+	if (strlen(usage) > 36)
+		fprintf(f, "  %s\n  %-36s %s\n", usage, "", help);
+	else
+		fprintf(f, "  %-36s %s\n", usage, help);
+}
+
 static void cka_usage_lines(FILE *f, const struct cka_object *obj,
 			    const struct cka_verb *only, bool help)
 {
 	const struct cka_verb *v;
-	char line[128];
+	char line[256];
 
 	if (!obj->verbs) {
 		snprintf(line, sizeof(line), "%s %s", obj->name, obj->args);
 		if (help)
-			fprintf(f, "  %-36s %s\n", line, obj->help);
+			cka_help_line(f, line, obj->help);
 		else
 			fprintf(f, "Usage: %s %s\n", CKA_PROG, line);
 		return;
@@ -53,7 +64,7 @@ static void cka_usage_lines(FILE *f, const struct cka_object *obj,
 		snprintf(line, sizeof(line), "%s %s %s", obj->name, v->name,
 			 v->args);
 		if (help)
-			fprintf(f, "  %-36s %s\n", line, v->help);
+			cka_help_line(f, line, v->help);
 		else
 			fprintf(f, "%s %s %s\n", v == obj->verbs || only ?
 				"Usage:" : "      ", CKA_PROG, line);
@@ -146,15 +157,19 @@ static void cka_help(void)
 	for (obj = cka_objects; *obj; obj++)
 		cka_usage_lines(stdout, *obj, NULL, true);
 
-	for (obj = cka_objects; *obj; obj++) {
-		if (!(*obj)->settings)
-			continue;
-		printf("\nSettings of %s add and set (the kernel checks the ranges;\n"
-		       "unset settings take their default on add):\n",
-		       (*obj)->name);
-		for (t = (*obj)->settings; *t; t++)
-			cka_help_setting(cka_attr_get((*obj)->set, *t));
-	}
+	printf("\nSettings of context add and set (the kernel checks the ranges;\n"
+	       "unset settings take their default on add):\n");
+	for (t = cka_ctx_settings; *t; t++)
+		cka_help_setting(cka_attr_get(&cka_attrs_coap_ka, *t));
+	printf("\nsession add and attach take the same settings: they override\n"
+	       "the context's for that session only.\n");
+	printf("\nA session's socket is fd N of this process (session add), or of\n"
+	       "process P (attach, through pidfd_getfd(2): needs ptrace access,\n"
+	       "i.e. root or the same user). It must be a UDP socket of this\n"
+	       "network namespace (nsenter -n -t P for another one); a socket\n"
+	       "that is not connected needs peer ADDR (IPv4 or IPv6) and port P.\n"
+	       "attach without --fd adds every connected UDP socket of P and\n"
+	       "lists the unconnected ones on stderr.\n");
 	printf("\nIDs are decimal numbers. A factor is a decimal with up to 3\n"
 	       "digits after the point (1.5 means 1.500). A flag list is\n"
 	       "comma-separated, or 'none'.\n\n"

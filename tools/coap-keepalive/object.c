@@ -26,7 +26,7 @@ static bool cka_obj_takes(const struct cka_object *obj, unsigned int type)
 }
 
 /* Put "SETTING VALUE" pairs into @nlh. Returns 0 or an exit code. */
-static int cka_put_settings(const struct cka_object *obj,
+int cka_put_settings(const struct cka_object *obj,
 			    const struct cka_verb *verb, struct nlmsghdr *nlh,
 			    int argc, char **argv)
 {
@@ -59,7 +59,7 @@ static int cka_put_settings(const struct cka_object *obj,
 	return 0;
 }
 
-static int cka_parse_id(const struct cka_object *obj,
+int cka_parse_id(const struct cka_object *obj,
 			const struct cka_verb *verb, const char *s,
 			uint32_t *id)
 {
@@ -72,7 +72,7 @@ static int cka_parse_id(const struct cka_object *obj,
 }
 
 /* Print the reply messages: one object, or an array of them for dumps. */
-static void cka_print_objects(const struct cka_opts *o,
+void cka_print_objects(const struct cka_opts *o,
 			      const struct cka_object *obj,
 			      const struct cka_msgs *m, bool array)
 {
@@ -105,9 +105,8 @@ static void cka_print_objects(const struct cka_opts *o,
 }
 
 /* Send @req on @nl and print what comes back. */
-static int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
-		      struct cka_nl *nl, struct nlmsghdr *req, bool print,
-		      bool array)
+int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
+	       struct cka_nl *nl, struct nlmsghdr *req, bool print, bool array)
 {
 	struct cka_msgs m = { 0 };
 	int ret;
@@ -123,11 +122,6 @@ static int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
 	cka_msgs_free(&m);
 	return CKA_EXIT_OK;
 }
-
-union cka_req {
-	char buf[CKA_REQ_SIZE];
-	struct nlmsghdr align;
-};
 
 /*
  * What the verbs share. The settings are parsed once into a scratch
@@ -161,10 +155,7 @@ static int cka_obj_verb(const struct cka_opts *o, const struct cka_object *obj,
 	return ret;
 }
 
-typedef int (*cka_verb_fn)(const struct cka_opts *o,
-			   const struct cka_object *obj, int argc, char **argv);
-
-static const struct cka_verb *cka_find_verb(const struct cka_object *obj,
+const struct cka_verb *cka_find_verb(const struct cka_object *obj,
 					    cka_verb_fn run)
 {
 	const struct cka_verb *v;
@@ -218,8 +209,8 @@ static int cka_verb_show(const struct cka_opts *o,
 			    0, NULL, true, false);
 }
 
-static int cka_verb_del(const struct cka_opts *o, const struct cka_object *obj,
-			int argc, char **argv)
+int cka_verb_del(const struct cka_opts *o, const struct cka_object *obj,
+		 int argc, char **argv)
 {
 	const struct cka_verb *verb = cka_find_verb(obj, cka_verb_del);
 	uint32_t id;
@@ -265,7 +256,7 @@ static const struct cka_verb cka_std_verbs[] = {
 	{ .name = NULL },
 };
 
-static const unsigned int cka_ctx_settings[] = {
+const unsigned int cka_ctx_settings[] = {
 	COAP_KA_A_KEEPALIVE_SECS,
 	COAP_KA_A_ACK_TIMEOUT_MS,
 	COAP_KA_A_ACK_RANDOM_FACTOR,
