@@ -38,6 +38,15 @@ struct coap_ka_params {
 	struct rcu_head rcu;
 };
 
+/* The settings attributes, as a mask of attribute numbers. */
+#define COAP_KA_SETTINGS	GENMASK(COAP_KA_A_FLAGS, COAP_KA_A_KEEPALIVE_SECS)
+
+/* A session's own settings, which win over its context's. */
+struct coap_ka_overrides {
+	u32 mask;			/* bits of COAP_KA_SETTINGS */
+	struct coap_ka_params p;	/* only the fields in @mask count */
+};
+
 struct coap_ka_ctx {
 	u32 id;
 	kuid_t owner;
@@ -59,8 +68,7 @@ struct coap_ka_net {
 	unsigned int nsocks;	/* attached sockets; the tx hooks live while > 0 */
 	struct net *net;
 	struct work_struct reap;	/* ends aborted sessions */
-	spinlock_t reap_lock;
-	struct list_head reap_list;	/* sessions to end, under reap_lock */
+	struct llist_head reap_list;	/* sessions to end */
 };
 
 /* A peer, as the key of a socket's session table: IPv4 is v4-mapped. */
@@ -80,6 +88,7 @@ struct coap_ka_sock {
 	struct work_struct work;
 	unsigned long ino;
 	bool connected;
+	bool orphan;			/* no sessions; its closer frees it */
 	struct rcu_head rcu;
 };
 
@@ -91,40 +100,48 @@ enum {
 	COAP_KA_TODO_PEER_PING,	/* report the peer's Ping */
 	COAP_KA_TODO_RST,	/* answer the peer's Ping */
 	COAP_KA_TODO_QUEUED,	/* on coap_ka_sock.pending */
+	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
 };
 
+/*
+ * A session: (socket, peer). Kept small, as a server may watch many peers:
+ * the budget is 256 bytes without lock debugging (checked at build time).
+ */
 struct coap_ka_session {
 	struct coap_ka_peer peer;
+	u32 id;
 	struct rhash_head node;
 	struct coap_ka_sock *ks;
 	struct coap_ka_ctx *ctx;	/* holds a reference */
+	const struct coap_ka_overrides *over;	/* NULL: none; fixed */
 	struct list_head ctx_node;	/* under cn->lock */
-	struct list_head sock_node;	/* under cn->lock */
-	struct llist_node pending_node;
-	struct list_head reap_node;	/* under coap_ka_net.reap_lock */
+	union {
+		struct list_head sock_node;	/* under cn->lock, while linked */
+		struct rcu_head rcu;		/* to free it, after that */
+	};
+	struct llist_node pending_node;	/* on coap_ka_sock.pending */
+	struct llist_node reap_node;	/* on coap_ka_net.reap_list */
 	struct timer_list timer;
-	spinlock_t lock;		/* the Ping state below */
 	unsigned long todo;
 	unsigned long last_rx;		/* jiffies, written on the data path */
 	unsigned long last_tx;
 	unsigned long idle_base;	/* jiffies the idle period may start from */
-	unsigned long jitter;		/* jiffies, this idle period's */
 	u64 tx_ns;			/* when the Ping last left */
-	u32 id;
+	spinlock_t lock;		/* the Ping state below */
+	refcount_t refcnt;
 	u32 portid;			/* netlink socket that added it, 0: gone */
+	u32 jitter;			/* jiffies, this idle period's */
 	u32 timeout_ms;			/* current retransmission timeout */
 	u32 pings, retransmissions, pongs, nacks, peer_pings;
 	u32 rtt_us;
-	u32 nack_retries;		/* retransmissions of the failed Ping */
 	u16 mid;			/* of the Ping in flight */
 	u16 app_mid;			/* last MID the application used */
 	u16 peer_mid;			/* of the peer's last Ping */
 	u8 state;			/* enum coap_ka_state */
 	u8 retries;
+	u8 nack_retries;		/* retransmissions of the failed Ping */
 	bool dead;
 	bool ks_last;			/* its socket ends with it */
-	refcount_t refcnt;
-	struct rcu_head rcu;
 };
 
 /* main.c */
@@ -138,6 +155,9 @@ void coap_ka_ctx_exit(void);
 void coap_ka_net_init(struct coap_ka_net *cn);
 void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason);
 void coap_ka_params_default(struct coap_ka_params *p);
+u32 *coap_ka_param(struct coap_ka_params *p, unsigned int attr);
+void coap_ka_params_apply(struct coap_ka_params *dst,
+			  const struct coap_ka_params *src, u32 mask);
 struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 				       const struct coap_ka_params *p,
 				       struct netlink_ext_ack *extack);
@@ -159,6 +179,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct coap_ka_ctx *ctx,
 					    struct socket *sock,
 					    const struct coap_ka_peer *peer,
+					    struct coap_ka_overrides *over,
 					    u32 portid,
 					    struct netlink_ext_ack *extack);
 void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
@@ -180,7 +201,8 @@ void coap_ka_session_exit(void);
 
 /* udp.c */
 int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack);
-void coap_ka_udp_detach(struct coap_ka_sock *ks);
+bool coap_ka_udp_detach(struct coap_ka_sock *ks, bool closing);
+void coap_ka_udp_wait_closers(void);
 bool coap_ka_udp_owns(const struct sock *sk);
 int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len);
 int coap_ka_udp_hooks_get(struct coap_ka_net *cn);

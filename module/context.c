@@ -78,6 +78,39 @@ void coap_ka_params_default(struct coap_ka_params *p)
 	p->flags = 0;
 }
 
+/* Where each settings attribute keeps its value in struct coap_ka_params. */
+static const u8 coap_ka_param_offset[COAP_KA_A_MAX + 1] = {
+	[COAP_KA_A_KEEPALIVE_SECS] = offsetof(struct coap_ka_params, keepalive_secs),
+	[COAP_KA_A_ACK_TIMEOUT_MS] = offsetof(struct coap_ka_params, ack_timeout_ms),
+	[COAP_KA_A_ACK_RANDOM_FACTOR] = offsetof(struct coap_ka_params, random_factor),
+	[COAP_KA_A_MAX_RETRANSMIT] = offsetof(struct coap_ka_params, max_retransmit),
+	[COAP_KA_A_PONG_TIMEOUT_MS] = offsetof(struct coap_ka_params, pong_timeout_ms),
+	[COAP_KA_A_ACTIVITY] = offsetof(struct coap_ka_params, activity),
+	[COAP_KA_A_JITTER_PCT] = offsetof(struct coap_ka_params, jitter_pct),
+	[COAP_KA_A_ACTION] = offsetof(struct coap_ka_params, action),
+	[COAP_KA_A_FLAGS] = offsetof(struct coap_ka_params, flags),
+};
+
+/* The value of settings attribute @attr (a bit of COAP_KA_SETTINGS) in @p. */
+u32 *coap_ka_param(struct coap_ka_params *p, unsigned int attr)
+{
+	return (u32 *)((u8 *)p + coap_ka_param_offset[attr]);
+}
+
+/* Copy the settings named by @mask from @src to @dst. */
+void coap_ka_params_apply(struct coap_ka_params *dst,
+			  const struct coap_ka_params *src, u32 mask)
+{
+	unsigned long bits = mask & COAP_KA_SETTINGS;
+	unsigned int attr;
+
+	for_each_set_bit(attr, &bits, COAP_KA_A_MAX + 1) {
+		const u8 *from = (const u8 *)src + coap_ka_param_offset[attr];
+
+		*coap_ka_param(dst, attr) = *(const u32 *)from;
+	}
+}
+
 static struct coap_ka_params *coap_ka_params_dup(const struct coap_ka_params *p)
 {
 	return kmemdup(p, sizeof(*p), GFP_KERNEL_ACCOUNT);

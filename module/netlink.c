@@ -10,6 +10,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/net.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -86,24 +87,21 @@ static size_t coap_ka_ctx_msg_size(void)
 	return nla_total_size(sizeof(u32)) * 12;
 }
 
-static void coap_ka_nl_get_u32(struct nlattr **attrs, int type, u32 *val)
+/* Store the request's settings in @p; returns the mask of those given. */
+static u32 coap_ka_nl_parse_params(struct nlattr **attrs,
+				   struct coap_ka_params *p)
 {
-	if (attrs[type])
-		*val = nla_get_u32(attrs[type]);
-}
+	unsigned long all = COAP_KA_SETTINGS;
+	unsigned int attr;
+	u32 mask = 0;
 
-static void coap_ka_nl_parse_params(struct nlattr **attrs,
-				    struct coap_ka_params *p)
-{
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_KEEPALIVE_SECS, &p->keepalive_secs);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_ACK_TIMEOUT_MS, &p->ack_timeout_ms);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_ACK_RANDOM_FACTOR, &p->random_factor);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_MAX_RETRANSMIT, &p->max_retransmit);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_PONG_TIMEOUT_MS, &p->pong_timeout_ms);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_ACTIVITY, &p->activity);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_JITTER_PCT, &p->jitter_pct);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_ACTION, &p->action);
-	coap_ka_nl_get_u32(attrs, COAP_KA_A_FLAGS, &p->flags);
+	for_each_set_bit(attr, &all, COAP_KA_A_MAX + 1) {
+		if (attrs[attr]) {
+			*coap_ka_param(p, attr) = nla_get_u32(attrs[attr]);
+			mask |= BIT(attr);
+		}
+	}
+	return mask;
 }
 
 /* The user namespace of the socket that sent @skb, to show uids in. */
@@ -322,6 +320,7 @@ out:
 
 static const struct nla_policy coap_ka_session_add_policy[COAP_KA_A_MAX + 1] = {
 	COAP_KA_POLICY_CTX_ID,
+	COAP_KA_POLICY_SETTINGS,
 	[COAP_KA_A_SOCK_FD] = { .type = NLA_S32 },
 	[COAP_KA_A_TRANSPORT] = NLA_POLICY_MAX(NLA_U32, COAP_KA_TRANSPORT_MAX),
 	[COAP_KA_A_PEER_IPV4] = { .type = NLA_BE32 },
@@ -342,6 +341,23 @@ static const struct nla_policy coap_ka_session_get_policy[COAP_KA_A_MAX + 1] = {
 static u32 coap_ka_age_ms(unsigned long then)
 {
 	return jiffies_to_msecs(jiffies - then);
+}
+
+/* A session's own settings: only those it overrides. */
+static int coap_ka_nl_put_overrides(struct sk_buff *msg,
+				    const struct coap_ka_overrides *over)
+{
+	unsigned long mask = over ? over->mask : 0;
+	struct coap_ka_params p;
+	unsigned int attr;
+
+	if (!mask)
+		return 0;
+	p = over->p;
+	for_each_set_bit(attr, &mask, COAP_KA_A_MAX + 1)
+		if (nla_put_u32(msg, attr, *coap_ka_param(&p, attr)))
+			return -EMSGSIZE;
+	return 0;
 }
 
 static int coap_ka_nl_session_fill(struct sk_buff *msg,
@@ -382,7 +398,8 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	    nla_put_u32(msg, COAP_KA_A_PEER_PINGS, st[5]) ||
 	    nla_put_u32(msg, COAP_KA_A_RTT_US, st[6]) ||
 	    nla_put_u32(msg, COAP_KA_A_TX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_tx))) ||
-	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_rx)))) {
+	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_rx))) ||
+	    coap_ka_nl_put_overrides(msg, s->over)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}
@@ -487,11 +504,14 @@ static int coap_ka_nl_check_sock(struct genl_info *info, struct sock *sk)
 static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
+	struct coap_ka_overrides *over = NULL;
 	struct nlattr **a = info->attrs;
 	struct coap_ka_session *s;
+	struct coap_ka_params op;
 	struct coap_ka_peer peer;
 	struct coap_ka_ctx *ctx;
 	struct socket *sock;
+	u32 mask;
 	int err;
 
 	if (a[COAP_KA_A_TRANSPORT] &&
@@ -516,6 +536,17 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out_put;
 
+	memset(&op, 0, sizeof(op));
+	mask = coap_ka_nl_parse_params(a, &op);
+	if (mask) {
+		err = -ENOMEM;
+		over = kzalloc(sizeof(*over), GFP_KERNEL_ACCOUNT);
+		if (!over)
+			goto out_put;
+		over->mask = mask;
+		over->p = op;
+	}
+
 	mutex_lock(&cn->lock);
 	ctx = coap_ka_nl_ctx_lookup(info, cn);
 	if (IS_ERR(ctx)) {
@@ -525,12 +556,13 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	err = coap_ka_nl_may_change(skb, info, ctx);
 	if (err)
 		goto out_unlock;
-	s = coap_ka_session_add(cn, ctx, sock, &peer, info->snd_portid,
+	s = coap_ka_session_add(cn, ctx, sock, &peer, over, info->snd_portid,
 				info->extack);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
 		goto out_unlock;
 	}
+	over = NULL;	/* the session's now */
 	err = coap_ka_nl_session_reply(info, s);
 	if (err) {
 		LIST_HEAD(dead);
@@ -544,6 +576,7 @@ out_unlock:
 	mutex_unlock(&cn->lock);
 out_put:
 	sockfd_put(sock);
+	kfree(over);
 	return err;
 }
 

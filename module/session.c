@@ -47,11 +47,36 @@ struct coap_ka_dead {
 	struct coap_ka_sock *ks;
 };
 
+/*
+ * The budget of an idle session (design figure; `make bench` measures the
+ * whole cost). Lock debugging makes spinlocks and timers larger.
+ */
+#if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_LOCKDEP)
+static_assert(sizeof(struct coap_ka_session) <= 256);
+#endif
+
 static void coap_ka_session_free_rcu(struct rcu_head *head)
 {
 	struct coap_ka_session *s = container_of(head, struct coap_ka_session, rcu);
 
+	kfree(s->over);
 	kmem_cache_free(coap_ka_session_cache, s);
+}
+
+/*
+ * The settings @s runs on: its context's, under its own overrides. Under
+ * RCU; @buf holds the merged copy when there are overrides.
+ */
+static const struct coap_ka_params *
+coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *buf)
+{
+	const struct coap_ka_params *p = rcu_dereference(s->ctx->params);
+
+	if (likely(!s->over))
+		return p;
+	*buf = *p;
+	coap_ka_params_apply(buf, &s->over->p, s->over->mask);
+	return buf;
 }
 
 void coap_ka_session_put(struct coap_ka_session *s)
@@ -125,10 +150,11 @@ static void coap_ka_timer(struct timer_list *t)
 {
 	struct coap_ka_session *s = from_timer(s, t, timer);
 	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
 	unsigned long deadline;
 
 	rcu_read_lock();
-	p = rcu_dereference(s->ctx->params);
+	p = coap_ka_session_params(s, &buf);
 	spin_lock(&s->lock);
 	if (s->dead)
 		goto out;
@@ -194,6 +220,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len, bool *consume)
 {
 	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
 	u16 mid;
 	u8 type;
 
@@ -201,7 +228,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 	if (!coap_ka_empty_msg(hdr, len, &type, &mid))
 		return;
 
-	p = rcu_dereference(s->ctx->params);
+	p = coap_ka_session_params(s, &buf);
 	spin_lock(&s->lock);
 	if (s->dead)
 		goto out;
@@ -268,18 +295,17 @@ static void coap_ka_session_abort(struct coap_ka_session *s)
 		WRITE_ONCE(ks->sk->sk_err, ETIMEDOUT);
 		sk_error_report(ks->sk);
 	}
-	spin_lock_bh(&cn->reap_lock);
-	if (list_empty(&s->reap_node)) {
-		refcount_inc(&s->refcnt);
-		list_add_tail(&s->reap_node, &cn->reap_list);
-	}
-	spin_unlock_bh(&cn->reap_lock);
+	if (test_and_set_bit(COAP_KA_TODO_REAP, &s->todo))
+		return;
+	refcount_inc(&s->refcnt);
+	llist_add(&s->reap_node, &cn->reap_list);
 	queue_work(coap_ka_wq, &cn->reap);
 }
 
 static void coap_ka_session_process(struct coap_ka_session *s)
 {
 	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
 	bool dead;
 	u16 mid;
 	u8 action;
@@ -289,10 +315,8 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	dead = s->dead;
 	mid = s->mid;
 	spin_unlock_bh(&s->lock);
-	if (dead) {
-		s->todo = 0;
+	if (dead)
 		return;
-	}
 
 	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo)) {
 		coap_ka_session_send_empty(s, COAP_KA_TYPE_CON, mid);
@@ -315,7 +339,7 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 		coap_ka_event(s, COAP_KA_CMD_NACK_NTF,
 			      COAP_KA_NACK_TOO_MANY_RETRIES);
 		rcu_read_lock();
-		p = rcu_dereference(s->ctx->params);
+		p = coap_ka_session_params(s, &buf);
 		action = p->action;
 		rcu_read_unlock();
 		if (action == COAP_KA_ACTION_ABORT)
@@ -370,10 +394,12 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct coap_ka_ctx *ctx,
 					    struct socket *sock,
 					    const struct coap_ka_peer *peer,
+					    struct coap_ka_overrides *over,
 					    u32 portid,
 					    struct netlink_ext_ack *extack)
 {
 	struct sock *sk = sock->sk;
+	struct coap_ka_params buf;
 	struct coap_ka_session *s;
 	struct coap_ka_sock *ks;
 	bool new_ks = false;
@@ -400,7 +426,6 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	spin_lock_init(&s->lock);
 	timer_setup(&s->timer, coap_ka_timer, 0);
 	refcount_set(&s->refcnt, 1);
-	INIT_LIST_HEAD(&s->reap_node);
 	s->portid = portid;
 	s->last_rx = jiffies;
 	s->last_tx = jiffies;
@@ -420,6 +445,9 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 			goto err_hooks;
 	}
 	s->ks = ks;
+	/* What the data path reads, before it can find the session. */
+	s->ctx = ctx;
+	s->over = over;
 
 	err = xa_alloc_cyclic(&cn->sessions, &s->id, s, XA_LIMIT(1, U32_MAX),
 			      &cn->next_session_id, GFP_KERNEL_ACCOUNT);
@@ -429,25 +457,26 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	if (err)
 		goto err_erase;
 
+	/* @over is the session's from here on. */
 	refcount_inc(&ctx->refcnt);
-	s->ctx = ctx;
 	list_add_tail(&s->ctx_node, &ctx->sessions);
 	ctx->nsessions++;
 	list_add_tail(&s->sock_node, &ks->sessions);
 	cn->gen++;
 
+	rcu_read_lock();
 	spin_lock_bh(&s->lock);
-	coap_ka_idle_restart(s, rcu_dereference_protected(ctx->params,
-							  lockdep_is_held(&cn->lock)));
+	coap_ka_idle_restart(s, coap_ka_session_params(s, &buf));
 	mod_timer(&s->timer, jiffies);
 	spin_unlock_bh(&s->lock);
+	rcu_read_unlock();
 	return s;
 
 err_erase:
 	xa_erase(&cn->sessions, s->id);
 err_detach:
 	if (new_ks)
-		coap_ka_udp_detach(ks);
+		coap_ka_udp_detach(ks, true);	/* we hold its file */
 err_hooks:
 	if (new_ks)
 		coap_ka_udp_hooks_put(cn);
@@ -487,12 +516,29 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	coap_ka_event(s, COAP_KA_CMD_SESSION_GONE_NTF, reason);
 	list_add_tail(&s->ctx_node, dead);
 
-	if (list_empty(&ks->sessions)) {
-		coap_ka_udp_detach(ks);
+	if (!list_empty(&ks->sessions))
+		return;
+	if (coap_ka_udp_detach(ks, reason == COAP_KA_GONE_CLOSED)) {
 		coap_ka_udp_hooks_put(cn);
 		/* The socket goes on the list too, after its last session. */
 		s->ks_last = true;
+	} else {
+		/* Being closed: coap_ka_sock_closed() will free it. */
+		ks->orphan = true;
 	}
+}
+
+/* After an RCU grace period since @ks was detached: free it. */
+static void coap_ka_sock_end(struct coap_ka_sock *ks)
+{
+	struct coap_ka_session *q, *tmp;
+	struct llist_node *list;
+
+	cancel_work_sync(&ks->work);
+	list = llist_del_all(&ks->pending);
+	llist_for_each_entry_safe(q, tmp, list, pending_node)
+		coap_ka_session_put(q);
+	coap_ka_sock_free(ks);
 }
 
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
@@ -508,29 +554,29 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 	if (socks)
 		synchronize_rcu();
 	list_for_each_entry_safe(s, tmp, dead, ctx_node) {
-		if (s->ks_last) {
-			struct coap_ka_sock *ks = s->ks;
-			struct coap_ka_session *q, *qtmp;
-			struct llist_node *list;
-
-			cancel_work_sync(&ks->work);
-			list = llist_del_all(&ks->pending);
-			llist_for_each_entry_safe(q, qtmp, list, pending_node)
-				coap_ka_session_put(q);
-			coap_ka_sock_free(ks);
-		}
+		if (s->ks_last)
+			coap_ka_sock_end(s->ks);
 		list_del(&s->ctx_node);
 		coap_ka_session_put(s);
 	}
 }
 
-/* The application closed a watched socket (encap_destroy). */
+/* The application closed a watched socket (encap_destroy); drops cn->lock. */
 void coap_ka_sock_closed(struct coap_ka_sock *ks)
 {
 	struct coap_ka_net *cn = ks->cn;
 	struct coap_ka_session *s, *tmp;
 	LIST_HEAD(dead);
 
+	if (ks->orphan) {
+		/* Its sessions ended while it was being closed. */
+		coap_ka_udp_detach(ks, true);
+		coap_ka_udp_hooks_put(cn);
+		mutex_unlock(&cn->lock);
+		synchronize_rcu();
+		coap_ka_sock_end(ks);
+		return;
+	}
 	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
 		coap_ka_session_unlink(cn, s, COAP_KA_GONE_CLOSED, &dead);
 	mutex_unlock(&cn->lock);
@@ -542,16 +588,12 @@ static void coap_ka_reap(struct work_struct *work)
 {
 	struct coap_ka_net *cn = container_of(work, struct coap_ka_net, reap);
 	struct coap_ka_session *s, *tmp;
-	LIST_HEAD(todo);
+	struct llist_node *todo;
 	LIST_HEAD(dead);
 
-	spin_lock_bh(&cn->reap_lock);
-	list_splice_init(&cn->reap_list, &todo);
-	spin_unlock_bh(&cn->reap_lock);
-
+	todo = llist_del_all(&cn->reap_list);
 	mutex_lock(&cn->lock);
-	list_for_each_entry_safe(s, tmp, &todo, reap_node) {
-		list_del_init(&s->reap_node);
+	llist_for_each_entry_safe(s, tmp, todo, reap_node) {
 		if (!s->dead)
 			coap_ka_session_unlink(cn, s, COAP_KA_GONE_ABORTED, &dead);
 		coap_ka_session_put(s);
@@ -578,8 +620,7 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	xa_init_flags(&cn->sessions, XA_FLAGS_ALLOC1);
 	cn->next_session_id = 1;
 	INIT_WORK(&cn->reap, coap_ka_reap);
-	spin_lock_init(&cn->reap_lock);
-	INIT_LIST_HEAD(&cn->reap_list);
+	init_llist_head(&cn->reap_list);
 }
 
 /* Called before the contexts go: every session ends, every socket is restored. */
@@ -596,6 +637,9 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	coap_ka_sessions_finish(cn, &dead);
 	/* Aborts queued meanwhile find their sessions dead. */
 	flush_work(&cn->reap);
+	/* Sockets being closed meanwhile are their closers' to free. */
+	wait_var_event(&cn->nsocks, !READ_ONCE(cn->nsocks));
+	coap_ka_udp_wait_closers();
 	xa_destroy(&cn->sessions);
 }
 

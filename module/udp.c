@@ -108,19 +108,37 @@ static int coap_ka_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Threads inside coap_ka_udp_destroy(). udp_destroy_sock() marks the
+ * socket SOCK_DEAD under the socket lock, then reads encap_destroy and
+ * calls it without any lock: once a socket is dead, its hooks stay ours
+ * until that call has come (coap_ka_udp_detach() refuses), and module
+ * unload waits for it (coap_ka_udp_wait_closers()).
+ */
+static atomic_t coap_ka_closers = ATOMIC_INIT(0);
+
 /* The application closed the socket: process context, from udp_destroy_sock(). */
 static void coap_ka_udp_destroy(struct sock *sk)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(sock_net(sk));
 	struct coap_ka_sock *ks;
 
+	atomic_inc(&coap_ka_closers);
 	mutex_lock(&cn->lock);
 	ks = coap_ka_sk_sock(sk, cn);
-	if (!ks || !coap_ka_udp_owns(sk)) {
+	if (ks && coap_ka_udp_owns(sk))
+		coap_ka_sock_closed(ks);	/* drops cn->lock */
+	else
 		mutex_unlock(&cn->lock);
-		return;
-	}
-	coap_ka_sock_closed(ks);	/* drops cn->lock */
+	/* Touches nothing of ours after this but its own return. */
+	if (atomic_dec_and_test(&coap_ka_closers))
+		wake_up_var(&coap_ka_closers);
+}
+
+/* Module unload: every close that reached our hook has left it. */
+void coap_ka_udp_wait_closers(void)
+{
+	wait_var_event(&coap_ka_closers, !atomic_read(&coap_ka_closers));
 }
 
 int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
@@ -152,12 +170,23 @@ int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
 	return err;
 }
 
-/* Give the socket back as the application had it. */
-void coap_ka_udp_detach(struct coap_ka_sock *ks)
+/*
+ * Give the socket back as the application had it. Refused (false) if the
+ * socket is being closed and @closing is not set: its closer has seen, or
+ * will see, our encap_destroy and will end the socket itself. Process
+ * context; @closing is for the closer and for sockets whose file we hold.
+ */
+bool coap_ka_udp_detach(struct coap_ka_sock *ks, bool closing)
 {
 	struct sock *sk = ks->sk;
 	struct udp_sock *up = udp_sk(sk);
 
+	/* Orders us with udp_destroy_sock() setting SOCK_DEAD. */
+	lock_sock(sk);
+	if (!closing && sock_flag(sk, SOCK_DEAD)) {
+		release_sock(sk);
+		return false;
+	}
 	write_lock_bh(&sk->sk_callback_lock);
 	if (__locked_read_sk_user_data_with_flags(sk, 0) == ks) {
 		WRITE_ONCE(up->encap_type, 0);
@@ -166,6 +195,8 @@ void coap_ka_udp_detach(struct coap_ka_sock *ks)
 		rcu_assign_sk_user_data(sk, NULL);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	return true;
 }
 
 /* Send a small datagram to the session's peer, from process context. */
@@ -264,7 +295,9 @@ int coap_ka_udp_hooks_get(struct coap_ka_net *cn)
 void coap_ka_udp_hooks_put(struct coap_ka_net *cn)
 {
 	lockdep_assert_held(&cn->lock);
-	if (!--cn->nsocks)
-		nf_unregister_net_hooks(cn->net, coap_ka_udp_nf_ops,
-					ARRAY_SIZE(coap_ka_udp_nf_ops));
+	if (--cn->nsocks)
+		return;
+	nf_unregister_net_hooks(cn->net, coap_ka_udp_nf_ops,
+				ARRAY_SIZE(coap_ka_udp_nf_ops));
+	wake_up_var(&cn->nsocks);
 }

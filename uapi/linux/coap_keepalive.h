@@ -53,6 +53,9 @@
  *	One session per (socket, peer): EEXIST for a second. A socket that
  *	already has a UDP encapsulation or sk_user_data is refused (EBUSY).
  *	Only the context's owner or CAP_NET_ADMIN may add sessions to it.
+ *	Any settings attribute (COAP_KA_A_KEEPALIVE_SECS ... COAP_KA_A_FLAGS,
+ *	same ranges as for contexts) overrides the context's value for this
+ *	session only; settings not given follow the context live.
  *	Reply: the session, as for COAP_KA_CMD_SESSION_GET.
  *
  *	While a socket has sessions, the kernel: stamps every datagram to or
@@ -71,6 +74,8 @@
  *
  * COAP_KA_CMD_SESSION_GET (do, dump): do takes COAP_KA_A_SESSION_ID; a
  *	dump may be filtered by COAP_KA_A_CTX_ID and COAP_KA_A_SOCK_INODE.
+ *	Reply: the session's ids, socket inode, transport, peer and
+ *	statistics, and the settings it overrides (only those).
  *
  * Events (multicast group COAP_KA_MCGRP_EVENTS, and unicast to the netlink
  * socket that added the session while it is open): COAP_KA_CMD_PONG_NTF,
@@ -261,9 +266,9 @@ enum coap_ka_gone_reason {
  * @COAP_KA_A_NACKS: u32, read-only: Pings that went unanswered
  * @COAP_KA_A_PEER_PINGS: u32, read-only: Pings received from the peer
  * @COAP_KA_A_TX_AGE_MS: u32, read-only: milliseconds since the application
- *	last sent to the peer; absent if it never did since the session began
+ *	last sent to the peer (since the session began if it has not)
  * @COAP_KA_A_RX_AGE_MS: u32, read-only: milliseconds since a datagram last
- *	came from the peer; absent if none did since the session began
+ *	came from the peer (since the session began if none has)
  * @COAP_KA_A_RTT_US: u32, microseconds from the (re)transmission of a Ping
  *	to its answer (in a session: of the last answered Ping)
  * @COAP_KA_A_MID: u32, Message ID of the Ping an event is about (0..65535)

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sessions as objects: per-session overrides of the context's settings,
+ * and the module going away while applications close their sockets.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cka_udp.h"
+#include "kselftest_harness.h"
+
+#define SRV	"127.0.0.1"
+
+/*
+ * session_add() with settings: @pairs is (attribute, u32 value)..., 0.
+ * Returns the session id or -errno; @out gets the reply.
+ */
+static long session_add_over(struct cka_nl *nl, long ctx, int fd,
+			     const uint32_t *pairs, struct cka_ev *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct cka_ev r;
+	int err;
+
+	nlh = cka_req(nl, buf, COAP_KA_CMD_SESSION_ADD, 0, pairs);
+	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, ctx);
+	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, fd);
+	memset(&r, 0, sizeof(r));
+	err = cka_talk(nl, nlh, cka_ev_cb, &r);
+	if (out)
+		*out = r;
+	return err ? err : (long)r.v[COAP_KA_A_SESSION_ID];
+}
+
+/* The settings attributes, as a mask of attribute numbers. */
+#define SETTINGS_MASK \
+	(((1ULL << (COAP_KA_A_FLAGS + 1)) - 1) & ~((1ULL << COAP_KA_A_KEEPALIVE_SECS) - 1))
+
+FIXTURE(sess) {
+	struct cka_nl *nl;	/* requests */
+	struct cka_nl *ev;	/* events */
+	pid_t server;
+	long ctx;
+};
+
+FIXTURE_SETUP(sess)
+{
+	uint32_t off[] = { COAP_KA_A_KEEPALIVE_SECS, 0, 0 };
+
+	ASSERT_EQ(0, system("ip link set lo up"));
+	self->nl = cka_open();
+	ASSERT_NE(NULL, self->nl);
+	self->ev = open_events();
+	ASSERT_NE(NULL, self->ev);
+	self->server = coap_server_start(SRV, COAP_PORT);
+	ASSERT_LT(0, self->server) {
+		int fd = udp_connected_to(SRV, COAP_PORT);
+
+		TH_LOG("coap-server-notls did not start (probe socket %d: %s)",
+		       fd, strerror(errno));
+	}
+	/* The context keeps its sessions quiet; overrides wake them. */
+	self->ctx = cka_ctx_new(self->nl, off, NULL);
+	ASSERT_LT(0, self->ctx);
+}
+
+FIXTURE_TEARDOWN(sess)
+{
+	if (self->ctx > 0)
+		cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, self->ctx, NULL, NULL);
+	if (self->server > 0)
+		reap(self->server, SIGTERM);
+	if (self->ev)
+		cka_close(self->ev);
+	if (self->nl)
+		cka_close(self->nl);
+}
+
+/* The reply carries exactly the settings the session overrides. */
+TEST_F(sess, overrides_are_reported_alone)
+{
+	uint32_t over[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 7, COAP_KA_A_MAX_RETRANSMIT, 2,
+		COAP_KA_A_ACTION, COAP_KA_ACTION_ABORT, 0,
+	};
+	struct cka_ev r, g;
+	long plain, sid;
+	int fd, fd2;
+
+	fd = udp_connected_to(SRV, COAP_PORT);
+	fd2 = udp_connected_to(SRV, COAP_PORT);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+
+	sid = session_add_over(self->nl, self->ctx, fd, over, &r);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	EXPECT_EQ((1ULL << COAP_KA_A_KEEPALIVE_SECS) |
+		  (1ULL << COAP_KA_A_MAX_RETRANSMIT) |
+		  (1ULL << COAP_KA_A_ACTION), r.present & SETTINGS_MASK);
+	EXPECT_EQ(7, r.v[COAP_KA_A_KEEPALIVE_SECS]);
+	EXPECT_EQ(2, r.v[COAP_KA_A_MAX_RETRANSMIT]);
+	EXPECT_EQ(COAP_KA_ACTION_ABORT, r.v[COAP_KA_A_ACTION]);
+
+	/* get says the same; a session without overrides reports none */
+	ASSERT_EQ(0, session_get(self->nl, sid, &g));
+	EXPECT_EQ(r.present & SETTINGS_MASK, g.present & SETTINGS_MASK);
+	EXPECT_EQ(7, g.v[COAP_KA_A_KEEPALIVE_SECS]);
+	plain = session_add(self->nl, self->ctx, fd2, NULL);
+	ASSERT_LT(0, plain) TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(0, session_get(self->nl, plain, &g));
+	EXPECT_EQ(0, g.present & SETTINGS_MASK);
+	close(fd);
+	close(fd2);
+}
+
+/* Overrides are checked with the context's ranges; nothing is left behind. */
+TEST_F(sess, bad_overrides_refused)
+{
+	uint32_t secs[] = { COAP_KA_A_KEEPALIVE_SECS, COAP_KA_KEEPALIVE_SECS_MAX + 1, 0 };
+	uint32_t ack[] = { COAP_KA_A_ACK_TIMEOUT_MS, COAP_KA_ACK_TIMEOUT_MS_MIN - 1, 0 };
+	uint32_t flags[] = { COAP_KA_A_FLAGS, 1U << 31, 0 };
+	uint32_t act[] = { COAP_KA_A_ACTION, COAP_KA_ACTION_MAX + 1, 0 };
+	int fd = udp_connected_to(SRV, COAP_PORT);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ERANGE, session_add_over(self->nl, self->ctx, fd, secs, NULL));
+	EXPECT_NE(0, self->nl->bad_off);
+	EXPECT_EQ(-ERANGE, session_add_over(self->nl, self->ctx, fd, ack, NULL));
+	EXPECT_NE(0, self->nl->bad_off);
+	EXPECT_EQ(-EINVAL, session_add_over(self->nl, self->ctx, fd, flags, NULL));
+	EXPECT_NE(0, self->nl->bad_off);
+	EXPECT_EQ(-ERANGE, session_add_over(self->nl, self->ctx, fd, act, NULL));
+	EXPECT_EQ(0, session_dump(self->nl, self->ctx, NULL, 0));
+	EXPECT_EQ(0, ctx_sessions(self->nl, self->ctx));
+	close(fd);
+}
+
+/*
+ * The context has keepalive off; a session overriding it to 1 s pings
+ * (and libcoap answers) while its sibling stays silent, and keeps its own
+ * interval when the context changes the same setting.
+ */
+TEST_F(sess, override_wins_over_context)
+{
+	uint32_t over[] = { COAP_KA_A_KEEPALIVE_SECS, 1, 0 };
+	uint32_t ctx5[] = { COAP_KA_A_KEEPALIVE_SECS, 5, 0 };
+	int fd = udp_connected_to(SRV, COAP_PORT);
+	int fd2 = udp_connected_to(SRV, COAP_PORT);
+	long sid, quiet;
+	struct cka_ev e;
+	double t0;
+	int pongs;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	t0 = now_ms();
+	sid = session_add_over(self->nl, self->ctx, fd, over, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	quiet = session_add(self->nl, self->ctx, fd2, NULL);
+	ASSERT_LT(0, quiet) TH_LOG("%s", self->nl->msg);
+
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 4000, &e));
+	EXPECT_LE(1000, e.t - t0);
+
+	/* the context's own value changes; the override does not follow */
+	ASSERT_EQ(0, ctx_set(self->nl, self->ctx, ctx5));
+	t0 = now_ms();
+	for (pongs = 0; now_ms() - t0 < 3500;) {
+		if (ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid,
+			    3500 - (now_ms() - t0), &e))
+			break;
+		pongs++;
+	}
+	EXPECT_LE(2, pongs);
+	ASSERT_EQ(0, session_get(self->nl, quiet, &e));
+	/* the sibling follows the context: not idle for 5 s yet */
+	EXPECT_EQ(0, e.v[COAP_KA_A_PINGS]);
+	close(fd);
+	close(fd2);
+}
+
+/*
+ * rmmod while applications close their sockets: every socket is either
+ * closed through our hook or handed back, and the ones still open work
+ * as plain sockets afterwards. A few rounds, re-inserting the module.
+ */
+#define RACE_SOCKS	48
+
+struct closer {
+	int *fds;
+	int n;
+};
+
+static void *close_half(void *arg)
+{
+	struct closer *c = arg;
+	int i;
+
+	for (i = 0; i < c->n; i += 2) {
+		close(c->fds[i]);
+		c->fds[i] = -1;
+	}
+	return NULL;
+}
+
+TEST(close_races_rmmod)
+{
+	uint32_t secs[] = { COAP_KA_A_KEEPALIVE_SECS, 1, 0 };
+	const char *ko = getenv("CKA_KO");
+	int fds[RACE_SOCKS], round, i, peer, pport;
+	char cmd[512];
+
+	ASSERT_NE(NULL, ko) TH_LOG("CKA_KO not set");
+	ASSERT_EQ(0, system("ip link set lo up"));
+	peer = udp_bound(SRV, 0, &pport);
+	ASSERT_LE(0, peer);
+
+	for (round = 0; round < 4; round++) {
+		struct closer c = { .fds = fds, .n = RACE_SOCKS };
+		struct cka_nl *nl = cka_open();
+		pthread_t t;
+		long ctx;
+
+		ASSERT_NE(NULL, nl);
+		ctx = cka_ctx_new(nl, secs, NULL);
+		ASSERT_LT(0, ctx);
+		for (i = 0; i < RACE_SOCKS; i++) {
+			fds[i] = udp_connected_to(SRV, pport);
+			ASSERT_LE(0, fds[i]);
+			ASSERT_LT(0, session_add(nl, ctx, fds[i], NULL))
+				TH_LOG("%s", nl->msg);
+		}
+		cka_close(nl);
+
+		ASSERT_EQ(0, pthread_create(&t, NULL, close_half, &c));
+		/* a round's rmmod lands at a different point of the closes */
+		usleep(round * 500);
+		ASSERT_EQ(0, system("rmmod coap_keepalive"));
+		pthread_join(t, NULL);
+
+		/* the survivors are plain sockets again: data both ways */
+		for (i = 1; i < RACE_SOCKS; i += 2) {
+			socklen_t flen = sizeof(struct sockaddr_in);
+			struct sockaddr_storage from;
+			uint8_t msg[4], got[8];
+
+			coap_hdr(msg, COAP_NON, 1, i);
+			ASSERT_EQ(4, send(fds[i], msg, 4, 0));
+			ASSERT_EQ(4, recv_within(peer, got, sizeof(got), 2000,
+						 &from, NULL));
+			ASSERT_EQ(4, sendto(peer, got, 4, 0, (void *)&from, flen));
+			ASSERT_EQ(4, recv_within(fds[i], got, sizeof(got), 2000,
+						 NULL, NULL));
+			EXPECT_EQ(0, memcmp(msg, got, 4));
+			close(fds[i]);
+		}
+		snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+		ASSERT_EQ(0, system(cmd));
+	}
+	close(peer);
+}
+
+TEST_HARNESS_MAIN
