@@ -1,221 +1,145 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * UDP keepalive against a real peer (libcoap's coap-server-notls) and
- * against a silent one: the Ping leaves after the idle time, the answer is
- * eaten by the kernel and reported, an unanswered Ping ends in a NACK after
- * the RFC 7252 retransmissions, and the abort action wakes the application.
+ * UDP keepalive against a real peer (libcoap's coap-server-notls, on
+ * 127.0.0.1 and [::1]) and against peers played by the test's own sockets:
+ * the Ping leaves after the idle time and not before, the answer is eaten
+ * by the kernel and reported, what counts as activity, the RFC 7252
+ * retransmission schedule and the Ping MIDs, the peer's Pings, and
+ * contexts changed under running sessions.
+ *
+ * Bounds: a Ping must never leave early (5 ms allowed for the jiffy the
+ * idle stamp is rounded to); it may be late by up to 1.5 s, as the guest
+ * runs under TCG on shared cores.
  */
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 
-#include "cka_nl.h"
+#include "cka_udp.h"
 #include "kselftest_harness.h"
 
-#define COAP_PORT	5683
-
-struct cka_event {
-	uint8_t cmd;
-	struct cka_ctx a;	/* u32 attributes, as for contexts */
-};
-
-static int event_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct cka_event *ev = data;
-	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-
-	ev->cmd = g->cmd;
-	return cka_ctx_cb(nlh, &ev->a);
-}
-
-/* Wait up to @ms for an event of type @cmd on @nl (joined to "events"). */
-static int wait_event(struct cka_nl *nl, uint8_t cmd, int ms, struct cka_event *ev)
-{
-	struct timespec start, now;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN };
-		const struct nlmsghdr *nlh;
-		int left, len;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
-			     (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			return -ETIMEDOUT;
-		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-		if (len < 0)
-			return -errno;
-		for (nlh = (void *)nl->buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			event_cb(nlh, ev);
-			if (ev->cmd == cmd)
-				return 0;
-		}
-	}
-}
-
-static struct cka_nl *open_events(void)
-{
-	struct cka_nl *nl = cka_open();
-
-	if (nl && mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
-					&nl->mcgrp_events, sizeof(int)) < 0) {
-		cka_close(nl);
-		return NULL;
-	}
-	return nl;
-}
-
-static long session_add(struct cka_nl *nl, long ctx, int fd)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct cka_ctx r;
-	int err;
-
-	nlh = cka_msg_start(nl, buf, nl->family, 0, COAP_KA_CMD_SESSION_ADD);
-	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, ctx);
-	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, fd);
-	err = cka_talk(nl, nlh, cka_ctx_cb, &r);
-	return err ? err : (long)r.v[COAP_KA_A_SESSION_ID];
-}
-
-static int session_get(struct cka_nl *nl, long id, struct cka_ctx *out)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-
-	nlh = cka_msg_start(nl, buf, nl->family, 0, COAP_KA_CMD_SESSION_GET);
-	mnl_attr_put_u32(nlh, COAP_KA_A_SESSION_ID, id);
-	return cka_talk(nl, nlh, cka_ctx_cb, out);
-}
-
-static int udp_connected(int port)
-{
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd >= 0 && connect(fd, (void *)&sa, sizeof(sa))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#define LATE_MS		1500	/* scheduling slack for an idle period */
+#define RTX_SLACK_MS	150	/* for a retransmission interval */
+#define EARLY_MS	5	/* one jiffy at HZ=250, plus rounding */
 
 FIXTURE(udp) {
 	struct cka_nl *nl;
 	struct cka_nl *ev;
 	pid_t server;
+	pid_t server6;
 };
 
 FIXTURE_SETUP(udp)
 {
-	int i, fd;
-
 	self->nl = cka_open();
 	ASSERT_NE(NULL, self->nl);
 	self->ev = open_events();
 	ASSERT_NE(NULL, self->ev);
-	self->server = fork();
-	ASSERT_LE(0, self->server);
-	if (self->server == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("coap-server-notls", "coap-server-notls", "-A", "127.0.0.1",
-		       "-p", "5683", NULL);
-		_exit(127);
-	}
-	/* Ready when it answers a Ping (a Reset comes back). */
-	fd = udp_connected(COAP_PORT);
-	ASSERT_LE(0, fd);
-	for (i = 0; i < 100; i++) {
-		unsigned char ping[4] = { 0x40, 0, 0x12, 0x34 }, rst[16];
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		send(fd, ping, sizeof(ping), 0);
-		if (poll(&pfd, 1, 100) == 1 && recv(fd, rst, sizeof(rst), 0) == 4)
-			break;
-		usleep(100000);
-	}
-	close(fd);
-	ASSERT_GT(100, i) TH_LOG("coap-server-notls did not come up");
+	self->server = coap_server_start("127.0.0.1", COAP_PORT);
+	ASSERT_LT(0, self->server) TH_LOG("coap-server-notls did not come up on 127.0.0.1");
+	self->server6 = coap_server_start("::1", COAP_PORT);
+	ASSERT_LT(0, self->server6) TH_LOG("coap-server-notls did not come up on [::1]");
 }
 
 FIXTURE_TEARDOWN(udp)
 {
-	if (self->server > 0) {
-		kill(self->server, SIGTERM);
-		waitpid(self->server, NULL, 0);
-	}
+	reap(self->server, SIGTERM);
+	reap(self->server6, SIGTERM);
 	cka_close(self->ev);
 	cka_close(self->nl);
 }
 
-TEST_F(udp, idle_session_pinged_answer_eaten)
+static long ms_since(double t0, double t)
+{
+	return (long)(t - t0);
+}
+
+/* The socket inode of @fd, as the kernel reports it in COAP_KA_A_SOCK_INODE. */
+static uint64_t sock_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* Nothing is queued for the application on @fd within @ms. */
+static bool app_got_nothing(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[64];
+
+	if (poll(&pfd, 1, ms) != 0)
+		return false;
+	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN;
+}
+
+static void ping_answered(struct __test_metadata *_metadata, FIXTURE_DATA(udp) *self,
+			  const char *addr)
 {
 	const uint32_t set[] = {
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200, 0,
 	};
-	struct cka_event ev = {};
-	struct cka_ctx s;
-	long ctx, sid;
-	double t0, dt;
-	char buf[64];
+	struct sockaddr_storage want;
+	struct cka_ev ev, s;
+	long ctx, sid, dt;
+	double t0;
 	int fd;
 
+	ASSERT_NE(0, sockaddr_fill(&want, addr, COAP_PORT));
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	fd = udp_connected(COAP_PORT);
+	fd = udp_connected_to(addr, COAP_PORT);
 	ASSERT_LE(0, fd);
 	t0 = now_ms();
-	sid = session_add(self->nl, ctx, fd);
+	sid = session_add(self->nl, ctx, fd, NULL);
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 
-	ASSERT_EQ(0, wait_event(self->ev, COAP_KA_CMD_PONG_NTF, 5000, &ev));
-	dt = now_ms() - t0;
-	EXPECT_EQ(sid, ev.a.v[COAP_KA_A_SESSION_ID]);
-	EXPECT_EQ(ctx, ev.a.v[COAP_KA_A_CTX_ID]);
-	/* after the idle second, not before; TCG guests are slow, allow 1.5 s */
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 5000, &ev));
+	dt = ms_since(t0, ev.t);
+	EXPECT_EQ(ctx, ev.v[COAP_KA_A_CTX_ID]);
+	EXPECT_EQ(sock_ino(fd), ev.ino);
+	EXPECT_EQ(want.ss_family, ev.family);
+	if (want.ss_family == AF_INET) {
+		EXPECT_EQ(0, memcmp(&((struct sockaddr_in *)&want)->sin_addr, &ev.addr, 4));
+	} else {
+		EXPECT_EQ(0, memcmp(&((struct sockaddr_in6 *)&want)->sin6_addr, &ev.addr, 16));
+	}
+	EXPECT_EQ(COAP_PORT, ev.port);
+	EXPECT_TRUE(ev_has(&ev, COAP_KA_A_MID));
+	EXPECT_TRUE(ev_has(&ev, COAP_KA_A_RTT_US));
+	/* after the idle second, not before */
 	EXPECT_LE(1000, dt);
-	EXPECT_GE(2500, dt) TH_LOG("pong after %.0f ms", dt);
-	TH_LOG("ping answered %.0f ms after the session began, rtt %u us",
-	       dt, ev.a.v[COAP_KA_A_RTT_US]);
+	EXPECT_GE(1000 + LATE_MS, dt) TH_LOG("pong after %ld ms", dt);
+	TH_LOG("[%s] pong %ld ms after the session began (bound 1000), mid %u, rtt %u us",
+	       addr, dt, ev.v[COAP_KA_A_MID], ev.v[COAP_KA_A_RTT_US]);
 
-	/* the Reset was the kernel's: the application saw nothing */
-	EXPECT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
-	EXPECT_EQ(EAGAIN, errno);
+	/* the Reset was the kernel's: the application sees nothing */
+	EXPECT_TRUE(app_got_nothing(fd, 200));
 
 	ASSERT_EQ(0, session_get(self->nl, sid, &s));
 	EXPECT_LE(1, s.v[COAP_KA_A_PINGS]);
 	EXPECT_LE(1, s.v[COAP_KA_A_PONGS]);
+	EXPECT_GE(s.v[COAP_KA_A_PINGS], s.v[COAP_KA_A_PONGS]);
+	EXPECT_GE(1, s.v[COAP_KA_A_PINGS] - s.v[COAP_KA_A_PONGS]);
 	EXPECT_EQ(0, s.v[COAP_KA_A_NACKS]);
+	EXPECT_EQ(0, s.v[COAP_KA_A_RETRANSMISSIONS]);
+	EXPECT_EQ(want.ss_family, s.family);
+	EXPECT_EQ(COAP_PORT, s.port);
 
 	close(fd);
-	ASSERT_EQ(0, wait_event(self->ev, COAP_KA_CMD_SESSION_GONE_NTF, 3000, &ev));
-	EXPECT_EQ(COAP_KA_GONE_CLOSED, ev.a.v[COAP_KA_A_GONE_REASON]);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_SESSION_GONE_NTF, sid, 3000, &ev));
+	EXPECT_EQ(COAP_KA_GONE_CLOSED, ev.v[COAP_KA_A_GONE_REASON]);
 	EXPECT_EQ(-ENOENT, session_get(self->nl, sid, &s));
-	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+	EXPECT_EQ(0, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL));
+}
+
+TEST_F(udp, idle_session_pinged_answer_eaten)
+{
+	ping_answered(_metadata, self, "127.0.0.1");
+}
+
+TEST_F(udp, ipv6_idle_session_pinged_answer_eaten)
+{
+	ping_answered(_metadata, self, "::1");
 }
 
 TEST_F(udp, silent_peer_nacked_after_retransmissions)
@@ -224,29 +148,27 @@ TEST_F(udp, silent_peer_nacked_after_retransmissions)
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 50,
 		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 3, 0,
 	};
-	struct cka_event ev = {};
-	struct cka_ctx s;
-	long ctx, sid;
-	double t0, dt;
+	struct cka_ev ev, s;
+	long ctx, sid, dt;
+	double t0;
 	int fd;
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	fd = udp_connected(9);	/* nothing listens there */
+	fd = udp_connected_to("127.0.0.1", 9);	/* nothing listens there */
 	ASSERT_LE(0, fd);
 	t0 = now_ms();
-	sid = session_add(self->nl, ctx, fd);
+	sid = session_add(self->nl, ctx, fd, NULL);
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 
-	ASSERT_EQ(0, wait_event(self->ev, COAP_KA_CMD_NACK_NTF, 6000, &ev));
-	dt = now_ms() - t0;
-	EXPECT_EQ(sid, ev.a.v[COAP_KA_A_SESSION_ID]);
-	EXPECT_EQ(3, ev.a.v[COAP_KA_A_RETRANSMISSIONS]);
-	EXPECT_EQ(COAP_KA_NACK_TOO_MANY_RETRIES, ev.a.v[COAP_KA_A_NACK_REASON]);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 6000, &ev));
+	dt = ms_since(t0, ev.t);
+	EXPECT_EQ(3, ev.v[COAP_KA_A_RETRANSMISSIONS]);
+	EXPECT_EQ(COAP_KA_NACK_TOO_MANY_RETRIES, ev.v[COAP_KA_A_NACK_REASON]);
 	/* 1 s idle, then 50 * (1 + 2 + 4 + 8) = 750 ms of timeouts */
-	EXPECT_LE(1750, dt);
-	EXPECT_GE(3500, dt) TH_LOG("nack after %.0f ms", dt);
-	TH_LOG("nack %.0f ms after the session began (bound 1750 ms)", dt);
+	EXPECT_LE(1750 - EARLY_MS, dt);
+	EXPECT_GE(1750 + LATE_MS, dt) TH_LOG("nack after %ld ms", dt);
+	TH_LOG("nack %ld ms after the session began (bound 1750 ms)", dt);
 	ASSERT_EQ(0, session_get(self->nl, sid, &s));
 	EXPECT_EQ(1, s.v[COAP_KA_A_NACKS]);
 	EXPECT_EQ(3, s.v[COAP_KA_A_RETRANSMISSIONS]);
@@ -269,7 +191,7 @@ TEST_F(udp, abort_wakes_blocked_recv_with_etimedout)
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 20,
 		COAP_KA_A_MAX_RETRANSMIT, 1, COAP_KA_A_ACTION, COAP_KA_ACTION_ABORT, 0,
 	};
-	struct cka_event ev = {};
+	struct cka_ev ev;
 	pthread_t th;
 	long ctx, sid;
 	void *ret;
@@ -277,16 +199,516 @@ TEST_F(udp, abort_wakes_blocked_recv_with_etimedout)
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	fd = udp_connected(9);
+	fd = udp_connected_to("127.0.0.1", 9);
 	ASSERT_LE(0, fd);
-	sid = session_add(self->nl, ctx, fd);
+	sid = session_add(self->nl, ctx, fd, NULL);
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 	ASSERT_EQ(0, pthread_create(&th, NULL, blocked_recv, &fd));
-	ASSERT_EQ(0, wait_event(self->ev, COAP_KA_CMD_SESSION_GONE_NTF, 6000, &ev));
-	EXPECT_EQ(COAP_KA_GONE_ABORTED, ev.a.v[COAP_KA_A_GONE_REASON]);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_SESSION_GONE_NTF, sid, 6000, &ev));
+	EXPECT_EQ(COAP_KA_GONE_ABORTED, ev.v[COAP_KA_A_GONE_REASON]);
 	pthread_join(th, &ret);
 	EXPECT_EQ(ETIMEDOUT, (long)ret);
 	close(fd);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * Activity (a): the application asks coap-server for "/" every 300 ms for
+ * 3 s and gets its answers; both directions are activity, so no Ping goes
+ * out. Once it stops, the Ping follows one idle second after the last answer.
+ */
+TEST_F(udp, app_exchange_suppresses_pings)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200, 0,
+	};
+	double t0, last = 0, slot;
+	int fd, i, answered = 0;
+	long ctx, sid, gap = 0, dt;
+	struct cka_ev ev, s;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	fd = udp_connected_to("127.0.0.1", COAP_PORT);
+	ASSERT_LE(0, fd);
+	t0 = now_ms();
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	last = t0;
+
+	for (i = 0, slot = t0; i < 11; i++, slot += 300) {
+		uint8_t get[4], rsp[512];
+		double t = 0;
+		ssize_t n;
+
+		while (now_ms() < slot)
+			sleep_ms(slot - now_ms() + 1);
+		coap_hdr(get, COAP_CON, 0x01, 0x0100 + i);
+		ASSERT_EQ(4, send(fd, get, sizeof(get), 0));
+		n = recv_within(fd, rsp, sizeof(rsp), 800, NULL, &t);
+		if (n > 4 && coap_type(rsp) == COAP_ACK && rsp[1] == 0x45 &&
+		    coap_mid(rsp) == 0x0100 + i) {
+			answered++;
+			if (t - last > gap)
+				gap = t - last;
+			last = t;
+		}
+	}
+	EXPECT_EQ(11, answered);
+	TH_LOG("longest gap between answers: %ld ms", gap);
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
+	EXPECT_EQ(-ETIMEDOUT, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 0, &ev));
+
+	/* quiet now: pinged one idle second after the last answer */
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 1000 + LATE_MS + 500, &ev));
+	dt = ms_since(last, ev.t);
+	EXPECT_LE(1000, dt);
+	EXPECT_GE(1000 + LATE_MS, dt);
+	TH_LOG("pong %ld ms after the last answer (bound 1000)", dt);
+	EXPECT_TRUE(app_got_nothing(fd, 100));
+	close(fd);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/* Does @mid lie in the half of the MID space opposite @app? */
+static bool mid_opposite(uint16_t mid, uint16_t app)
+{
+	uint16_t d = mid - app;
+
+	return d >= 0x4000 && d <= 0xc000;
+}
+
+/*
+ * Activity (b): with activity "rx", an application that only sends (NON
+ * messages to a peer that never answers) is still pinged, one idle second
+ * after the session began, with a MID opposite the application's.
+ */
+TEST_F(udp, rx_activity_sender_still_pinged)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1,
+		COAP_KA_A_ACTIVITY, COAP_KA_ACTIVITY_RX, 0,
+	};
+	int fd, peer, i, nons = 0, pings = 0;
+	double t0, slot, first = 0;
+	uint16_t app_mid = 0, ping_mid = 0;
+	bool opposite = true;
+	long ctx, sid;
+	struct cka_ev s;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	t0 = now_ms();
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	for (i = 0, slot = t0; i < 11; i++) {
+		uint8_t non[8], buf[64];
+		double t = 0;
+		ssize_t n;
+
+		coap_hdr(non, COAP_NON, 0x02, 0x2000 + i);	/* POST, no payload */
+		ASSERT_EQ(4, send(fd, non, 4, 0));
+		app_mid = 0x2000 + i;
+		slot += 300;
+		while ((n = recv_within(peer, buf, sizeof(buf), slot - now_ms(),
+					NULL, &t)) > 0) {
+			if (coap_is_empty(buf, n, COAP_CON)) {
+				if (!pings++)
+					first = t;
+				ping_mid = coap_mid(buf);
+				opposite &= mid_opposite(ping_mid, app_mid);
+			} else if (n == 4 && coap_type(buf) == COAP_NON) {
+				nons++;
+			}
+		}
+	}
+	EXPECT_EQ(11, nons);
+	ASSERT_LE(1, pings) TH_LOG("no Ping while the application only sent");
+	EXPECT_LE(1000 - EARLY_MS, ms_since(t0, first));
+	EXPECT_GE(1000 + LATE_MS, ms_since(t0, first));
+	EXPECT_TRUE(opposite) TH_LOG("ping mid %#x, application's %#x", ping_mid, app_mid);
+	TH_LOG("first ping %ld ms after the session began (bound 1000), %d transmissions",
+	       ms_since(t0, first), pings);
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_LE(1, s.v[COAP_KA_A_PINGS]);
+	/* one transmission may be counted and not yet arrived */
+	EXPECT_LE(pings, s.v[COAP_KA_A_PINGS] + s.v[COAP_KA_A_RETRANSMISSIONS]);
+	EXPECT_GE(pings + 1, s.v[COAP_KA_A_PINGS] + s.v[COAP_KA_A_RETRANSMISSIONS]);
+	close(fd);
+	close(peer);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * Activity (c): the peer sends a NON message every 300 ms for 3 s; in the
+ * default mode that is activity and no Ping goes out; the messages reach
+ * the application. After the last one, the Ping follows an idle second later.
+ */
+TEST_F(udp, peer_traffic_suppresses_pings)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200, 0,
+	};
+	int fd, peer, i, got = 0, pings = 0;
+	double t0, slot, last = 0, t = 0;
+	uint8_t buf[64];
+	struct cka_ev s;
+	long ctx, sid;
+	ssize_t n;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	ASSERT_EQ(0, udp_connect_fd(peer, fd));
+	t0 = now_ms();
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	for (i = 0, slot = t0; i < 11; i++) {
+		uint8_t non[6];
+
+		coap_hdr(non, COAP_NON, 0x02, 0x3000 + i);
+		non[4] = 0xff;		/* payload marker, one byte of payload */
+		non[5] = i;
+		ASSERT_EQ(6, send(peer, non, sizeof(non), 0));
+		last = now_ms();
+		n = recv_within(fd, buf, sizeof(buf), 300, NULL, NULL);
+		if (n == 6 && coap_mid(buf) == 0x3000 + i && buf[5] == i)
+			got++;
+		slot += 300;
+		while ((n = recv_within(peer, buf, sizeof(buf), slot - now_ms(),
+					NULL, NULL)) > 0)
+			pings += coap_is_empty(buf, n, COAP_CON);
+	}
+	EXPECT_EQ(11, got);
+	EXPECT_EQ(0, pings);
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
+	EXPECT_GE(600, s.v[COAP_KA_A_RX_AGE_MS]);
+
+	/* quiet now: the Ping comes an idle second after the last message */
+	n = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, &t);
+	ASSERT_EQ(4, n);
+	EXPECT_TRUE(coap_is_empty(buf, n, COAP_CON));
+	EXPECT_LE(1000 - EARLY_MS, ms_since(last, t));
+	EXPECT_GE(1000 + LATE_MS, ms_since(last, t));
+	TH_LOG("ping %ld ms after the peer's last message (bound 1000)", ms_since(last, t));
+	close(fd);
+	close(peer);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * RFC 7252 4.2 against a silent peer that records what reaches it: the
+ * first wait T is in [ack_timeout, ack_timeout * random_factor], then it
+ * doubles; after max_retransmit retransmissions and the last (doubled)
+ * wait, a NACK. Every retransmission carries the Ping's MID; the next Ping
+ * (after the next idle second) the next MID, and both lie in the half of
+ * the MID space opposite the application's.
+ */
+TEST_F(udp, retransmission_schedule_and_mids)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1500, COAP_KA_A_MAX_RETRANSMIT, 3, 0,
+	};
+	static const int lo[] = { 100, 200, 400, 800 };
+	static const int hi[] = { 150, 300, 600, 1200 };
+	double t[8], tapp, tnack = 0;
+	uint16_t mid[8];
+	int fd, peer, n = 0, i, r;
+	struct cka_ev ev, nack = {}, s;
+	uint8_t msg[4], buf[64];
+	long ctx, sid;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	coap_hdr(msg, COAP_NON, 0x02, 0x1234);
+	ASSERT_EQ(4, send(fd, msg, 4, 0));
+	tapp = now_ms();
+	ASSERT_EQ(4, recv_within(peer, buf, sizeof(buf), 1000, NULL, NULL));
+
+	/* the first Ping, its retransmissions, the NACK, the next Ping */
+	while (n < 5 || !tnack) {
+		r = wait_either(peer, self->ev, 1000 + 2 * LATE_MS + 1200, &ev);
+		ASSERT_LT(0, r) TH_LOG("after %d transmissions: nothing more", n);
+		if (r == 2) {
+			if (ev.cmd == COAP_KA_CMD_NACK_NTF &&
+			    ev.v[COAP_KA_A_SESSION_ID] == sid && !tnack) {
+				nack = ev;
+				tnack = ev.t;
+				ASSERT_EQ(4, n) TH_LOG("nack after %d transmissions", n);
+			}
+			continue;
+		}
+		r = recv(peer, buf, sizeof(buf), 0);
+		ASSERT_LT(n, 8);
+		t[n] = now_ms();
+		ASSERT_TRUE(coap_is_empty(buf, r, COAP_CON));
+		mid[n++] = coap_mid(buf);
+	}
+
+	EXPECT_LE(1000 - EARLY_MS, ms_since(tapp, t[0]));
+	EXPECT_GE(1000 + LATE_MS, ms_since(tapp, t[0]));
+	TH_LOG("ping %ld ms after the application's last message (bound 1000)",
+	       ms_since(tapp, t[0]));
+	for (i = 1; i < 4; i++) {
+		long d = ms_since(t[i - 1], t[i]);
+
+		EXPECT_LE(lo[i - 1] - EARLY_MS, d);
+		EXPECT_GE(hi[i - 1] + RTX_SLACK_MS, d);
+		TH_LOG("retransmission %d: %ld ms after the previous (bounds [%d, %d])",
+		       i, d, lo[i - 1], hi[i - 1]);
+		EXPECT_EQ(mid[0], mid[i]);
+	}
+	EXPECT_LE(lo[3] - EARLY_MS, ms_since(t[3], tnack));
+	EXPECT_GE(hi[3] + 2 * RTX_SLACK_MS, ms_since(t[3], tnack));
+	TH_LOG("nack %ld ms after the last retransmission (bounds [%d, %d])",
+	       ms_since(t[3], tnack), lo[3], hi[3]);
+	EXPECT_EQ(3, nack.v[COAP_KA_A_RETRANSMISSIONS]);
+	EXPECT_EQ(COAP_KA_NACK_TOO_MANY_RETRIES, nack.v[COAP_KA_A_NACK_REASON]);
+	EXPECT_EQ(mid[0], nack.v[COAP_KA_A_MID]);
+	EXPECT_TRUE(mid_opposite(mid[0], 0x1234)) TH_LOG("ping mid %#x", mid[0]);
+
+	/* the next Ping: an idle second after the NACK, with the next MID */
+	EXPECT_LE(lo[3] + 1000 - EARLY_MS, ms_since(t[3], t[4]));
+	EXPECT_GE(1000 + LATE_MS, ms_since(tnack, t[4]));
+	EXPECT_EQ((uint16_t)(mid[0] + 1), mid[4]);
+	EXPECT_TRUE(mid_opposite(mid[4], 0x1234));
+	TH_LOG("mids %#x then %#x", mid[0], mid[4]);
+
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(1, s.v[COAP_KA_A_NACKS]);
+	EXPECT_EQ(3, s.v[COAP_KA_A_RETRANSMISSIONS]);
+	EXPECT_EQ(2, s.v[COAP_KA_A_PINGS]);
+	EXPECT_EQ(COAP_KA_STATE_PINGING, s.v[COAP_KA_A_STATE]);
+	close(fd);
+	close(peer);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * The peer pings us: with COAP_KA_F_ANSWER_PINGS the kernel answers with a
+ * Reset of the same MID, reports PING_NTF and the application sees
+ * nothing; without it the application gets the Ping and the kernel sends
+ * nothing. Other messages from the peer always reach the application.
+ */
+static void peer_pings(struct __test_metadata *_metadata, FIXTURE_DATA(udp) *self,
+		       bool answer)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 30,
+		COAP_KA_A_FLAGS, answer ? COAP_KA_F_ANSWER_PINGS : 0, 0,
+	};
+	uint8_t ping[4], get[4], buf[64];
+	int fd, peer, peer_port;
+	struct cka_ev ev, s;
+	long ctx, sid;
+	ssize_t n;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, &peer_port);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	ASSERT_EQ(0, udp_connect_fd(peer, fd));
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	coap_hdr(ping, COAP_CON, 0, 0xbeef);
+	ASSERT_EQ(4, send(peer, ping, 4, 0));
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PING_NTF, sid, 2000, &ev));
+	EXPECT_EQ(0xbeef, ev.v[COAP_KA_A_MID]);
+	EXPECT_EQ(AF_INET, ev.family);
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), ev.v[COAP_KA_A_PEER_IPV4]);
+	EXPECT_EQ(peer_port, ev.port);
+	EXPECT_EQ(ctx, ev.v[COAP_KA_A_CTX_ID]);
+
+	if (answer) {
+		n = recv_within(peer, buf, sizeof(buf), 1000, NULL, NULL);
+		ASSERT_EQ(4, n);
+		EXPECT_TRUE(coap_is_empty(buf, n, COAP_RST));
+		EXPECT_EQ(0xbeef, coap_mid(buf));
+		EXPECT_TRUE(app_got_nothing(fd, 300));
+	} else {
+		n = recv_within(fd, buf, sizeof(buf), 1000, NULL, NULL);
+		ASSERT_EQ(4, n);
+		EXPECT_EQ(0, memcmp(buf, ping, 4));
+		EXPECT_EQ(-ETIMEDOUT, recv_within(peer, buf, sizeof(buf), 500, NULL, NULL));
+	}
+
+	/* a request is the application's, flag or not */
+	coap_hdr(get, COAP_CON, 0x01, 0xbef0);
+	ASSERT_EQ(4, send(peer, get, 4, 0));
+	n = recv_within(fd, buf, sizeof(buf), 1000, NULL, NULL);
+	ASSERT_EQ(4, n);
+	EXPECT_EQ(0, memcmp(buf, get, 4));
+	EXPECT_EQ(-ETIMEDOUT, recv_within(peer, buf, sizeof(buf), 200, NULL, NULL));
+
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(1, s.v[COAP_KA_A_PEER_PINGS]);
+	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
+	close(fd);
+	close(peer);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+TEST_F(udp, peer_ping_answered_by_kernel)
+{
+	peer_pings(_metadata, self, true);
+}
+
+TEST_F(udp, peer_ping_reaches_app_without_flag)
+{
+	peer_pings(_metadata, self, false);
+}
+
+/*
+ * Sessions follow their context live: keepalive 0 stops the Pings (the
+ * counter stays frozen for 2.5 s), keepalive 1 brings them back.
+ */
+TEST_F(udp, live_keepalive_off_and_on)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200, 0,
+	};
+	const uint32_t off[] = { COAP_KA_A_KEEPALIVE_SECS, 0, 0 };
+	const uint32_t on[] = { COAP_KA_A_KEEPALIVE_SECS, 1, 0 };
+	struct cka_ev ev[2], s;
+	long ctx, sid[2];
+	uint32_t pings[2];
+	double t;
+	int fd[2], i;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	for (i = 0; i < 2; i++) {
+		fd[i] = udp_connected_to(i ? "::1" : "127.0.0.1", COAP_PORT);
+		ASSERT_LE(0, fd[i]);
+		sid[i] = session_add(self->nl, ctx, fd[i], NULL);
+		ASSERT_LT(0, sid[i]) TH_LOG("%s", self->nl->msg);
+	}
+	ASSERT_EQ(0, ev_wait_each(self->ev, COAP_KA_CMD_PONG_NTF, sid, 2,
+				  1000 + LATE_MS + 500, ev));
+
+	ASSERT_EQ(0, ctx_set(self->nl, ctx, off));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, session_get(self->nl, sid[i], &s));
+		pings[i] = s.v[COAP_KA_A_PINGS];
+	}
+	/* a Pong already on its way may still be reported; no new Ping */
+	sleep_ms(2500);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, session_get(self->nl, sid[i], &s));
+		EXPECT_EQ(pings[i], s.v[COAP_KA_A_PINGS]) TH_LOG("session %d pinged while off", i);
+		EXPECT_EQ(0, s.v[COAP_KA_A_NACKS]);
+		EXPECT_EQ(COAP_KA_STATE_IDLE, s.v[COAP_KA_A_STATE]);
+	}
+	ev_drain(self->ev);
+
+	t = now_ms();
+	ASSERT_EQ(0, ctx_set(self->nl, ctx, on));
+	EXPECT_EQ(0, ev_wait_each(self->ev, COAP_KA_CMD_PONG_NTF, sid, 2,
+				  1000 + LATE_MS, ev))
+		TH_LOG("not pinged after keepalive came back");
+	for (i = 0; i < 2; i++) {
+		if (ev[i].cmd)
+			TH_LOG("session %d: pong %ld ms after keepalive came back", i,
+			       ms_since(t, ev[i].t));
+		ASSERT_EQ(0, session_get(self->nl, sid[i], &s));
+		EXPECT_LT(pings[i], s.v[COAP_KA_A_PINGS]);
+	}
+	for (i = 0; i < 2; i++)
+		close(fd[i]);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * A Ping is out to a silent peer and waits out a 3 s ACK timeout; the
+ * context's ack-timeout drops to 100 ms: the session follows the new
+ * schedule (two retransmissions 100 and 200 ms apart, the NACK 400 ms
+ * later) rather than sitting out the old 3 + 6 + 12 s.
+ *
+ * Fails on the module as of fd5fc46: a context change kicks the timer,
+ * and a kick in state PINGING is taken as the retransmission timeout (an
+ * immediate retransmission with the old timeout doubled, 6 s), so the
+ * NACK comes some 18 s after the change.
+ */
+TEST_F(udp, live_ack_timeout_change_reschedules)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 3000,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 2, 0,
+	};
+	const uint32_t fast[] = { COAP_KA_A_ACK_TIMEOUT_MS, 100, 0 };
+	int fd, peer, n = 0, r;
+	struct cka_ev ev, s;
+	double t[8], tc, tnack = 0;
+	uint8_t buf[64];
+	long ctx, sid;
+	uint16_t mid[8];
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	r = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, &t[0]);
+	ASSERT_TRUE(coap_is_empty(buf, r, COAP_CON));
+	mid[n++] = coap_mid(buf);
+	sleep_ms(100);
+	tc = now_ms();
+	ASSERT_EQ(0, ctx_set(self->nl, ctx, fast));
+
+	while (!tnack) {
+		r = wait_either(peer, self->ev, 2500 - (now_ms() - tc), &ev);
+		ASSERT_LT(0, r) TH_LOG("no NACK %ld ms after the change (%d transmissions)",
+				      ms_since(tc, now_ms()), n);
+		if (r == 2) {
+			if (ev.cmd == COAP_KA_CMD_NACK_NTF && ev.v[COAP_KA_A_SESSION_ID] == sid)
+				tnack = ev.t;
+			continue;
+		}
+		r = recv(peer, buf, sizeof(buf), 0);
+		ASSERT_LT(n, 8);
+		t[n] = now_ms();
+		ASSERT_TRUE(coap_is_empty(buf, r, COAP_CON));
+		mid[n] = coap_mid(buf);
+		TH_LOG("transmission %d (mid %#x): %ld ms after the change", n, mid[n],
+		       ms_since(tc, t[n]));
+		EXPECT_EQ(mid[0], mid[n]);
+		n++;
+	}
+	TH_LOG("nack %ld ms after the change, %d transmissions", ms_since(tc, tnack), n);
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(2, ev.v[COAP_KA_A_RETRANSMISSIONS]);
+	EXPECT_EQ(mid[0], ev.v[COAP_KA_A_MID]);
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(1, s.v[COAP_KA_A_NACKS]);
+	EXPECT_EQ(2, s.v[COAP_KA_A_RETRANSMISSIONS]);
+	close(fd);
+	close(peer);
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
 }
 
