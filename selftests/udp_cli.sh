@@ -1,0 +1,665 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# udp_cli.sh - KTAP test of coap-keepalive(8) sessions against the loaded
+# module and unmodified libcoap programs: an idle coap-client-notls
+# observing a resource of coap-server-notls on 127.0.0.1 is attached with
+# "attach --pid" and kept alive by the kernel (pongs, counters, the client
+# still gets its notifications), fd and filter handling, del, the
+# session-gone event when the client dies, the kernel's refusals with
+# their extended ACKs, and the JSON against the kernel's YNL cli.py.
+#
+# Runs as root in a throw-away guest (selftests/vm/run-vm.sh KERNEL
+# selftests/udp_cli.sh); lo is up. It starts coap-server-notls on
+# 127.0.0.1:5683 for the whole run and clients per check; every process,
+# context and session it makes is gone at exit.
+#
+# Environment (set by the VM harness): CKA_SRC, CKA_CLI, CKA_YNL,
+# CKA_SPEC (see selftests/vm/README).
+#
+# Each check runs in a subshell with errexit on, so any failed assertion
+# ends it and prints why; between checks the clients are killed and the
+# contexts deleted (which ends their sessions).
+
+# The checks run through the TESTS table.
+# shellcheck disable=SC2317
+set -u
+
+SRC=${CKA_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source-path=SCRIPTDIR source=lib/ktap.sh
+. "$SRC/selftests/lib/ktap.sh"
+
+CLI=${CKA_CLI:-$SRC/tools/coap-keepalive/coap-keepalive}
+SPEC=${CKA_SPEC:-$SRC/Documentation/netlink/specs/coap_keepalive.yaml}
+HOST=127.0.0.1
+PORT=5683
+URI=coap://$HOST/example_data	# observable, changes only on PUT
+# Seconds to wait for an event or a state; TCG and the debug kernel are
+# slow, so these are bounds against hangs, not measurements.
+WAIT=${CKA_UDP_CLI_WAIT:-10}
+SESS_ENOENT="No such file or directory: no session with this id in this network namespace (attribute session-id)"
+
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/udp_cli.XXXXXX") || exit 1
+PIDS=$TMPD/pids		# processes a check started
+CTXS=$TMPD/ctxs		# contexts a check made
+: >"$PIDS"
+: >"$CTXS"
+SERVER=
+
+# ---------------------------------------------------------------- helpers
+
+# r CMD...: run, never fail; sets OUT, ERR, RC and LASTCMD.
+r() {
+	local ef=$TMPD/err.$BASHPID
+	LASTCMD="$*"
+	OUT=$("$@" 2>"$ef") && RC=0 || RC=$?
+	ERR=$(cat "$ef")
+}
+
+diag_cmd() {
+	echo "  command: $LASTCMD"
+	echo "  exit $RC; stdout: $OUT"
+	echo "  stderr: $ERR"
+}
+
+expect_rc() {
+	if [ "$RC" != "$1" ]; then
+		echo "expected exit status $1"
+		diag_cmd
+		return 1
+	fi
+}
+
+# expect_err TEXT...: stderr holds each TEXT.
+expect_err() {
+	local t
+	for t in "$@"; do
+		case $ERR in
+		*"$t"*) ;;
+		*) echo "stderr lacks '$t'"; diag_cmd; return 1 ;;
+		esac
+	done
+}
+
+expect_eq() {	# expect_eq WHAT EXPECTED GOT
+	if [ "$2" != "$3" ]; then
+		echo "$1: expected '$2'"
+		echo "$1:      got '$3'"
+		return 1
+	fi
+}
+
+# field KEY [TEXT]: the word after KEY in a text output line.
+field() {
+	printf '%s\n' "${2-$OUT}" |
+		awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+
+# expect_fields LINE KEY VALUE...: the line has each KEY VALUE.
+expect_fields() {
+	local line=$1 got bad=0
+	shift
+	while [ $# -ge 2 ]; do
+		got=$(field "$1" "$line")
+		if [ "$got" != "$2" ]; then
+			echo "$1: expected '$2', got '$got' in: $line"
+			bad=1
+		fi
+		shift 2
+	done
+	return "$bad"
+}
+
+is_num() {
+	case $2 in
+	'' | 0 | *[!0-9]*) echo "not a $1: '$2'"; return 1 ;;
+	esac
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 4
+}
+
+# mkctx [SETTING VALUE]...: make a context; CTX holds its id.
+mkctx() {
+	r "$CLI" context add "$@"
+	expect_rc 0
+	CTX=$(field context)
+	is_num "context id" "$CTX"
+	echo "$CTX" >>"$CTXS"
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds; fails after SECONDS.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# The inode of socket fd FD of process PID.
+sock_inode() {
+	local l
+	l=$(readlink "/proc/$1/fd/$2") || return 1
+	l=${l#socket:[}
+	echo "${l%]}"
+}
+
+# sock_fds PID: "FD INODE" of every socket of PID.
+sock_fds() {
+	local f l
+	for f in /proc/"$1"/fd/*; do
+		l=$(readlink "$f" 2>/dev/null) || continue
+		case $l in
+		socket:\[*) l=${l#socket:[}; echo "${f##*/} ${l%]}" ;;
+		esac
+	done
+}
+
+# in_table PID TABLE INODE [connected]: the socket is in /proc/PID/net/TABLE
+# (udp, udp6, tcp, ...), with a remote port if "connected".
+in_table() {
+	awk -v ino="$3" -v conn="${4:-}" '
+		NR > 1 && $10 == ino {
+			split($3, rem, ":")
+			if (conn == "" || rem[2] != "0000") { found = 1 }
+		}
+		END { exit !found }' "/proc/$1/net/$2"
+}
+
+# client_sock PID: CL_FD and CL_INO of PID's connected UDP socket.
+client_sock() {
+	local fd ino
+	CL_FD=
+	while read -r fd ino; do
+		if [ -n "$ino" ] && in_table "$1" udp "$ino" connected; then
+			CL_FD=$fd
+			CL_INO=$ino
+		fi
+	done <<<"$(sock_fds "$1")"
+	[ -n "$CL_FD" ]
+}
+
+# start_client: an observing coap-client-notls; CL its pid, CL_FD and
+# CL_INO its (connected UDP) socket, CL_OUT the file it prints to.
+start_client() {
+	CL_OUT=$(mktemp "$TMPD/client.XXXXXX")
+	coap-client-notls -s 300 -B 300 "$URI" >"$CL_OUT" 2>&1 &
+	CL=$!
+	echo "$CL" >>"$PIDS"
+	# Ready once the first answer (the resource) is printed.
+	wait_for "$WAIT" test -s "$CL_OUT" ||
+		{ echo "coap-client-notls printed nothing in $WAIT s"; return 1; }
+	if ! client_sock "$CL"; then
+		echo "coap-client-notls $CL has no connected UDP socket:"
+		ls -l "/proc/$CL/fd"
+		cat "/proc/$CL/net/udp"
+		return 1
+	fi
+}
+
+# start_monitor [text]: "monitor -j" (or plain "monitor") in the
+# background, subscribed; MON its output file.
+start_monitor() {
+	local j=-j
+	[ "${1:-}" != text ] || j=
+	MON=$(mktemp "$TMPD/mon.XXXXXX")
+	# shellcheck disable=SC2086
+	"$CLI" $j monitor >"$MON" 2>"$MON.err" &
+	echo "$!" >>"$PIDS"
+	wait_for "$WAIT" grep -q monitoring "$MON.err" ||
+		{ echo "monitor never subscribed:"; cat "$MON.err"; return 1; }
+}
+
+# has_event EVENT SESSION [KEY JSONVALUE]: the monitor printed it.
+has_event() {
+	local lines
+	lines=$(grep -F "\"event\":\"$1\"" "$MON" | grep -E "\"session-id\":$2[,}]") ||
+		return 1
+	[ $# -lt 4 ] || printf '%s\n' "$lines" | grep -qE "\"$3\":$4[,}]"
+}
+
+# attach_client: attach --pid $CL ctx $CTX; SID the session.
+attach_client() {
+	r "$CLI" attach --pid "$CL" ctx "$CTX"
+	expect_rc 0
+	SID=$(field session)
+	is_num "session id" "$SID"
+}
+
+json_get() {	# json_get KEY...: members of the JSON object in OUT
+	printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+print(" ".join(str(o.get(k, "<absent>")) for k in sys.argv[1:]))' "$@"
+}
+
+# Kill what a check started and delete its contexts (and so sessions).
+reset_state() {
+	local p c
+	while read -r p; do
+		kill "$p" 2>/dev/null
+	done <"$PIDS"
+	while read -r p; do
+		wait "$p" 2>/dev/null
+	done <"$PIDS"
+	: >"$PIDS"
+	while read -r c; do
+		"$CLI" context del "$c" >/dev/null 2>&1
+	done <"$CTXS"
+	: >"$CTXS"
+}
+
+cleanup() {
+	reset_state
+	if [ -n "$SERVER" ]; then
+		kill "$SERVER" 2>/dev/null
+		wait "$SERVER" 2>/dev/null
+	fi
+	rm -rf "$TMPD"
+}
+
+start_server() {
+	coap-server-notls -A "$HOST" -p "$PORT" >"$TMPD/server.log" 2>&1 &
+	SERVER=$!
+	wait_for "$WAIT" sh -c 'coap-client-notls -B 1 coap://'"$HOST"'/ 2>/dev/null | grep -q libcoap'
+}
+
+# The server's UDP socket (unconnected): SRV_FD.
+server_udp_fd() {
+	local fd ino
+	SRV_FD=
+	while read -r fd ino; do
+		if in_table "$SERVER" udp "$ino"; then
+			SRV_FD=$fd
+		fi
+	done <<<"$(sock_fds "$SERVER")"
+	[ -n "$SRV_FD" ] || { echo "no UDP socket in coap-server-notls"; return 1; }
+}
+
+# ----------------------------------------------------------------- checks
+
+# The main story: an unmodified, idle libcoap client kept alive.
+t_attach_pong() {
+	local t0 dt out
+	mkctx keepalive-secs 1
+	start_monitor
+	start_client
+	t0=$(date +%s%N)
+	attach_client
+	expect_fields "$OUT" ctx "$CTX" inode "$CL_INO" transport udp \
+		peer "$HOST" port "$PORT" state idle
+	expect_eq "lines printed by attach" 1 "$(printf '%s\n' "$OUT" | wc -l)"
+	wait_for "$((1 + WAIT))" has_event pong "$SID" ctx-id "$CTX" ||
+		{ echo "no pong for session $SID in $((1 + WAIT)) s:"; cat "$MON"; return 1; }
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	echo "first pong event ${dt} ms after attach (1 s idle)"
+	grep -m1 '"event":"pong"' "$MON"
+
+	r "$CLI" -j session show "$SID"
+	expect_rc 0
+	read -r pings pongs nacks sid <<<"$(json_get pings pongs nacks session-id)"
+	expect_eq "session-id" "$SID" "$sid"
+	if [ "$pings" -lt 1 ] || [ "$pongs" -lt 1 ]; then
+		echo "pings $pings pongs $pongs: expected at least 1 each"
+		return 1
+	fi
+	expect_eq "nacks" 0 "$nacks"
+
+	# The client lives, and still gets what the server sends it.
+	kill -0 "$CL" || { echo "coap-client-notls $CL died"; return 1; }
+	out="cka-udp-cli-$$-$RANDOM"
+	r coap-client-notls -B 5 -m put -e "$out" "$URI"
+	expect_rc 0
+	wait_for "$WAIT" grep -q "$out" "$CL_OUT" ||
+		{ echo "the client did not print the notification '$out':"; tail -c 300 "$CL_OUT"; return 1; }
+	kill -0 "$CL" || { echo "coap-client-notls $CL died"; return 1; }
+	# The kernel's pings were answered after the client's own traffic too.
+	r "$CLI" session show "$SID"
+	expect_rc 0
+	expect_fields "$OUT" nacks 0
+}
+
+# attach --fd; show filtered by context and by inode; del.
+t_fd_filters() {
+	local ctx1 ctx2 s1 s2 ino1 ino2 cl1
+	mkctx
+	ctx1=$CTX
+	mkctx
+	ctx2=$CTX
+	start_client
+	cl1=$CL
+	ino1=$CL_INO
+	r "$CLI" attach --pid "$cl1" --fd "$CL_FD" ctx "$ctx1"
+	expect_rc 0
+	s1=$(field session)
+	is_num "session id" "$s1"
+	expect_fields "$OUT" ctx "$ctx1" inode "$ino1"
+	start_client
+	ino2=$CL_INO
+	CTX=$ctx2 attach_client
+	s2=$SID
+
+	r "$CLI" session show ctx "$ctx1"
+	expect_rc 0
+	expect_eq "sessions of ctx $ctx1" "session $s1" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	r "$CLI" session show ctx "$ctx2"
+	expect_rc 0
+	expect_eq "sessions of ctx $ctx2" "session $s2" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	r "$CLI" session show inode "$ino2"
+	expect_rc 0
+	expect_eq "sessions of inode $ino2" "session $s2" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	r "$CLI" session show inode "$ino1" ctx "$ctx1"
+	expect_rc 0
+	expect_eq "sessions of inode $ino1 in ctx $ctx1" "session $s1" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	r "$CLI" session show ctx "$ctx1" inode "$ino2"
+	expect_rc 0
+	expect_eq "sessions of inode $ino2 in ctx $ctx1" "" "$OUT"
+	r "$CLI" -j session show ctx "$ctx2" inode "$ino1"
+	expect_rc 0
+	expect_eq "JSON of an empty filtered dump" "[]" "$OUT"
+	r "$CLI" session show
+	expect_rc 0
+	printf '%s\n' "$OUT" | grep -q "^session $s1 " || { echo "dump lacks $s1"; diag_cmd; return 1; }
+	printf '%s\n' "$OUT" | grep -q "^session $s2 " || { echo "dump lacks $s2"; diag_cmd; return 1; }
+
+	r "$CLI" session del "$s1"
+	expect_rc 0
+	expect_eq "del stdout" "" "$OUT"
+	expect_eq "del stderr" "" "$ERR"
+	r "$CLI" session show "$s1"
+	expect_rc 1
+	expect_err "$SESS_ENOENT"
+	r "$CLI" session del "$s1"
+	expect_rc 1
+	expect_err "$SESS_ENOENT"
+	r "$CLI" session show ctx "$ctx1"
+	expect_rc 0
+	expect_eq "sessions of ctx $ctx1 after del" "" "$OUT"
+	# The socket is the client's again: it can be attached anew.
+	r "$CLI" attach --pid "$cl1" ctx "$ctx1"
+	expect_rc 0
+	expect_fields "$OUT" inode "$ino1"
+}
+
+# The client dies: its socket closes, the session goes with it.
+t_gone_closed() {
+	local text
+	mkctx keepalive-secs 30
+	start_monitor text
+	text=$MON
+	start_monitor
+	start_client
+	attach_client
+	kill "$CL"
+	wait_for "$WAIT" has_event session-gone "$SID" ||
+		{ echo "no session-gone for session $SID in $WAIT s:"; cat "$MON"; return 1; }
+	grep -F '"event":"session-gone"' "$MON"
+	has_event session-gone "$SID" gone-reason '"closed"' ||
+		{ echo "session-gone of $SID without gone-reason closed"; return 1; }
+	# The text monitor names the event and its attributes the same way.
+	wait_for "$WAIT" grep -qE "^session-gone .*session-id $SID .*gone-reason closed" "$text" ||
+		{ echo "text monitor:"; cat "$text"; return 1; }
+	grep "^session-gone " "$text"
+	r "$CLI" session show "$SID"
+	expect_rc 1
+	expect_err "$SESS_ENOENT"
+}
+
+# The CLI's own fd: a connected UDP socket of bash (IPv4 and IPv6).
+t_session_add_own() {
+	mkctx keepalive-secs 30
+	r bash -c 'exec 5<>/dev/udp/127.0.0.1/9; exec "$@"' - "$CLI" session add ctx "$CTX" fd 5
+	expect_rc 0
+	expect_fields "$OUT" ctx "$CTX" transport udp peer 127.0.0.1 port 9 state idle pings 0
+	r bash -c 'exec 5<>/dev/udp/::1/9; exec "$@"' - "$CLI" -j session add ctx "$CTX" fd 5
+	expect_rc 0
+	read -r peer port transport <<<"$(json_get peer-ipv6 peer-port transport)"
+	expect_eq "peer-ipv6 peer-port transport" "::1 9 udp" "$peer $port $transport"
+	r "$CLI" session add ctx "$CTX"
+	expect_rc 2
+	expect_err "missing fd N"
+	r "$CLI" session add fd 0
+	expect_rc 2
+	expect_err "missing ctx ID"
+	r "$CLI" session add ctx "$CTX" fd 0 peer 127.0.0.1
+	expect_rc 2
+	expect_err "peer ADDR and port P go together"
+	r "$CLI" session add ctx "$CTX" fd 0 peer 127.0.0.300 port 1
+	expect_rc 2
+	expect_err "invalid peer address '127.0.0.300'"
+	r "$CLI" session add ctx "$CTX" fd 0 port 65536 peer ::1
+	expect_rc 2
+	expect_err "invalid port '65536'"
+	r "$CLI" session add ctx "$CTX" fd 0 transport tcp
+	expect_rc 2
+	expect_err "expected one of udp, dtls"
+}
+
+# Refusals, each with the kernel's reason.
+t_refusals() {
+	local ctx
+	mkctx keepalive-secs 30
+	ctx=$CTX
+	start_client
+
+	# Not a socket: the client's stdin, the CLI's stdin (a pipe), no fd.
+	r "$CLI" attach --pid "$CL" --fd 0 ctx "$ctx"
+	expect_rc 1
+	expect_err "Socket operation on non-socket: not a socket file descriptor of the calling process (attribute sock-fd)"
+	r bash -c 'echo | "$@"' - "$CLI" session add ctx "$ctx" fd 0
+	expect_rc 1
+	expect_err "not a socket file descriptor of the calling process (attribute sock-fd)"
+	r "$CLI" session add ctx "$ctx" fd 1000
+	expect_rc 1
+	expect_err "Bad file descriptor: not a socket file descriptor"
+	r "$CLI" attach --pid "$CL" --fd 1000 ctx "$ctx"
+	expect_rc 1
+	expect_err "cannot get fd 1000 of process $CL: Bad file descriptor"
+
+	# DTLS cannot be kept alive by the kernel.
+	r "$CLI" attach --pid "$CL" --fd "$CL_FD" ctx "$ctx" transport dtls
+	expect_rc 1
+	expect_err "Operation not supported" "DTLS" "(attribute transport)"
+
+	# Unknown context.
+	r "$CLI" attach --pid "$CL" ctx 4294967295
+	expect_rc 1
+	expect_err "No such file or directory: no context with this id in this network namespace (attribute ctx-id)"
+
+	# A second session for the same socket and peer.
+	attach_client
+	r "$CLI" attach --pid "$CL" --fd "$CL_FD" ctx "$ctx"
+	expect_rc 1
+	expect_err "File exists" "this peer already has a session on this socket"
+	# A connected socket with another peer.
+	r "$CLI" attach --pid "$CL" --fd "$CL_FD" ctx "$ctx" peer 127.0.0.2 port "$PORT"
+	expect_rc 1
+	expect_err "Invalid argument" "the socket is connected to another peer"
+
+	# No such process; not a process id.
+	r "$CLI" attach --pid 2147483647 ctx "$ctx"
+	expect_rc 1
+	expect_err "cannot open process 2147483647: no such process"
+	r "$CLI" attach --pid x ctx "$ctx"
+	expect_rc 2
+	expect_err "invalid --pid 'x'"
+	r "$CLI" attach --pid "$CL" ctx "$ctx" peer 127.0.0.1 port 9
+	expect_rc 2
+	expect_err "give --fd N"
+	r "$CLI" attach --pid "$CL" ctx "$ctx" bogus 1
+	expect_rc 2
+	expect_err "unknown setting 'bogus'"
+}
+
+# The server's socket is not connected: it needs a peer.
+t_unconnected() {
+	local ctx
+	mkctx keepalive-secs 30
+	ctx=$CTX
+	server_udp_fd
+	r "$CLI" attach --pid "$SERVER" ctx "$ctx"
+	expect_rc 1
+	expect_err "skipping fd $SRV_FD of process $SERVER" "unconnected; give --fd $SRV_FD peer ADDR port P" \
+		"no connected UDP socket in process $SERVER"
+	expect_eq "stdout" "" "$OUT"
+	r "$CLI" attach --pid "$SERVER" --fd "$SRV_FD" ctx "$ctx"
+	expect_rc 1
+	expect_err "Destination address required" "unconnected socket: give the peer's address and port"
+	r "$CLI" attach --pid "$SERVER" --fd "$SRV_FD" ctx "$ctx" peer ::1 port 9
+	expect_rc 1
+	expect_err "Address family not supported by protocol" "an IPv4 socket cannot reach an IPv6 peer"
+	# With a peer it is taken; then handed back.
+	r "$CLI" attach --pid "$SERVER" --fd "$SRV_FD" ctx "$ctx" peer 127.0.0.1 port 9
+	expect_rc 0
+	expect_fields "$OUT" peer 127.0.0.1 port 9 transport udp
+	r "$CLI" session del "$(field session)"
+	expect_rc 0
+}
+
+# A TCP socket: refused, for now.
+t_tcp() {
+	local fd ino tfd=
+	mkctx
+	while read -r fd ino; do
+		if in_table "$SERVER" tcp "$ino" || in_table "$SERVER" tcp6 "$ino"; then
+			tfd=$fd
+		fi
+	done <<<"$(sock_fds "$SERVER")"
+	if [ -z "$tfd" ]; then
+		# No TCP listener in this libcoap build: one of bash's own.
+		r bash -c 'exec 5<>/dev/tcp/127.0.0.1/'"$PORT"'; exec "$@"' - "$CLI" session add ctx "$CTX" fd 5
+	else
+		r "$CLI" attach --pid "$SERVER" --fd "$tfd" ctx "$CTX"
+	fi
+	expect_rc 1
+	expect_err "Operation not supported" "TCP sessions are not supported yet"
+}
+
+# Settings given to attach override the context's for the session.
+t_settings() {
+	mkctx keepalive-secs 30
+	start_client
+	r "$CLI" attach --pid "$CL" ctx "$CTX" keepalive-secs 1 ack-timeout 500
+	if [ "$RC" = 1 ]; then
+		case $ERR in
+		*"(attribute keepalive-secs)"* | *"(attribute ack-timeout-ms)"*)
+			skip "this module does not take per-session settings yet: $ERR" ;;
+		esac
+	fi
+	expect_rc 0
+	expect_fields "$OUT" keepalive-secs 1 ack-timeout-ms 500
+	SID=$(field session)
+	r "$CLI" session show "$SID"
+	expect_rc 0
+	expect_fields "$OUT" keepalive-secs 1 ack-timeout-ms 500
+	case $OUT in
+	*" max-retransmit "*) echo "a setting that was not given is shown: $OUT"; return 1 ;;
+	esac
+	# Overridden 30 s -> 1 s: pinged within the wait.
+	# shellcheck disable=SC2016
+	wait_for "$((1 + WAIT))" sh -c '"$1" -j session show "$2" | grep -q "\"pongs\":[1-9]"' - "$CLI" "$SID" ||
+		{ echo "no pong with keepalive-secs 1 set on the session"; "$CLI" session show "$SID"; return 1; }
+	r "$CLI" attach --pid "$CL" ctx "$CTX" keepalive-secs 86401
+	expect_rc 1
+	expect_err "(attribute keepalive-secs) valid range 0..86400"
+}
+
+# The JSON of the CLI is what the kernel's own YNL tool says.
+t_ynl() {
+	local ynl=${CKA_YNL:-} args=(--output-json) help schema cli_json
+	if [ -z "$ynl" ] || [ ! -f "$ynl" ]; then
+		skip "no YNL cli.py (CKA_YNL)"
+	fi
+	python3 -c 'import yaml' 2>/dev/null || skip "python3 has no yaml"
+	help=$(python3 "$ynl" --help 2>&1) || skip "cli.py --help fails"
+	case $help in *--output-json*) ;; *) skip "cli.py has no --output-json" ;; esac
+	schema=$(dirname "$ynl")/../../../Documentation/netlink/genetlink-c.yaml
+	# Validating the spec against the schema takes half a minute on TCG.
+	if [[ $help == *--no-schema* ]]; then
+		args+=(--no-schema)
+	elif [ -r "$schema" ]; then
+		args+=(--schema "$schema")
+	fi
+	mkctx keepalive-secs 30
+	start_client
+	attach_client
+	r "$CLI" -j session show "$SID"
+	expect_rc 0
+	cli_json=$OUT
+	r python3 "$ynl" --spec "$SPEC" "${args[@]}" --do session-get --json "{\"session-id\": $SID}"
+	expect_rc 0
+	python3 - "$cli_json" "$OUT" <<'EOF'
+import json, sys
+cli, ynl = (json.loads(s) for s in sys.argv[1:3])
+stable = ["session-id", "ctx-id", "sock-inode", "transport", "peer-ipv4",
+          "peer-ipv6", "peer-port"]
+bad = [k for k in stable if cli.get(k, "<absent>") != ynl.get(k, "<absent>")]
+for k in bad:
+    print("%s: CLI %r, YNL %r" % (k, cli.get(k, "<absent>"), ynl.get(k, "<absent>")))
+if set(cli) != set(ynl):
+    print("keys: CLI %s, YNL %s" % (sorted(cli), sorted(ynl)))
+    bad.append("keys")
+print("CLI:", json.dumps(cli, sort_keys=True))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+TESTS=(
+	"t_attach_pong:attach --pid of an idle coap-client: pong event, counters, client still served"
+	"t_fd_filters:attach --fd; session show by ctx and inode; del, then ENOENT"
+	"t_gone_closed:the client is killed: session-gone with reason closed"
+	"t_session_add_own:session add of the CLI's own fd (IPv4 text, IPv6 JSON); usage errors"
+	"t_refusals:refusals with the kernel's reason: not a socket, DTLS, unknown context, EEXIST, no process"
+	"t_unconnected:unconnected socket: skipped by attach, EDESTADDRREQ without peer, taken with one"
+	"t_tcp:a TCP socket is refused (not supported yet)"
+	"t_settings:settings given to attach override the context's for the session"
+	"t_ynl:session show -j equals the kernel's YNL cli.py session-get"
+)
+
+run_check() {
+	local fn=$1 desc=$2 out rc start=$SECONDS
+	out=$(set -e; "$fn" 2>&1)
+	rc=$?
+	out=${out:+$out$'\n'}"($fn: $((SECONDS - start)) s)"
+	case $rc in
+	0)
+		ktap_ok "$desc"
+		printf '%s\n' "$out" | ktap_diag
+		;;
+	4)
+		ktap_skip "$desc" "$(printf '%s\n' "$out" | sed -n 's/^SKIP: //p' | tail -n1)"
+		;;
+	*)
+		ktap_fail "$desc"
+		printf '%s\n' "$out" | ktap_diag
+		ktap_diag "($fn exited with $rc)"
+		;;
+	esac
+}
+
+ktap_header
+[ "$(id -u)" = 0 ] || ktap_skip_all "must run as root (in a test VM)"
+[ -x "$CLI" ] || ktap_skip_all "$CLI not built (make -C tools/coap-keepalive)"
+for tool in coap-server-notls coap-client-notls python3 awk; do
+	command -v $tool >/dev/null || ktap_skip_all "$tool not installed"
+done
+if ! "$CLI" session show >/dev/null 2>&1; then
+	"$CLI" session show 2>&1 | ktap_diag
+	ktap_skip_all "module coap_keepalive (with sessions) not loaded"
+fi
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+start_server || ktap_skip_all "coap-server-notls did not answer on $HOST:$PORT"
+
+ktap_plan ${#TESTS[@]}
+for t in "${TESTS[@]}"; do
+	run_check "${t%%:*}" "${t#*:}"
+	reset_state
+done
+ktap_finish
