@@ -192,6 +192,8 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len, bool *consume);
 void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len);
+bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
+			     unsigned int len);
 void coap_ka_sock_closed(struct coap_ka_sock *ks);
 void coap_ka_session_net_init(struct coap_ka_net *cn);
 void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason);

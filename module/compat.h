@@ -8,7 +8,10 @@
 #define _COAP_KA_COMPAT_H
 
 #include <linux/timer.h>
+#include <linux/udp.h>
 #include <net/genetlink.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
 
 /*
  * Multicast group capability flags came with 6.7 and were backported to
@@ -19,6 +22,31 @@
 #else
 #define COAP_KA_MCGRP_FLAGS	0
 #endif
+
+/*
+ * UDP's encap_err_rcv hook: from 6.2 it is handed UDP's errno and what
+ * ip_icmp_error()/ipv6_icmp_error() (then exported) need to queue it for
+ * IP_RECVERR; 6.1 passes only the offset of the quoted UDP header. Tested
+ * on the hook's own type: COAP_KA_ERR_RCV_FULL is a constant, and
+ * COAP_KA_ERR_RCV() picks the handler of that type.
+ */
+typedef void (*coap_ka_err_rcv_full_t)(struct sock *sk, struct sk_buff *skb,
+				       int err, __be16 port, u32 info,
+				       u8 *payload);
+#define COAP_KA_ERR_RCV_FULL \
+	__same_type(((struct udp_sock *)NULL)->encap_err_rcv, coap_ka_err_rcv_full_t)
+#define COAP_KA_ERR_RCV(full, offset) \
+	__builtin_choose_expr(COAP_KA_ERR_RCV_FULL, (full), (offset))
+
+/* A socket's IP_RECVERR / IPV6_RECVERR: flag bits from 6.6, bitfields before. */
+static inline bool coap_ka_recverr(struct sock *sk, bool v4)
+{
+#ifdef inet_test_bit
+	return v4 ? inet_test_bit(RECVERR, sk) : inet6_test_bit(RECVERR6, sk);
+#else
+	return v4 ? inet_sk(sk)->recverr : inet6_sk(sk)->recverr;
+#endif
+}
 
 /* from_timer() is timer_container_of() from 6.16 on. */
 #ifndef from_timer

@@ -254,19 +254,28 @@ out:
 	spin_unlock(&s->lock);
 }
 
-/* A datagram to the peer, from any context under RCU. */
-void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
-			unsigned int len)
+/* Is this datagram to the peer one the kernel sent (a Ping or a Reset)? */
+bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
+			     unsigned int len)
 {
 	u16 mid;
 	u8 type;
 
-	if (coap_ka_empty_msg(hdr, len, &type, &mid)) {
-		/* Our own Ping or Reset is not the application's activity. */
-		if ((type == COAP_KA_TYPE_CON && mid == READ_ONCE(s->mid)) ||
-		    (type == COAP_KA_TYPE_RST && mid == READ_ONCE(s->peer_mid)))
-			return;
-	}
+	if (!coap_ka_empty_msg(hdr, len, &type, &mid))
+		return false;
+	return (type == COAP_KA_TYPE_CON && mid == READ_ONCE(s->mid)) ||
+	       (type == COAP_KA_TYPE_RST && mid == READ_ONCE(s->peer_mid));
+}
+
+/* A datagram to the peer, from any context under RCU. */
+void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
+			unsigned int len)
+{
+	u8 type;
+
+	/* Our own Ping or Reset is not the application's activity. */
+	if (coap_ka_session_sent_it(s, hdr, len))
+		return;
 	if (len >= 4 && hdr[0] >> 6 == COAP_KA_COAP_VERSION) {
 		type = (hdr[0] >> 4) & 3;
 		if (type == COAP_KA_TYPE_CON || type == COAP_KA_TYPE_NON)

@@ -12,12 +12,15 @@
  * runs under RCU, which keeps module unload safe without replacing the
  * socket's protocol operations.
  */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/rhashtable.h>
 #include <linux/udp.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -59,20 +62,23 @@ void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer)
 	coap_ka_peer_set(peer, true, &inet_sk(sk)->inet_daddr, inet_sk(sk)->inet_dport);
 }
 
-/* Look up the session of the datagram's peer (its source if @rx). */
+/*
+ * Look up the session of a datagram's peer (its source if @rx) from its
+ * IP header @nh and UDP header @uh.
+ */
 static struct coap_ka_session *coap_ka_udp_find(struct coap_ka_sock *ks,
-						struct sk_buff *skb, bool v4,
+						const void *nh, bool v4,
 						const struct udphdr *uh, bool rx)
 {
 	struct coap_ka_peer peer;
 
 	if (v4) {
-		const struct iphdr *iph = ip_hdr(skb);
+		const struct iphdr *iph = nh;
 
 		coap_ka_peer_set(&peer, true, rx ? &iph->saddr : &iph->daddr,
 				 rx ? uh->source : uh->dest);
 	} else {
-		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		const struct ipv6hdr *ip6h = nh;
 
 		coap_ka_peer_set(&peer, false, rx ? &ip6h->saddr : &ip6h->daddr,
 				 rx ? uh->source : uh->dest);
@@ -93,8 +99,8 @@ static int coap_ka_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	ks = rcu_dereference_sk_user_data(sk);
 	if (!ks)
 		return 1;
-	s = coap_ka_udp_find(ks, skb, skb->protocol == htons(ETH_P_IP),
-			     udp_hdr(skb), true);
+	s = coap_ka_udp_find(ks, skb_network_header(skb),
+			     skb->protocol == htons(ETH_P_IP), udp_hdr(skb), true);
 	if (!s)
 		return 1;
 	len = skb->len - sizeof(struct udphdr);
@@ -106,6 +112,114 @@ static int coap_ka_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		return 1;
 	consume_skb(skb);
 	return 0;
+}
+
+/*
+ * An ICMP error about a datagram the socket sent, as UDP would report it:
+ * true if it is a hard error (one a connected socket hears of without
+ * IP_RECVERR); *@err is UDP's errno for it.
+ */
+static bool coap_ka_udp_icmp_errno(struct sock *sk, struct sk_buff *skb,
+				   bool v4, int *err)
+{
+	u8 type, code;
+
+	if (!v4) {
+		type = icmp6_hdr(skb)->icmp6_type;
+		code = icmp6_hdr(skb)->icmp6_code;
+		if (type == ICMPV6_PKT_TOOBIG) {
+			*err = EMSGSIZE;
+			return inet6_sk(sk)->pmtudisc != IPV6_PMTUDISC_DONT;
+		}
+		return icmpv6_err_convert(type, code, err);
+	}
+	type = icmp_hdr(skb)->type;
+	code = icmp_hdr(skb)->code;
+	if (type == ICMP_PARAMETERPROB) {
+		*err = EPROTO;
+		return true;
+	}
+	*err = EHOSTUNREACH;
+	if (type != ICMP_DEST_UNREACH)
+		return false;
+	if (code == ICMP_FRAG_NEEDED) {
+		/* UDP only passes it on when the socket does PMTU discovery. */
+		*err = EMSGSIZE;
+		return true;
+	}
+	if (code > NR_ICMP_UNREACH)
+		return false;
+	*err = icmp_err_convert[code].errno;
+	return icmp_err_convert[code].fatal;
+}
+
+/*
+ * UDP hands ICMP errors for an encapsulation socket to this hook instead
+ * of the application. Ours keeps to itself the errors about our own Pings
+ * and Resets and passes every other one on as UDP would have. Softirq,
+ * skb->data at the quoted IP header, @uh the quoted UDP header.
+ */
+static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
+			    const struct udphdr *uh, u32 info)
+{
+	bool v4 = ((const struct iphdr *)skb->data)->version == 4;
+	struct coap_ka_session *s = NULL;
+	struct coap_ka_sock *ks;
+	unsigned int off;
+	bool harderr;
+	u8 buf[4];
+	int err;
+
+	rcu_read_lock();
+	ks = rcu_dereference_sk_user_data(sk);
+	if (ks)
+		s = coap_ka_udp_find(ks, skb->data, v4, uh, false);
+	if (s) {
+		const u8 *hdr;
+
+		off = (const u8 *)(uh + 1) - skb->data;
+		hdr = skb_header_pointer(skb, off, sizeof(buf), buf);
+		if (hdr && ntohs(uh->len) == sizeof(*uh) + sizeof(buf) &&
+		    coap_ka_session_sent_it(s, hdr, sizeof(buf))) {
+			rcu_read_unlock();
+			return;
+		}
+	}
+	rcu_read_unlock();
+
+	harderr = coap_ka_udp_icmp_errno(sk, skb, v4, &err);
+	/*
+	 * IP_RECVERR: queued with its details, and always reported. Without
+	 * ip_icmp_error() (6.1) only the errno, when UDP would give it.
+	 */
+	if (COAP_KA_ERR_RCV_FULL && coap_ka_recverr(sk, v4)) {
+		if (v4)
+			ip_icmp_error(sk, skb, err, uh->dest, info, (u8 *)(uh + 1));
+		else
+			ipv6_icmp_error(sk, skb, err, uh->dest, info,
+					(u8 *)(uh + 1));
+	} else if (!harderr || sk->sk_state != TCP_ESTABLISHED) {
+		return;
+	}
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+}
+
+/* The hook, as 6.2 and later call it (see compat.h). */
+static void __maybe_unused coap_ka_udp_err_rcv(struct sock *sk,
+					       struct sk_buff *skb, int err,
+					       __be16 port, u32 info, u8 *payload)
+{
+	coap_ka_udp_err(sk, skb, (const struct udphdr *)payload - 1, info);
+}
+
+/* The hook, as 6.1 calls it. */
+static void __maybe_unused coap_ka_udp_err_rcv_off(struct sock *sk,
+						   struct sk_buff *skb,
+						   unsigned int udp_offset)
+{
+	coap_ka_udp_err(sk, skb, (const struct udphdr *)(skb->data + udp_offset),
+			0);
 }
 
 /*
@@ -162,6 +276,9 @@ int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
 	} else {
 		rcu_assign_sk_user_data(sk, ks);
 		WRITE_ONCE(up->encap_destroy, coap_ka_udp_destroy);
+		WRITE_ONCE(up->encap_err_rcv,
+			   COAP_KA_ERR_RCV(coap_ka_udp_err_rcv,
+					   coap_ka_udp_err_rcv_off));
 		WRITE_ONCE(up->encap_rcv, coap_ka_udp_rcv);
 		/* Last: the receive path tests the type, then reads the hook. */
 		WRITE_ONCE(up->encap_type, COAP_KA_UDP_ENCAP);
@@ -191,6 +308,7 @@ bool coap_ka_udp_detach(struct coap_ka_sock *ks, bool closing)
 	if (__locked_read_sk_user_data_with_flags(sk, 0) == ks) {
 		WRITE_ONCE(up->encap_type, 0);
 		WRITE_ONCE(up->encap_rcv, NULL);
+		WRITE_ONCE(up->encap_err_rcv, NULL);
 		WRITE_ONCE(up->encap_destroy, NULL);
 		rcu_assign_sk_user_data(sk, NULL);
 	}
@@ -252,7 +370,8 @@ static unsigned int coap_ka_udp_out(void *priv, struct sk_buff *skb,
 	uh = skb_header_pointer(skb, off, sizeof(uhbuf), &uhbuf);
 	if (!uh)
 		return NF_ACCEPT;
-	s = coap_ka_udp_find(ks, skb, state->pf == NFPROTO_IPV4, uh, false);
+	s = coap_ka_udp_find(ks, skb_network_header(skb),
+			     state->pf == NFPROTO_IPV4, uh, false);
 	if (!s)
 		return NF_ACCEPT;
 	off += sizeof(*uh);

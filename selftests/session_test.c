@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cka_udp.h"
+#include <linux/errqueue.h>
 #include "kselftest_harness.h"
 
 #define SRV	"127.0.0.1"
@@ -179,6 +180,87 @@ TEST_F(sess, override_wins_over_context)
 	EXPECT_EQ(0, e.v[COAP_KA_A_PINGS]);
 	close(fd);
 	close(fd2);
+}
+
+/* A UDP port on 127.0.0.1 with nothing behind it: ICMP port unreachable. */
+static int closed_port(void)
+{
+	int port, fd = udp_bound(SRV, 0, &port);
+
+	close(fd);
+	return fd < 0 ? -1 : port;
+}
+
+/*
+ * While attached, ICMP errors about the application's datagrams still
+ * reach the application as they would without us (UDP hands them to the
+ * encapsulation hook); errors about our own Pings do not.
+ */
+TEST_F(sess, icmp_errors_reach_the_application)
+{
+	uint32_t over[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100,
+		COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	int port = closed_port(), fd, fd2, on = 1, soerr;
+	socklen_t len = sizeof(soerr);
+	struct cka_ev e;
+	uint8_t buf[16];
+	long sid;
+
+	ASSERT_LT(0, port);
+	/* the application's datagram: ECONNREFUSED on its connected socket */
+	fd = udp_connected_to(SRV, port);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, session_add(self->nl, self->ctx, fd, NULL))
+		TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	EXPECT_EQ(-ECONNREFUSED, recv_within(fd, buf, sizeof(buf), 2000, NULL, NULL));
+
+	/* IP_RECVERR: the error is queued with its origin (6.2 and later) */
+	fd2 = udp_connected_to(SRV, port);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, setsockopt(fd2, SOL_IP, IP_RECVERR, &on, sizeof(on)));
+	ASSERT_LT(0, session_add(self->nl, self->ctx, fd2, NULL))
+		TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(5, send(fd2, "hello", 5, 0));
+	sleep_ms(300);
+	if (ksft_min_kernel_version(6, 2)) {
+		char cbuf[512];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct cmsghdr *cm;
+		struct sock_extended_err *ee = NULL;
+
+		ASSERT_LE(0, recvmsg(fd2, &mh, MSG_ERRQUEUE | MSG_DONTWAIT))
+			TH_LOG("nothing on the error queue: %s", strerror(errno));
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR)
+				ee = (void *)CMSG_DATA(cm);
+		ASSERT_NE(NULL, ee);
+		EXPECT_EQ(ECONNREFUSED, ee->ee_errno);
+		EXPECT_EQ(SO_EE_ORIGIN_ICMP, ee->ee_origin);
+	} else {
+		EXPECT_EQ(0, getsockopt(fd2, SOL_SOCKET, SO_ERROR, &soerr, &len));
+		EXPECT_EQ(ECONNREFUSED, soerr);
+	}
+	close(fd);
+	close(fd2);
+
+	/* our Pings to the closed port: NACK, and the application hears nothing */
+	fd = udp_connected_to(SRV, port);
+	ASSERT_LE(0, fd);
+	sid = session_add_over(self->nl, self->ctx, fd, over, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 5000, &e));
+	EXPECT_EQ(-ETIMEDOUT, recv_within(fd, buf, sizeof(buf), 100, NULL, NULL));
+	len = sizeof(soerr);
+	EXPECT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len));
+	EXPECT_EQ(0, soerr);
+	close(fd);
 }
 
 /*

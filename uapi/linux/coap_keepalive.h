@@ -65,9 +65,10 @@
  *	MID, so the application never sees it; every other datagram reaches
  *	the application untouched. Ping MIDs are taken from the half of the
  *	MID space opposite the application's latest MID towards the peer and
- *	advance by one per Ping. Known gap: while attached, ICMP errors for the
- *	socket are not reported to the application (the UDP encapsulation
- *	path takes them).
+ *	advance by one per Ping. ICMP errors about the application's
+ *	datagrams reach it as without the kernel's watch (on kernels before
+ *	6.2 as the socket error only, not on the IP_RECVERR queue); errors
+ *	about the kernel's own Pings and Resets are kept from it.
  *
  * COAP_KA_CMD_SESSION_DEL (do): COAP_KA_A_SESSION_ID. The socket is handed
  *	back as the application had it when its last session goes.
