@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP keepalive with several real peers: the Ping on the wire as tshark
+ * decodes it, an unconnected server socket with three libcoap clients (one
+ * of which dies), libcoap's own keepalive answered by the kernel, and the
+ * jitter that keeps sessions added together from pinging together.
+ */
+#include <sys/stat.h>
+
+#include "cka_udp.h"
+#include "kselftest_harness.h"
+
+#define LATE_MS		1500	/* scheduling slack for an idle period (TCG) */
+#define EARLY_MS	5	/* one jiffy at HZ=250, plus rounding */
+#define NCLIENTS	3
+#define NJITTER		20
+
+FIXTURE(peers) {
+	struct cka_nl *nl;
+	struct cka_nl *ev;
+	pid_t server;
+	pid_t server6;
+};
+
+FIXTURE_SETUP(peers)
+{
+	self->nl = cka_open();
+	ASSERT_NE(NULL, self->nl);
+	self->ev = open_events();
+	ASSERT_NE(NULL, self->ev);
+	self->server = coap_server_start("127.0.0.1", COAP_PORT);
+	ASSERT_LT(0, self->server) TH_LOG("coap-server-notls did not come up on 127.0.0.1");
+	self->server6 = coap_server_start("::1", COAP_PORT);
+	ASSERT_LT(0, self->server6) TH_LOG("coap-server-notls did not come up on [::1]");
+}
+
+FIXTURE_TEARDOWN(peers)
+{
+	reap(self->server, SIGTERM);
+	reap(self->server6, SIGTERM);
+	cka_close(self->ev);
+	cka_close(self->nl);
+}
+
+static long ms_since(double t0, double t)
+{
+	return (long)(t - t0);
+}
+
+/* Nothing to read on @fd for @ms. */
+static bool quiet(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 0;
+}
+
+/* Lines read from a child's stdout. */
+struct lines {
+	int fd;
+	int len;
+	char buf[8192];
+};
+
+/* The next line (without its newline) within @ms: its length or -1. */
+static int read_line(struct lines *l, char *out, size_t size, int ms)
+{
+	double end = now_ms() + ms;
+
+	for (;;) {
+		char *nl = memchr(l->buf, '\n', l->len);
+		struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+		int left, n;
+
+		if (nl) {
+			n = nl - l->buf;
+			snprintf(out, size, "%.*s", n, l->buf);
+			memmove(l->buf, nl + 1, l->len - n - 1);
+			l->len -= n + 1;
+			return n;
+		}
+		if (l->len == sizeof(l->buf))
+			l->len = 0;	/* a line that long is not ours */
+		left = end - now_ms();
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return -1;
+		n = read(l->fd, l->buf + l->len, sizeof(l->buf) - l->len);
+		if (n <= 0)
+			return -1;
+		l->len += n;
+	}
+}
+
+/* One packet as tshark printed its fields. */
+struct pkt {
+	int sport, dport, udp_len, type, code, mid;
+	char proto[32];
+};
+
+static bool parse_pkt(const char *line, struct pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->type = p->code = p->mid = -1;
+	return sscanf(line, "%d,%d,%d,%d,%d,%d,%31s", &p->sport, &p->dport,
+		      &p->udp_len, &p->type, &p->code, &p->mid, p->proto) == 7;
+}
+
+/*
+ * tshark on lo, decoding UDP port 5683 as CoAP (its default) and printing
+ * the fields we check, one packet a line, as soon as it is captured.
+ */
+static pid_t tshark_start(struct lines *l, const char *errlog)
+{
+	char *argv[] = {
+		"tshark", "-i", "lo", "-l", "-n", "-f", "udp port 5683",
+		"-T", "fields", "-E", "separator=,",
+		"-e", "udp.srcport", "-e", "udp.dstport", "-e", "udp.length",
+		"-e", "coap.type", "-e", "coap.code", "-e", "coap.mid",
+		"-e", "_ws.col.Protocol", NULL,
+	};
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(p[1], 1);
+		if (fd >= 0)
+			dup2(fd, 2);
+		close(p[0]);
+		setpgid(0, 0);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	l->fd = p[0];
+	l->len = 0;
+	return pid;
+}
+
+/*
+ * Our Ping on the wire: tshark decodes it as CoAP, Confirmable, code 0.00,
+ * 4 bytes of CoAP (UDP length 12), with the MID the PONG event reports,
+ * and coap-server's Reset carries the same MID back.
+ */
+static void ping_on_wire(struct __test_metadata *_metadata, FIXTURE_DATA(peers) *self,
+			 const char *addr)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 1000, 0,
+	};
+	int fd, marker, port, i, cons = 0, rsts = 0;
+	const char *errlog = "/tmp/udp_peers_tshark.err";
+	struct pkt p, con = {}, rst = {};
+	struct lines l;
+	struct cka_ev ev;
+	long ctx, sid;
+	char line[512];
+	pid_t ts;
+	double t0;
+
+	ts = tshark_start(&l, errlog);
+	ASSERT_LT(0, ts);
+
+	/* live once a marker (a stray Reset coap-server ignores) shows up */
+	marker = udp_connected_to(addr, COAP_PORT);
+	ASSERT_LE(0, marker);
+	t0 = now_ms();
+	for (i = 0; now_ms() - t0 < 30000; i++) {
+		uint8_t m[4];
+		bool seen = false;
+
+		coap_hdr(m, COAP_RST, 0, 0x0bad);
+		send(marker, m, 4, 0);
+		while (read_line(&l, line, sizeof(line), 200) >= 0)
+			if (parse_pkt(line, &p) && p.mid == 0x0bad)
+				seen = true;
+		if (seen)
+			break;
+	}
+	close(marker);
+	if (now_ms() - t0 >= 30000) {
+		char err[512] = "";
+		FILE *f = fopen(errlog, "r");
+
+		if (f) {
+			while (fgets(err, sizeof(err), f))
+				TH_LOG("tshark: %s", err);
+			fclose(f);
+		}
+		reap(ts, SIGKILL);
+		ASSERT_TRUE(false) TH_LOG("tshark never showed the marker");
+	}
+	TH_LOG("tshark live after %ld ms", ms_since(t0, now_ms()));
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	fd = udp_connected_to(addr, COAP_PORT);
+	ASSERT_LE(0, fd);
+	port = sock_port(fd);
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 1000 + LATE_MS + 500, &ev));
+	ASSERT_TRUE(ev_has(&ev, COAP_KA_A_MID));
+	/* stop the next Ping: the capture must show exactly one */
+	close(fd);
+
+	t0 = now_ms();
+	while ((!cons || !rsts) && now_ms() - t0 < 10000) {
+		if (read_line(&l, line, sizeof(line), 500) < 0 || !parse_pkt(line, &p))
+			continue;
+		if (p.sport == port && p.dport == COAP_PORT) {
+			con = p;
+			cons++;
+		} else if (p.sport == COAP_PORT && p.dport == port) {
+			rst = p;
+			rsts++;
+		}
+	}
+	/* anything late */
+	while (read_line(&l, line, sizeof(line), 300) >= 0) {
+		if (!parse_pkt(line, &p))
+			continue;
+		if (p.sport == port)
+			cons++;
+		else if (p.dport == port)
+			rsts++;
+	}
+	reap(ts, SIGTERM);
+	close(l.fd);
+
+	ASSERT_EQ(1, cons) TH_LOG("datagrams from the session's socket in the capture");
+	EXPECT_STREQ("CoAP", con.proto);
+	EXPECT_EQ(COAP_CON, con.type);
+	EXPECT_EQ(0, con.code);
+	EXPECT_EQ(8 + 4, con.udp_len);
+	EXPECT_EQ(ev.v[COAP_KA_A_MID], con.mid);
+	ASSERT_EQ(1, rsts);
+	EXPECT_STREQ("CoAP", rst.proto);
+	EXPECT_EQ(COAP_RST, rst.type);
+	EXPECT_EQ(0, rst.code);
+	EXPECT_EQ(8 + 4, rst.udp_len);
+	EXPECT_EQ(con.mid, rst.mid);
+	TH_LOG("[%s] on the wire: CON 0.00 mid %d (event: %u), udp length %d; RST mid %d",
+	       addr, con.mid, ev.v[COAP_KA_A_MID], con.udp_len, rst.mid);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+TEST_F_TIMEOUT(peers, tshark_ping_on_wire_ipv4, 90)
+{
+	ping_on_wire(_metadata, self, "127.0.0.1");
+}
+
+TEST_F_TIMEOUT(peers, tshark_ping_on_wire_ipv6, 90)
+{
+	ping_on_wire(_metadata, self, "::1");
+}
+
+/*
+ * An unconnected socket serving three libcoap clients. Each sends a GET;
+ * an empty ACK (the answer will come separately) keeps it waiting quietly
+ * (-B 30). One session per client: each is pinged and answers with a
+ * Reset (PONG). One client is killed: only its session NACKs (from the
+ * retransmission timeout: the ICMP port unreachable errors never reach
+ * us), the others keep ponging.
+ */
+TEST_F(peers, unconnected_server_three_clients)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 2, 0,
+	};
+	struct sockaddr_storage peer[NCLIENTS];
+	struct cka_ev first[NCLIENTS], ev, s;
+	int srv, port, i, n, victim = 1;
+	int pongs_after[NCLIENTS] = {}, nacks[NCLIENTS] = {};
+	double last_pong[NCLIENTS] = {}, tkill, tnack = 0;
+	pid_t client[NCLIENTS];
+	long ctx, sid[NCLIENTS];
+	char uri[64];
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	srv = udp_bound("127.0.0.1", 0, &port);
+	ASSERT_LE(0, srv);
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d/x", port);
+	/* one client at a time, so that peer[i] is client[i]'s */
+	for (n = 0; n < NCLIENTS; n++) {
+		char *argv[] = { "coap-client-notls", "-B", "30", uri, NULL };
+		struct sockaddr_storage from;
+		uint8_t buf[256], ack[4];
+		ssize_t len;
+
+		client[n] = spawn(NULL, argv);
+		ASSERT_LT(0, client[n]);
+		do {
+			len = recv_within(srv, buf, sizeof(buf), 15000, &from, NULL);
+			ASSERT_LT(4, len) TH_LOG("client %d did not ask", n);
+			ASSERT_EQ(COAP_CON, coap_type(buf));
+			ASSERT_EQ(0x01, buf[1]);	/* GET */
+			coap_hdr(ack, COAP_ACK, 0, coap_mid(buf));
+			ASSERT_EQ(4, sendto(srv, ack, 4, 0, (void *)&from,
+					    sizeof(struct sockaddr_in)));
+			/* a retransmission from an earlier client is acked again */
+			for (i = 0; i < n; i++)
+				if (!memcmp(&peer[i], &from, sizeof(struct sockaddr_in)))
+					break;
+		} while (i < n);
+		peer[n] = from;
+	}
+	for (i = 0; i < NCLIENTS; i++) {
+		sid[i] = session_add(self->nl, ctx, srv, (void *)&peer[i]);
+		ASSERT_LT(0, sid[i]) TH_LOG("%s", self->nl->msg);
+	}
+	/* a second session for the same peer on this socket is refused */
+	EXPECT_EQ(-EEXIST, session_add(self->nl, ctx, srv, (void *)&peer[0]));
+	EXPECT_EQ(NCLIENTS, ctx_sessions(self->nl, ctx));
+
+	ASSERT_EQ(0, ev_wait_each(self->ev, COAP_KA_CMD_PONG_NTF, sid, NCLIENTS,
+				  1000 + LATE_MS + 500, first))
+		TH_LOG("not every client answered its Ping");
+	for (i = 0; i < NCLIENTS; i++) {
+		EXPECT_EQ(AF_INET, first[i].family);
+		EXPECT_EQ(sockaddr_port(&peer[i]), first[i].port);
+		last_pong[i] = first[i].t;
+	}
+
+	ASSERT_EQ(0, kill(client[victim], SIGKILL));
+	waitpid(client[victim], NULL, 0);
+	client[victim] = 0;
+	tkill = now_ms();
+
+	/* until the victim's NACK and 1.5 s more */
+	while (!tnack || now_ms() - tnack < 1500) {
+		long left = (tnack ? tnack + 1500 : tkill + 1000 + 700 + 2 * LATE_MS) - now_ms();
+
+		if (ev_next(self->ev, left < 0 ? 0 : left, &ev))
+			break;
+		for (i = 0; i < NCLIENTS; i++)
+			if (ev.v[COAP_KA_A_SESSION_ID] == sid[i])
+				break;
+		if (i == NCLIENTS)
+			continue;
+		if (ev.cmd == COAP_KA_CMD_NACK_NTF) {
+			nacks[i]++;
+			if (i == victim && !tnack) {
+				tnack = ev.t;
+				EXPECT_EQ(2, ev.v[COAP_KA_A_RETRANSMISSIONS]);
+				EXPECT_EQ(COAP_KA_NACK_TOO_MANY_RETRIES,
+					  ev.v[COAP_KA_A_NACK_REASON]);
+				/* an idle second and 100 + 200 + 400 ms */
+				EXPECT_LE(1700 - EARLY_MS, ms_since(last_pong[i], ev.t));
+				TH_LOG("victim nacked %ld ms after its last pong, %ld ms after the kill",
+				       ms_since(last_pong[i], ev.t), ms_since(tkill, ev.t));
+			}
+		} else if (ev.cmd == COAP_KA_CMD_PONG_NTF) {
+			if (ev.t > tkill + 50)
+				pongs_after[i]++;
+			last_pong[i] = ev.t;
+		}
+	}
+	for (i = 0; i < NCLIENTS; i++) {
+		ASSERT_EQ(0, session_get(self->nl, sid[i], &s));
+		TH_LOG("client %d%s: pings %u retransmissions %u pongs %u nacks %u state %u; events after the kill: %d pongs %d nacks",
+		       i, i == victim ? " (killed)" : "", s.v[COAP_KA_A_PINGS],
+		       s.v[COAP_KA_A_RETRANSMISSIONS], s.v[COAP_KA_A_PONGS],
+		       s.v[COAP_KA_A_NACKS], s.v[COAP_KA_A_STATE], pongs_after[i], nacks[i]);
+	}
+	ASSERT_NE(0, tnack) TH_LOG("the killed client's session never NACKed");
+	for (i = 0; i < NCLIENTS; i++) {
+		ASSERT_EQ(0, session_get(self->nl, sid[i], &s));
+		if (i == victim) {
+			EXPECT_EQ(0, pongs_after[i]);
+			EXPECT_LE(1, nacks[i]);
+			EXPECT_LE(1, s.v[COAP_KA_A_NACKS]);
+			continue;
+		}
+		EXPECT_EQ(0, nacks[i]) TH_LOG("client %d nacked", i);
+		EXPECT_LE(1, pongs_after[i]) TH_LOG("client %d stopped ponging", i);
+		EXPECT_EQ(0, s.v[COAP_KA_A_NACKS]);
+		EXPECT_LE(2, s.v[COAP_KA_A_PONGS]);
+	}
+
+	/* the Resets were eaten: the server socket got nothing more */
+	EXPECT_TRUE(quiet(srv, 100));
+	for (i = 0; i < NCLIENTS; i++)
+		reap(client[i], SIGKILL);
+	close(srv);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * A real peer that pings us: coap-client-notls -K 1 sends an empty CON
+ * after each idle second. With COAP_KA_F_ANSWER_PINGS the kernel answers
+ * each with a Reset (the client's log shows it received them) and reports
+ * PING_NTF; the application's socket receives nothing.
+ */
+TEST_F(peers, libcoap_client_pings_answered)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 0, COAP_KA_A_FLAGS, COAP_KA_F_ANSWER_PINGS, 0,
+	};
+	const char *log = "/tmp/udp_peers_client.log";
+	int srv, port, i, nping = 0, answered = 0;
+	struct sockaddr_storage from;
+	uint16_t mids[16];
+	uint8_t buf[256], ack[4];
+	struct cka_ev ev, s;
+	char uri[64], line[512];
+	char *argv[] = {
+		"coap-client-notls", "-v", "7", "-K", "1", "-B", "20", uri, NULL,
+	};
+	long ctx, sid;
+	pid_t client;
+	double t0;
+	ssize_t len;
+	FILE *f;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	srv = udp_bound("127.0.0.1", 0, &port);
+	ASSERT_LE(0, srv);
+	snprintf(uri, sizeof(uri), "coap://127.0.0.1:%d/x", port);
+	client = spawn(log, argv);
+	ASSERT_LT(0, client);
+	len = recv_within(srv, buf, sizeof(buf), 15000, &from, NULL);
+	ASSERT_LT(4, len);
+	coap_hdr(ack, COAP_ACK, 0, coap_mid(buf));
+	ASSERT_EQ(4, sendto(srv, ack, 4, 0, (void *)&from, sizeof(struct sockaddr_in)));
+	sid = session_add(self->nl, ctx, srv, (void *)&from);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	t0 = now_ms();
+	while (nping < 3 && now_ms() - t0 < 3 * (1000 + LATE_MS)) {
+		if (ev_wait(self->ev, COAP_KA_CMD_PING_NTF, sid, 1000 + LATE_MS, &ev))
+			break;
+		EXPECT_EQ(sockaddr_port(&from), ev.port);
+		mids[nping++] = ev.v[COAP_KA_A_MID];
+	}
+	ASSERT_EQ(3, nping) TH_LOG("the client's Pings were not reported");
+	EXPECT_NE(mids[0], mids[1]);
+	EXPECT_NE(mids[1], mids[2]);
+	/* the application's socket got the GET only */
+	EXPECT_TRUE(quiet(srv, 200));
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_LE(3, s.v[COAP_KA_A_PEER_PINGS]);
+	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
+
+	sleep_ms(200);
+	reap(client, SIGKILL);
+	f = fopen(log, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < nping; i++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "t:RST c:0.00 i:%04x ", mids[i]);
+			if (strstr(line, want))
+				answered++;
+		}
+	}
+	fclose(f);
+	EXPECT_EQ(nping, answered) TH_LOG("the client logged %d of %d Resets", answered, nping);
+	close(srv);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * NJITTER sessions added at once, keepalive 2 s: with jitter-pct 50 their
+ * first Pings spread over [1, 2] s after they began (more than 300 ms
+ * apart end to end), none before 1 s; with jitter 0 none before 2 s.
+ */
+static void first_pings(struct __test_metadata *_metadata, FIXTURE_DATA(peers) *self,
+			uint32_t jitter)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 2, COAP_KA_A_ACK_TIMEOUT_MS, 1000,
+		COAP_KA_A_JITTER_PCT, jitter, 0,
+	};
+	long lo = 2000 - 2000 * jitter / 100, dmin = 1L << 30, dmax = 0;
+	struct cka_ev pong[NJITTER];
+	double tadd[NJITTER];
+	int fd[NJITTER], i;
+	long ctx, sid[NJITTER];
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	for (i = 0; i < NJITTER; i++) {
+		fd[i] = udp_connected_to("127.0.0.1", COAP_PORT);
+		ASSERT_LE(0, fd[i]);
+	}
+	for (i = 0; i < NJITTER; i++) {
+		tadd[i] = now_ms();
+		sid[i] = session_add(self->nl, ctx, fd[i], NULL);
+		ASSERT_LT(0, sid[i]) TH_LOG("%s", self->nl->msg);
+	}
+	TH_LOG("%d sessions added in %ld ms", NJITTER, ms_since(tadd[0], now_ms()));
+	ASSERT_EQ(0, ev_wait_each(self->ev, COAP_KA_CMD_PONG_NTF, sid, NJITTER,
+				  2000 + LATE_MS + 1000, pong));
+	for (i = 0; i < NJITTER; i++) {
+		long d = ms_since(tadd[i], pong[i].t);
+
+		EXPECT_LE(lo, d) TH_LOG("session %d pinged %ld ms after it began", i, d);
+		EXPECT_GE(2000 + LATE_MS, d);
+		if (d < dmin)
+			dmin = d;
+		if (d > dmax)
+			dmax = d;
+	}
+	TH_LOG("jitter %u%%: first pongs %ld..%ld ms after the adds (spread %ld ms, bound >= %ld)",
+	       jitter, dmin, dmax, dmax - dmin, lo);
+	if (jitter)
+		EXPECT_LT(300, dmax - dmin);
+	for (i = 0; i < NJITTER; i++)
+		close(fd[i]);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+TEST_F(peers, jitter_spreads_first_pings)
+{
+	first_pings(_metadata, self, 50);
+}
+
+TEST_F(peers, no_jitter_first_pings_on_time)
+{
+	first_pings(_metadata, self, 0);
+}
+
+TEST_HARNESS_MAIN
