@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifetime of UDP sessions: closing the socket with a Ping in flight,
+ * closing it while another thread adds a session on it, a network
+ * namespace going away with sessions pinging in it, and what an idle
+ * session costs (the coap_ka_session slab cache).
+ *
+ * Slab counts are exact here: the guests boot with slub_debug, which
+ * keeps per-CPU slabs out of the way and caches unmerged.
+ */
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+
+#include "cka_udp.h"
+#include "kselftest_harness.h"
+
+#define LATE_MS		1500
+#define SLAB_DIR	"/sys/kernel/slab/"
+#define RACE_ROUNDS	500
+
+FIXTURE(life) {
+	struct cka_nl *nl;
+	struct cka_nl *ev;
+};
+
+FIXTURE_SETUP(life)
+{
+	self->nl = cka_open();
+	ASSERT_NE(NULL, self->nl);
+	self->ev = open_events();
+	ASSERT_NE(NULL, self->ev);
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	cka_close(self->ev);
+	cka_close(self->nl);
+}
+
+/* Objects in use in slab cache @name, or -1 if there is no such cache. */
+static long slab_objects(const char *name)
+{
+	char path[256], line[512];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SLAB_DIR "%s/objects", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+		return n;
+	}
+	f = fopen("/proc/slabinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char cache[128];
+		long active;
+
+		if (sscanf(line, "%127s %ld", cache, &active) == 2 && !strcmp(cache, name)) {
+			n = active;
+			break;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait at most @ms for cache @name to hold @want objects; the last count. */
+static long slab_wait(const char *name, long want, int ms)
+{
+	double end = now_ms() + ms;
+	long n;
+
+	while ((n = slab_objects(name)) != want && now_ms() < end)
+		sleep_ms(50);
+	return n;
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * The application closes its socket while a Ping to a silent peer waits
+ * for its answer: the session ends (SESSION_GONE, reason CLOSED), the
+ * Ping is not retransmitted, no NACK follows, and the session is gone
+ * from the tables and from its context's count.
+ */
+TEST_F(life, close_with_ping_in_flight)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	struct cka_ev ev, s;
+	uint8_t buf[64];
+	long ctx, sid;
+	int fd, peer;
+	ssize_t n;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	n = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL);
+	ASSERT_TRUE(coap_is_empty(buf, n, COAP_CON));
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	/* still waiting for the answer: the retransmission is 200 ms away */
+	EXPECT_EQ(COAP_KA_STATE_PINGING, s.v[COAP_KA_A_STATE]);
+	close(fd);
+
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_SESSION_GONE_NTF, sid, 2000, &ev));
+	EXPECT_EQ(COAP_KA_GONE_CLOSED, ev.v[COAP_KA_A_GONE_REASON]);
+	/* the retransmission would be due 200 ms after the Ping, the NACK 600 ms */
+	EXPECT_EQ(-ETIMEDOUT, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 1500, &ev));
+	EXPECT_EQ(-ETIMEDOUT, recv_within(peer, buf, sizeof(buf), 0, NULL, NULL));
+	EXPECT_EQ(-ENOENT, session_get(self->nl, sid, &s));
+	EXPECT_EQ(0, session_dump(self->nl, ctx, NULL, 0));
+	EXPECT_EQ(0, ctx_sessions(self->nl, ctx));
+	close(peer);
+	EXPECT_EQ(0, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL));
+}
+
+struct race {
+	pthread_barrier_t go, done;
+	struct cka_nl *nl;
+	long ctx;
+	int fd;
+	int round;
+	long result;
+	bool stop;
+};
+
+static void *race_adder(void *p)
+{
+	struct race *r = p;
+
+	for (;;) {
+		pthread_barrier_wait(&r->go);
+		if (r->stop)
+			return NULL;
+		r->result = session_add(r->nl, r->ctx, r->fd, NULL);
+		pthread_barrier_wait(&r->done);
+	}
+}
+
+static void *race_closer(void *p)
+{
+	struct race *r = p;
+
+	for (;;) {
+		double until;
+
+		pthread_barrier_wait(&r->go);
+		if (r->stop)
+			return NULL;
+		/* land anywhere from before the lookup to after the attach */
+		until = now_ms() + (r->round % 25) * 0.1;
+		while (now_ms() < until)
+			;
+		close(r->fd);
+		pthread_barrier_wait(&r->done);
+	}
+}
+
+/*
+ * One thread adds a session on a fresh socket while another closes it,
+ * RACE_ROUNDS times. Each add either fails cleanly (EBADF: the descriptor
+ * was gone) or succeeds, and then the session ends with the socket
+ * (SESSION_GONE, reason CLOSED). Nothing is left: no session in the dump,
+ * the context counts none, the slab cache is back where it was.
+ */
+TEST_F_TIMEOUT(life, close_races_add, 150)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100, 0,
+	};
+	static long added[RACE_ROUNDS];
+	static bool gone[RACE_ROUNDS];
+	int i, j, peer, nadded = 0, nbadf = 0, ngone = 0, other = 0;
+	struct race r = {};
+	pthread_t adder, closer;
+	long base, left;
+	struct cka_ev ev;
+	double t0;
+
+	base = slab_objects("coap_ka_session");
+	r.ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, r.ctx);
+	r.nl = cka_open();
+	ASSERT_NE(NULL, r.nl);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, 3));
+	ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, 3));
+	ASSERT_EQ(0, pthread_create(&adder, NULL, race_adder, &r));
+	ASSERT_EQ(0, pthread_create(&closer, NULL, race_closer, &r));
+
+	t0 = now_ms();
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		r.fd = socket(AF_INET, SOCK_DGRAM, 0);
+		ASSERT_LE(0, r.fd);
+		ASSERT_EQ(0, udp_connect_fd(r.fd, peer));
+		r.round = i;
+		pthread_barrier_wait(&r.go);
+		pthread_barrier_wait(&r.done);
+		if (r.result > 0) {
+			added[nadded++] = r.result;
+		} else if (r.result == -EBADF) {
+			nbadf++;
+		} else {
+			other++;
+			TH_LOG("round %d: add failed with %ld (%s)", i, r.result, r.nl->msg);
+		}
+		/* keep the event socket from filling up */
+		while (!ev_next(self->ev, 0, &ev)) {
+			if (ev.cmd != COAP_KA_CMD_SESSION_GONE_NTF)
+				continue;
+			for (j = 0; j < nadded; j++) {
+				if (added[j] == ev.v[COAP_KA_A_SESSION_ID] && !gone[j]) {
+					gone[j] = true;
+					ngone++;
+					EXPECT_EQ(COAP_KA_GONE_CLOSED, ev.v[COAP_KA_A_GONE_REASON]);
+				}
+			}
+		}
+	}
+	r.stop = true;
+	pthread_barrier_wait(&r.go);
+	pthread_join(adder, NULL);
+	pthread_join(closer, NULL);
+	TH_LOG("%d rounds in %ld ms: %d added, %d EBADF, %d other", RACE_ROUNDS,
+	       (long)(now_ms() - t0), nadded, nbadf, other);
+	EXPECT_EQ(0, other);
+
+	/* every session that was added ends with its socket */
+	while (ngone < nadded && !ev_wait(self->ev, COAP_KA_CMD_SESSION_GONE_NTF, 0,
+					  5000, &ev)) {
+		for (j = 0; j < nadded; j++) {
+			if (added[j] == ev.v[COAP_KA_A_SESSION_ID] && !gone[j]) {
+				gone[j] = true;
+				ngone++;
+				EXPECT_EQ(COAP_KA_GONE_CLOSED, ev.v[COAP_KA_A_GONE_REASON]);
+			}
+		}
+	}
+	EXPECT_EQ(nadded, ngone);
+	EXPECT_EQ(0, session_dump(self->nl, r.ctx, NULL, 0));
+	EXPECT_EQ(0, ctx_sessions(self->nl, r.ctx));
+	if (base >= 0) {
+		left = slab_wait("coap_ka_session", base, 5000);
+		EXPECT_EQ(base, left) TH_LOG("coap_ka_session objects: %ld before, %ld after",
+					     base, left);
+	}
+	EXPECT_EQ(0, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, r.ctx, NULL, NULL));
+	cka_close(r.nl);
+	close(peer);
+	pthread_barrier_destroy(&r.go);
+	pthread_barrier_destroy(&r.done);
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
+
+	if (fd < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return err;
+}
+
+#define NS_CONNECTED	4
+#define NS_PEERS	3
+
+/*
+ * In a new network namespace: a context, NS_CONNECTED connected sockets
+ * and an unconnected one with NS_PEERS peers, all with a Ping out to a
+ * silent peer. Writes the number of sessions and the session cache's
+ * count to @out, then exits with everything open.
+ */
+static void netns_child(int out)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 2000,
+		COAP_KA_A_MAX_RETRANSMIT, 3, 0,
+	};
+	long report[2] = { 0, -1 };
+	int peer[NS_PEERS], fd, i, port;
+	struct cka_nl *nl;
+	uint8_t buf[64];
+	long ctx;
+
+	if (unshare(CLONE_NEWNET) || lo_up())
+		goto out;
+	nl = cka_open();
+	if (!nl)
+		goto out;
+	ctx = cka_ctx_new(nl, set, NULL);
+	if (ctx <= 0)
+		goto out;
+	for (i = 0; i < NS_PEERS; i++) {
+		peer[i] = udp_bound("127.0.0.1", 0, NULL);
+		if (peer[i] < 0)
+			goto out;
+	}
+	for (i = 0; i < NS_CONNECTED; i++) {
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (udp_connect_fd(fd, peer[0]) || session_add(nl, ctx, fd, NULL) <= 0)
+			goto out;
+		report[0]++;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	for (i = 0; i < NS_PEERS; i++) {
+		struct sockaddr_storage ss;
+
+		port = sock_port(peer[i]);
+		sockaddr_fill(&ss, "127.0.0.1", port);
+		if (session_add(nl, ctx, fd, (void *)&ss) <= 0)
+			goto out;
+		report[0]++;
+	}
+	/* every session's first Ping has left: timers armed for 2 s */
+	for (i = 0; i < NS_CONNECTED; i++)
+		if (recv_within(peer[0], buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL) != 4)
+			goto out;
+	for (i = 1; i < NS_PEERS; i++)
+		if (recv_within(peer[i], buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL) != 4)
+			goto out;
+	report[1] = slab_objects("coap_ka_session");
+out:
+	if (write(out, report, sizeof(report)) != sizeof(report))
+		_exit(2);
+	_exit(0);
+}
+
+/*
+ * A namespace with pinging sessions goes away (its only process exits
+ * with every socket open): every session and context is freed, and the
+ * module's reference count is where it was.
+ */
+TEST_F(life, netns_exit_frees_sessions)
+{
+	long base, ctx_base, ref, report[2], n, nctx;
+	int p[2], status;
+	pid_t pid;
+
+	base = slab_objects("coap_ka_session");
+	ctx_base = slab_objects("coap_ka_ctx");
+	ref = read_long("/sys/module/coap_keepalive/refcnt");
+	if (base < 0)
+		SKIP(return, "no coap_ka_session slab cache to count");
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(p[0]);
+		netns_child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ(sizeof(report), read(p[0], report, sizeof(report)));
+	close(p[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(NS_CONNECTED + NS_PEERS, report[0]) TH_LOG("the child did not set up");
+	/* the count sees them */
+	EXPECT_LE(base + NS_CONNECTED + NS_PEERS, report[1]);
+
+	n = slab_wait("coap_ka_session", base, 10000);
+	EXPECT_EQ(base, n) TH_LOG("coap_ka_session: %ld before, %ld in the namespace, %ld after",
+				  base, report[1], n);
+	if (ctx_base >= 0) {
+		nctx = slab_wait("coap_ka_ctx", ctx_base, 10000);
+		EXPECT_EQ(ctx_base, nctx) TH_LOG("coap_ka_ctx: %ld before, %ld after",
+						 ctx_base, nctx);
+	}
+	EXPECT_EQ(ref, read_long("/sys/module/coap_keepalive/refcnt"));
+	TH_LOG("sessions: %ld before, %ld in the namespace, %ld after; module refcnt %ld",
+	       base, report[1], n, ref);
+}
+
+/*
+ * What an idle session costs: the coap_ka_session object (budget 256
+ * bytes), printed for the record, and the cache's count follows the
+ * sessions one for one (100 idle sessions of one unconnected socket).
+ */
+TEST_F(life, session_object_size)
+{
+	const uint32_t set[] = { COAP_KA_A_KEEPALIVE_SECS, 3600, 0 };
+	long obj, slab, base, with, after, ctx;
+	char path[256], target[256];
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SLAB_DIR "coap_ka_session");
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = 0;
+		ksft_print_msg("coap_ka_session is merged into %s\n", target);
+	}
+	obj = read_long(SLAB_DIR "coap_ka_session/object_size");
+	slab = read_long(SLAB_DIR "coap_ka_session/slab_size");
+	if (obj < 0)
+		SKIP(return, "no " SLAB_DIR "coap_ka_session");
+	ksft_print_msg("coap_ka_session object_size %ld slab_size %ld objs_per_slab %ld (slab_size includes this boot's slub_debug red zones and tracking)\n",
+		       obj, slab, read_long(SLAB_DIR "coap_ka_session/objs_per_slab"));
+	EXPECT_GE(256, obj) TH_LOG("an idle session takes %ld bytes, budget 256", obj);
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	base = slab_objects("coap_ka_session");
+	fd = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 100; i++) {
+		struct sockaddr_storage ss;
+
+		sockaddr_fill(&ss, "127.0.0.1", 20000 + i);
+		ASSERT_LT(0, session_add(self->nl, ctx, fd, (void *)&ss)) TH_LOG("%s", self->nl->msg);
+	}
+	with = slab_objects("coap_ka_session");
+	EXPECT_EQ(base + 100, with);
+	EXPECT_EQ(100, session_dump(self->nl, ctx, NULL, 0));
+	close(fd);
+	after = slab_wait("coap_ka_session", base, 5000);
+	EXPECT_EQ(base, after);
+	ksft_print_msg("coap_ka_session objects: %ld, %ld with 100 idle sessions, %ld after close\n",
+		       base, with, after);
+	EXPECT_EQ(0, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL));
+}
+
+TEST_HARNESS_MAIN
