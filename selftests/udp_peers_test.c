@@ -141,24 +141,29 @@ static pid_t tshark_start(struct lines *l, const char *errlog)
 	return pid;
 }
 
+#define TSHARK_START_MS	90000	/* tshark took up to 30 s to start on TCG */
+
 /*
- * Our Ping on the wire: tshark decodes it as CoAP, Confirmable, code 0.00,
- * 4 bytes of CoAP (UDP length 12), with the MID the PONG event reports,
- * and coap-server's Reset carries the same MID back.
+ * Our Pings on the wire, over IPv4 and IPv6 in one capture: tshark decodes
+ * each as CoAP, Confirmable, code 0.00, 4 bytes of CoAP (UDP length 12),
+ * with the MID its PONG event reports, and coap-server's Reset carries the
+ * same MID back. Exactly one of each per session: the socket is closed
+ * after the first Pong.
  */
-static void ping_on_wire(struct __test_metadata *_metadata, FIXTURE_DATA(peers) *self,
-			 const char *addr)
+TEST_F_TIMEOUT(peers, tshark_ping_on_wire_ipv4_ipv6, 180)
 {
 	const uint32_t set[] = {
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 1000, 0,
 	};
-	int fd, marker, port, i, cons = 0, rsts = 0;
+	static const char * const addr[2] = { "127.0.0.1", "::1" };
 	const char *errlog = "/tmp/udp_peers_tshark.err";
-	struct pkt p, con = {}, rst = {};
+	int fd[2], port[2], cons[2] = {}, rsts[2] = {}, marker, i, k;
+	struct pkt p, con[2] = {}, rst[2] = {};
+	struct cka_ev ev[2];
 	struct lines l;
-	struct cka_ev ev;
-	long ctx, sid;
+	long ctx, sid[2];
 	char line[512];
+	bool live = false;
 	pid_t ts;
 	double t0;
 
@@ -166,97 +171,91 @@ static void ping_on_wire(struct __test_metadata *_metadata, FIXTURE_DATA(peers) 
 	ASSERT_LT(0, ts);
 
 	/* live once a marker (a stray Reset coap-server ignores) shows up */
-	marker = udp_connected_to(addr, COAP_PORT);
+	marker = udp_connected_to("127.0.0.1", COAP_PORT);
 	ASSERT_LE(0, marker);
 	t0 = now_ms();
-	for (i = 0; now_ms() - t0 < 30000; i++) {
+	while (!live && now_ms() - t0 < TSHARK_START_MS) {
 		uint8_t m[4];
-		bool seen = false;
 
 		coap_hdr(m, COAP_RST, 0, 0x0bad);
 		send(marker, m, 4, 0);
-		while (read_line(&l, line, sizeof(line), 200) >= 0)
+		while (read_line(&l, line, sizeof(line), 250) >= 0)
 			if (parse_pkt(line, &p) && p.mid == 0x0bad)
-				seen = true;
-		if (seen)
-			break;
+				live = true;
 	}
 	close(marker);
-	if (now_ms() - t0 >= 30000) {
-		char err[512] = "";
+	if (!live) {
+		char err[512];
 		FILE *f = fopen(errlog, "r");
 
-		if (f) {
-			while (fgets(err, sizeof(err), f))
-				TH_LOG("tshark: %s", err);
+		while (f && fgets(err, sizeof(err), f))
+			TH_LOG("tshark: %s", err);
+		if (f)
 			fclose(f);
-		}
 		reap(ts, SIGKILL);
-		ASSERT_TRUE(false) TH_LOG("tshark never showed the marker");
+		ASSERT_TRUE(live) TH_LOG("tshark never showed the marker");
 	}
 	TH_LOG("tshark live after %ld ms", ms_since(t0, now_ms()));
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	fd = udp_connected_to(addr, COAP_PORT);
-	ASSERT_LE(0, fd);
-	port = sock_port(fd);
-	sid = session_add(self->nl, ctx, fd, NULL);
-	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
-	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 1000 + LATE_MS + 500, &ev));
-	ASSERT_TRUE(ev_has(&ev, COAP_KA_A_MID));
-	/* stop the next Ping: the capture must show exactly one */
-	close(fd);
-
-	t0 = now_ms();
-	while ((!cons || !rsts) && now_ms() - t0 < 10000) {
-		if (read_line(&l, line, sizeof(line), 500) < 0 || !parse_pkt(line, &p))
-			continue;
-		if (p.sport == port && p.dport == COAP_PORT) {
-			con = p;
-			cons++;
-		} else if (p.sport == COAP_PORT && p.dport == port) {
-			rst = p;
-			rsts++;
-		}
+	for (i = 0; i < 2; i++) {
+		fd[i] = udp_connected_to(addr[i], COAP_PORT);
+		ASSERT_LE(0, fd[i]);
+		port[i] = sock_port(fd[i]);
+		sid[i] = session_add(self->nl, ctx, fd[i], NULL);
+		ASSERT_LT(0, sid[i]) TH_LOG("%s", self->nl->msg);
 	}
-	/* anything late */
-	while (read_line(&l, line, sizeof(line), 300) >= 0) {
+	ASSERT_EQ(0, ev_wait_each(self->ev, COAP_KA_CMD_PONG_NTF, sid, 2,
+				  1000 + LATE_MS + 500, ev));
+	/* no second Ping: the capture must show exactly one per session */
+	for (i = 0; i < 2; i++) {
+		close(fd[i]);
+		ASSERT_TRUE(ev_has(&ev[i], COAP_KA_A_MID));
+	}
+
+	/* read until both exchanges were seen, then anything late */
+	t0 = now_ms();
+	while (now_ms() - t0 < 15000) {
+		int wait = (cons[0] && cons[1] && rsts[0] && rsts[1]) ? 500 : 1000;
+
+		if (read_line(&l, line, sizeof(line), wait) < 0) {
+			if (wait == 500)
+				break;
+			continue;
+		}
 		if (!parse_pkt(line, &p))
 			continue;
-		if (p.sport == port)
-			cons++;
-		else if (p.dport == port)
-			rsts++;
+		for (k = 0; k < 2; k++) {
+			if (p.sport == port[k] && p.dport == COAP_PORT) {
+				con[k] = p;
+				cons[k]++;
+			} else if (p.sport == COAP_PORT && p.dport == port[k]) {
+				rst[k] = p;
+				rsts[k]++;
+			}
+		}
 	}
 	reap(ts, SIGTERM);
 	close(l.fd);
 
-	ASSERT_EQ(1, cons) TH_LOG("datagrams from the session's socket in the capture");
-	EXPECT_STREQ("CoAP", con.proto);
-	EXPECT_EQ(COAP_CON, con.type);
-	EXPECT_EQ(0, con.code);
-	EXPECT_EQ(8 + 4, con.udp_len);
-	EXPECT_EQ(ev.v[COAP_KA_A_MID], con.mid);
-	ASSERT_EQ(1, rsts);
-	EXPECT_STREQ("CoAP", rst.proto);
-	EXPECT_EQ(COAP_RST, rst.type);
-	EXPECT_EQ(0, rst.code);
-	EXPECT_EQ(8 + 4, rst.udp_len);
-	EXPECT_EQ(con.mid, rst.mid);
-	TH_LOG("[%s] on the wire: CON 0.00 mid %d (event: %u), udp length %d; RST mid %d",
-	       addr, con.mid, ev.v[COAP_KA_A_MID], con.udp_len, rst.mid);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(1, cons[i]) TH_LOG("[%s] datagrams from the session's socket", addr[i]);
+		EXPECT_STREQ("CoAP", con[i].proto);
+		EXPECT_EQ(COAP_CON, con[i].type);
+		EXPECT_EQ(0, con[i].code);
+		EXPECT_EQ(8 + 4, con[i].udp_len);
+		EXPECT_EQ(ev[i].v[COAP_KA_A_MID], con[i].mid);
+		EXPECT_EQ(1, rsts[i]) TH_LOG("[%s] datagrams to the session's socket", addr[i]);
+		EXPECT_STREQ("CoAP", rst[i].proto);
+		EXPECT_EQ(COAP_RST, rst[i].type);
+		EXPECT_EQ(0, rst[i].code);
+		EXPECT_EQ(8 + 4, rst[i].udp_len);
+		EXPECT_EQ(con[i].mid, rst[i].mid);
+		TH_LOG("[%s] on the wire: CON 0.00 mid %d (event: %u), udp length %d; RST mid %d",
+		       addr[i], con[i].mid, ev[i].v[COAP_KA_A_MID], con[i].udp_len, rst[i].mid);
+	}
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
-}
-
-TEST_F_TIMEOUT(peers, tshark_ping_on_wire_ipv4, 90)
-{
-	ping_on_wire(_metadata, self, "127.0.0.1");
-}
-
-TEST_F_TIMEOUT(peers, tshark_ping_on_wire_ipv6, 90)
-{
-	ping_on_wire(_metadata, self, "::1");
 }
 
 /*

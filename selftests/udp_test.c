@@ -72,25 +72,32 @@ static bool app_got_nothing(int fd, int ms)
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN;
 }
 
+/*
+ * A session on a socket connected to coap-server at @addr (or, if @bind is
+ * set, on a socket bound to @bind with the server at @addr as its peer)
+ * is pinged after the idle second and the Reset eaten. The peer is
+ * reported as @peer_addr (an IPv4-mapped peer is an IPv4 one).
+ */
 static void ping_answered(struct __test_metadata *_metadata, FIXTURE_DATA(udp) *self,
-			  const char *addr)
+			  const char *addr, const char *bind, const char *peer_addr)
 {
 	const uint32_t set[] = {
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200, 0,
 	};
-	struct sockaddr_storage want;
+	struct sockaddr_storage want, to;
 	struct cka_ev ev, s;
 	long ctx, sid, dt;
 	double t0;
 	int fd;
 
-	ASSERT_NE(0, sockaddr_fill(&want, addr, COAP_PORT));
+	ASSERT_NE(0, sockaddr_fill(&want, peer_addr, COAP_PORT));
+	ASSERT_NE(0, sockaddr_fill(&to, addr, COAP_PORT));
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	fd = udp_connected_to(addr, COAP_PORT);
+	fd = bind ? udp_bound(bind, 0, NULL) : udp_connected_to(addr, COAP_PORT);
 	ASSERT_LE(0, fd);
 	t0 = now_ms();
-	sid = session_add(self->nl, ctx, fd, NULL);
+	sid = session_add(self->nl, ctx, fd, bind ? (void *)&to : NULL);
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 
 	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 5000, &ev));
@@ -134,12 +141,23 @@ static void ping_answered(struct __test_metadata *_metadata, FIXTURE_DATA(udp) *
 
 TEST_F(udp, idle_session_pinged_answer_eaten)
 {
-	ping_answered(_metadata, self, "127.0.0.1");
+	ping_answered(_metadata, self, "127.0.0.1", NULL, "127.0.0.1");
 }
 
 TEST_F(udp, ipv6_idle_session_pinged_answer_eaten)
 {
-	ping_answered(_metadata, self, "::1");
+	ping_answered(_metadata, self, "::1", NULL, "::1");
+}
+
+TEST_F(udp, ipv6_unconnected_session_pinged_answer_eaten)
+{
+	ping_answered(_metadata, self, "::1", "::1", "::1");
+}
+
+/* A dual-stack IPv6 socket connected to an IPv4 peer (::ffff:127.0.0.1). */
+TEST_F(udp, v4mapped_session_pinged_answer_eaten)
+{
+	ping_answered(_metadata, self, "::ffff:127.0.0.1", NULL, "127.0.0.1");
 }
 
 TEST_F(udp, silent_peer_nacked_after_retransmissions)
@@ -707,6 +725,113 @@ TEST_F(udp, live_ack_timeout_change_reschedules)
 	ASSERT_EQ(0, session_get(self->nl, sid, &s));
 	EXPECT_EQ(1, s.v[COAP_KA_A_NACKS]);
 	EXPECT_EQ(2, s.v[COAP_KA_A_RETRANSMISSIONS]);
+	close(fd);
+	close(peer);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * ICMP errors: those about our own Pings (the peer's port is closed) stay
+ * with the kernel: the application sees no error while the Ping is
+ * retransmitted and NACKed. Those about the application's own datagrams
+ * reach it as without the module (ECONNREFUSED on a connected socket).
+ */
+TEST_F(udp, icmp_errors_own_pings_hidden_app_errors_reported)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	int fd, port, soerr = -1;
+	socklen_t len = sizeof(soerr);
+	uint8_t msg[4], buf[16];
+	struct cka_ev ev;
+	long ctx, sid;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	/* a port that was just free: nothing listens there */
+	fd = udp_bound("127.0.0.1", 0, &port);
+	ASSERT_LE(0, fd);
+	close(fd);
+	fd = udp_connected_to("127.0.0.1", port);
+	ASSERT_LE(0, fd);
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 1000 + LATE_MS + 500, &ev));
+	EXPECT_EQ(1, ev.v[COAP_KA_A_RETRANSMISSIONS]);
+	/* two port unreachables came back, neither for the application */
+	EXPECT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len));
+	EXPECT_EQ(0, soerr);
+	EXPECT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	coap_hdr(msg, COAP_CON, 0x01, 0x5151);
+	ASSERT_EQ(4, send(fd, msg, 4, 0));
+	EXPECT_EQ(-ECONNREFUSED, recv_within(fd, buf, sizeof(buf), 1000, NULL, NULL))
+		TH_LOG("the application's own port unreachable was not reported");
+	close(fd);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
+ * Answers that come late are still ours: a peer slower than the ACK
+ * timeout answers both the Ping and its retransmission (the second Reset
+ * comes after the Pong), or answers only after the NACK. The contract
+ * says the kernel eats the peer's Reset with the Ping's MID "so the
+ * application never sees it"; the application must not be woken by either.
+ */
+TEST_F(udp, late_and_duplicate_answers_eaten)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	uint8_t buf[64], rst[4];
+	struct cka_ev ev, s;
+	int fd, peer;
+	long ctx, sid;
+	uint16_t mid;
+	ssize_t n;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	peer = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, peer);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	ASSERT_EQ(0, udp_connect_fd(peer, fd));
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	/* the Ping and its retransmission, then a Reset for each */
+	n = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL);
+	ASSERT_TRUE(coap_is_empty(buf, n, COAP_CON));
+	mid = coap_mid(buf);
+	n = recv_within(peer, buf, sizeof(buf), 200 + RTX_SLACK_MS + 100, NULL, NULL);
+	ASSERT_TRUE(coap_is_empty(buf, n, COAP_CON));
+	ASSERT_EQ(mid, coap_mid(buf));
+	coap_hdr(rst, COAP_RST, 0, mid);
+	ASSERT_EQ(4, send(peer, rst, 4, 0));
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 1000, &ev));
+	EXPECT_EQ(mid, ev.v[COAP_KA_A_MID]);
+	ASSERT_EQ(4, send(peer, rst, 4, 0));
+	EXPECT_TRUE(app_got_nothing(fd, 300))
+		TH_LOG("the second Reset for Ping %#x reached the application", mid);
+
+	/* the next Ping goes unanswered; its Reset comes after the NACK */
+	n = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL);
+	ASSERT_TRUE(coap_is_empty(buf, n, COAP_CON));
+	mid = coap_mid(buf);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 1000 + LATE_MS, &ev));
+	coap_hdr(rst, COAP_RST, 0, mid);
+	ASSERT_EQ(4, send(peer, rst, 4, 0));
+	EXPECT_TRUE(app_got_nothing(fd, 300))
+		TH_LOG("the late Reset for Ping %#x reached the application", mid);
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(1, s.v[COAP_KA_A_PONGS]);
+	EXPECT_EQ(1, s.v[COAP_KA_A_NACKS]);
 	close(fd);
 	close(peer);
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
