@@ -11,8 +11,9 @@
 #
 # Runs as root in a throw-away guest (selftests/vm/run-vm.sh KERNEL
 # selftests/udp_cli.sh); lo is up. It starts coap-server-notls on
-# 127.0.0.1:5683 for the whole run and clients per check; every process,
-# context and session it makes is gone at exit.
+# 127.0.0.1:5683 for the whole run and clients per check, and makes the
+# network namespace cka_udp_cli; every process, context, session and
+# namespace it makes is gone at exit.
 #
 # Environment (set by the VM harness): CKA_SRC, CKA_CLI, CKA_YNL,
 # CKA_SPEC (see selftests/vm/README).
@@ -34,9 +35,12 @@ SPEC=${CKA_SPEC:-$SRC/Documentation/netlink/specs/coap_keepalive.yaml}
 HOST=127.0.0.1
 PORT=5683
 URI=coap://$HOST/example_data	# observable, changes only on PUT
-# Seconds to wait for an event or a state; TCG and the debug kernel are
-# slow, so these are bounds against hangs, not measurements.
-WAIT=${CKA_UDP_CLI_WAIT:-10}
+# Seconds to wait for an event or a state: TCG guests on a loaded host and
+# the debug kernel are slow (a 1 s keepalive was seen answered after 8 s),
+# so these are bounds against hangs, not measurements. Every background
+# process writes to files: the checks run in command substitutions.
+WAIT=${CKA_UDP_CLI_WAIT:-20}
+NETNS=cka_udp_cli
 SESS_ENOENT="No such file or directory: no session with this id in this network namespace (attribute session-id)"
 
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/udp_cli.XXXXXX") || exit 1
@@ -253,6 +257,7 @@ reset_state() {
 		"$CLI" context del "$c" >/dev/null 2>&1
 	done <"$CTXS"
 	: >"$CTXS"
+	ip netns del "$NETNS" 2>/dev/null
 }
 
 cleanup() {
@@ -570,6 +575,36 @@ t_settings() {
 	expect_err "(attribute keepalive-secs) valid range 0..86400"
 }
 
+# A process of another network namespace: refused from here, with the
+# hint; attached from its namespace with nsenter.
+t_netns() {
+	local p ctx
+	command -v ip >/dev/null || skip "no ip(8)"
+	command -v nsenter >/dev/null || skip "no nsenter(1)"
+	mkctx
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	ip netns exec "$NETNS" bash -c 'exec 5<>/dev/udp/127.0.0.1/9; exec sleep 300' \
+		>/dev/null 2>&1 &
+	p=$!
+	echo "$p" >>"$PIDS"
+	wait_for "$WAIT" client_sock "$p" ||
+		{ echo "no connected UDP socket in process $p of $NETNS"; return 1; }
+	r "$CLI" attach --pid "$p" ctx "$CTX"
+	expect_rc 1
+	expect_err "the socket belongs to another network namespace" \
+		"process $p is in another network namespace: run 'nsenter -n -t $p"
+	r nsenter -n -t "$p" "$CLI" context add keepalive-secs 30
+	expect_rc 0
+	ctx=$(field context)
+	r nsenter -n -t "$p" "$CLI" attach --pid "$p" ctx "$ctx"
+	expect_rc 0
+	expect_fields "$OUT" ctx "$ctx" inode "$CL_INO" peer 127.0.0.1 port 9
+	r nsenter -n -t "$p" "$CLI" session show inode "$CL_INO"
+	expect_rc 0
+	expect_fields "$OUT" peer 127.0.0.1 port 9
+}
+
 # The JSON of the CLI is what the kernel's own YNL tool says.
 t_ynl() {
 	local ynl=${CKA_YNL:-} args=(--output-json) help schema cli_json
@@ -619,6 +654,7 @@ TESTS=(
 	"t_unconnected:unconnected socket: skipped by attach, EDESTADDRREQ without peer, taken with one"
 	"t_tcp:a TCP socket is refused (not supported yet)"
 	"t_settings:settings given to attach override the context's for the session"
+	"t_netns:a process of another netns: refused with a hint; nsenter attaches it"
 	"t_ynl:session show -j equals the kernel's YNL cli.py session-get"
 )
 
