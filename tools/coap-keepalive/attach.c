@@ -297,13 +297,16 @@ static int cka_attach_run(const struct cka_opts *o, int argc, char **argv)
 			goto out;
 		}
 		val = is_pid ? &pid : &fd;
-		if (cka_parse_u32(argv[i + 1], val, &why) ||
-		    *val > INT32_MAX || (is_pid && !*val)) {
+		why = NULL;
+		if (cka_parse_u32(argv[i + 1], val, &why) == 0) {
+			if (*val > INT32_MAX)
+				why = "too large";
+			else if (is_pid && !*val)
+				why = "not a process id";
+		}
+		if (why) {
 			ret = cka_usage_error(obj, NULL, "invalid %s '%s': %s",
-					      argv[i], argv[i + 1],
-					      *val > INT32_MAX ? "too large" :
-					      is_pid && !*val ? "not a process id" :
-					      why);
+					      argv[i], argv[i + 1], why);
 			goto out;
 		}
 		has_pid |= is_pid;
