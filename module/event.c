@@ -65,6 +65,15 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* The largest event: ids, inode, IPv6 peer and three u32s. */
+static size_t coap_ka_event_size(void)
+{
+	return nla_total_size(sizeof(u32)) * 5 +
+	       nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(sizeof(struct in6_addr)) +
+	       nla_total_size(sizeof(u16));
+}
+
 /* Process context. A full listener misses the event, as with any netlink. */
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason)
 {
@@ -74,7 +83,7 @@ void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason)
 
 	if (READ_ONCE(coap_ka_unloading))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(coap_ka_event_size(), GFP_KERNEL);
 	if (!msg)
 		return;
 	if (coap_ka_event_fill(msg, s, cmd, reason)) {

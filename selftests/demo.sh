@@ -50,7 +50,46 @@ run ip netns add demo
 run ip netns exec demo "$CKA_CLI" context show
 run ip netns del demo
 
+step "A real CoAP server (libcoap's coap-server-notls) and an unmodified client that observes a resource, then idles"
+ip link set lo up
+coap-server-notls -A 127.0.0.1 -p 5683 >/dev/null 2>&1 &
+SERVER=$!
+sleep 1
+coap-client-notls -s 60 -B 60 coap://127.0.0.1/example_data >/tmp/demo-client.out 2>&1 &
+CLIENT=$!
+sleep 2
+run ls -l /proc/$CLIENT/fd
+
+step "Watch the events (in the background)"
+"$CKA_CLI" monitor >/tmp/demo-events.txt 2>/dev/null &
+MONITOR=$!
+sleep 1
+
+step "Keep the client's session alive from the kernel: ping after 1 s idle"
+run "$CKA_CLI" context add seconds 1 ack-timeout 500 max-retransmit 2
+run "$CKA_CLI" attach --pid "$CLIENT" ctx 3
+sleep 3.5
+run "$CKA_CLI" session show
+
+step "The server goes away: its port is silent now, so the pings go unanswered"
+kill "$SERVER"
+wait "$SERVER" 2>/dev/null || true
+sleep 7
+run "$CKA_CLI" session show
+
+step "The client exits: its session ends with it"
+kill "$CLIENT"
+wait "$CLIENT" 2>/dev/null || true
+sleep 1
+run "$CKA_CLI" session show
+
+step "What the monitor printed: pongs while the server answered, a nack after, the end"
+kill "$MONITOR"
+wait "$MONITOR" 2>/dev/null || true
+run cat /tmp/demo-events.txt
+
 step "Clean up"
 run "$CKA_CLI" context del 1
 run "$CKA_CLI" context del 2
+run "$CKA_CLI" context del 3
 run "$CKA_CLI" context show
