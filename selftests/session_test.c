@@ -299,6 +299,9 @@ static long sysfs_long(const char *path)
 
 TEST_F_TIMEOUT(sess, many_peers_on_one_socket, 600)
 {
+	/* lock debugging: larger sessions, and a much slower kernel */
+	bool lockdep = !access("/proc/lockdep", F_OK);
+	int n = lockdep ? MANY_PEERS / 5 : MANY_PEERS;
 	long before, after, objsize;
 	struct cka_nl *adder;
 	int fd, i, port;
@@ -314,7 +317,7 @@ TEST_F_TIMEOUT(sess, many_peers_on_one_socket, 600)
 	ASSERT_LE(0, fd);
 	before = slab_bytes();
 	t0 = now_ms();
-	for (i = 0; i < MANY_PEERS; i++) {
+	for (i = 0; i < n; i++) {
 		struct sockaddr_in peer = {
 			.sin_family = AF_INET,
 			.sin_port = htons(5683 + i % 7),
@@ -326,13 +329,14 @@ TEST_F_TIMEOUT(sess, many_peers_on_one_socket, 600)
 	}
 	after = slab_bytes();
 	objsize = sysfs_long("/sys/kernel/slab/coap_ka_session/object_size");
-	ksft_print_msg("%d sessions on one socket: added in %.0f ms, slab +%ld bytes (%ld per session, slub_debug included), object_size %ld\n",
-		       MANY_PEERS, now_ms() - t0, after - before,
-		       (after - before) / MANY_PEERS, objsize);
-	if (objsize > 0)
+	ksft_print_msg("%d sessions on one socket: added in %.0f ms, slab +%ld bytes (%ld per session, slub_debug included), object_size %ld%s\n",
+		       n, now_ms() - t0, after - before, (after - before) / n,
+		       objsize, lockdep ? " (lockdep)" : "");
+	/* the design budget, without lock debugging */
+	if (objsize > 0 && !lockdep)
 		EXPECT_GE(256, objsize);
-	EXPECT_EQ(MANY_PEERS, session_dump(self->nl, self->ctx, NULL, 0));
-	EXPECT_EQ(MANY_PEERS, ctx_sessions(self->nl, self->ctx));
+	EXPECT_EQ(n, session_dump(self->nl, self->ctx, NULL, 0));
+	EXPECT_EQ(n, ctx_sessions(self->nl, self->ctx));
 
 	cka_close(adder);
 	close(fd);
