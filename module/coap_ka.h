@@ -53,7 +53,6 @@ struct coap_ka_ctx {
 	refcount_t refcnt;
 	struct coap_ka_params __rcu *params;
 	u32 nsessions;		/* under coap_ka_net.lock */
-	struct list_head sessions;	/* under coap_ka_net.lock */
 	struct rcu_head rcu;
 };
 
@@ -114,9 +113,9 @@ struct coap_ka_session {
 	struct coap_ka_sock *ks;
 	struct coap_ka_ctx *ctx;	/* holds a reference */
 	const struct coap_ka_overrides *over;	/* NULL: none; fixed */
-	struct list_head ctx_node;	/* under cn->lock */
 	union {
-		struct list_head sock_node;	/* under cn->lock, while linked */
+		/* under cn->lock: on its socket's list, then on a dead list */
+		struct list_head sock_node;
 		struct rcu_head rcu;		/* to free it, after that */
 	};
 	struct llist_node pending_node;	/* on coap_ka_sock.pending */

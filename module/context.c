@@ -160,7 +160,6 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 	if (!params)
 		goto err_free_ctx;
 	RCU_INIT_POINTER(ctx->params, params);
-	INIT_LIST_HEAD(&ctx->sessions);
 	ctx->owner = owner;
 	refcount_set(&ctx->refcnt, 1);
 
@@ -194,32 +193,41 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 		       const struct coap_ka_params *p)
 {
 	struct coap_ka_params *new, *old;
+	struct coap_ka_session *s;
+	unsigned long id;
 
 	lockdep_assert_held(&cn->lock);
 
 	new = coap_ka_params_dup(p);
 	if (!new)
 		return -ENOMEM;
-	struct coap_ka_session *s;
-
 	old = rcu_replace_pointer(ctx->params, new, lockdep_is_held(&cn->lock));
 	kfree_rcu(old, rcu);
 	coap_ka_net_bump(cn);
-	/* Sessions follow their context live. */
-	list_for_each_entry(s, &ctx->sessions, ctx_node)
-		coap_ka_session_kick(s);
+	/*
+	 * Sessions follow their context live. Sessions keep no per-context
+	 * list (it would cost every session 16 bytes): a change walks them all.
+	 */
+	xa_for_each(&cn->sessions, id, s)
+		if (s->ctx == ctx)
+			coap_ka_session_kick(s);
 	return 0;
 }
 
 void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 			struct list_head *dead)
 {
-	struct coap_ka_session *s, *tmp;
+	struct coap_ka_session *s;
+	unsigned long id;
 
 	lockdep_assert_held(&cn->lock);
 
-	list_for_each_entry_safe(s, tmp, &ctx->sessions, ctx_node)
-		coap_ka_session_unlink(cn, s, COAP_KA_GONE_CTX_DELETED, dead);
+	if (ctx->nsessions)
+		xa_for_each(&cn->sessions, id, s)
+			if (s->ctx == ctx)
+				coap_ka_session_unlink(cn, s,
+						       COAP_KA_GONE_CTX_DELETED,
+						       dead);
 
 	xa_erase(&cn->ctxs, ctx->id);
 	coap_ka_net_bump(cn);

@@ -195,10 +195,38 @@ out:
 /* Re-evaluate now, e.g. after the context changed. */
 void coap_ka_session_kick(struct coap_ka_session *s)
 {
+	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
+	u32 lo, hi;
+	s64 left;
+
+	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
 	spin_lock_bh(&s->lock);
-	if (!s->dead)
+	if (s->dead)
+		goto out;
+	if (s->state != COAP_KA_STATE_PINGING || !p->keepalive_secs) {
+		/* Idle: the timer works out the new deadline. */
 		mod_timer(&s->timer, jiffies);
+		goto out;
+	}
+	/* A Ping not sent yet gets its timer when it leaves. */
+	if (test_bit(COAP_KA_TODO_PING, &s->todo))
+		goto out;
+	/*
+	 * A Ping in flight keeps its retransmission timeout if the new
+	 * settings allow it, or draws one from them; either way it is due
+	 * that long after the Ping left, not now.
+	 */
+	lo = p->ack_timeout_ms << s->retries;
+	hi = (u64)lo * p->random_factor / 1000;
+	if (s->timeout_ms < lo || s->timeout_ms > hi)
+		s->timeout_ms = coap_ka_first_timeout(p) << s->retries;
+	left = (s64)s->timeout_ms * NSEC_PER_MSEC - (ktime_get_ns() - s->tx_ns);
+	mod_timer(&s->timer, jiffies + (left > 0 ? nsecs_to_jiffies(left) : 0));
+out:
 	spin_unlock_bh(&s->lock);
+	rcu_read_unlock();
 }
 
 static bool coap_ka_empty_msg(const u8 *hdr, unsigned int len, u8 *type,
@@ -233,7 +261,11 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 	if (s->dead)
 		goto out;
 	if ((type == COAP_KA_TYPE_RST || type == COAP_KA_TYPE_ACK) &&
-	    s->state == COAP_KA_STATE_PINGING && mid == s->mid) {
+	    s->pings && mid == s->mid && s->state != COAP_KA_STATE_PINGING) {
+		/* A late or repeated answer to our last Ping: ours to eat. */
+		*consume = true;
+	} else if ((type == COAP_KA_TYPE_RST || type == COAP_KA_TYPE_ACK) &&
+		   s->state == COAP_KA_STATE_PINGING && mid == s->mid) {
 		s->rtt_us = div_u64(ktime_get_ns() - s->tx_ns, NSEC_PER_USEC);
 		s->pongs++;
 		coap_ka_idle_restart(s, p);
@@ -317,26 +349,30 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	struct coap_ka_params buf;
 	bool dead;
 	u16 mid;
+	bool ping = false;
 	u8 action;
 
 	clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
 	spin_lock_bh(&s->lock);
 	dead = s->dead;
 	mid = s->mid;
+	/*
+	 * The Ping's clock starts as it leaves; under the lock, so that a
+	 * context change (coap_ka_session_kick()) sees either a Ping still
+	 * to send or one with its time and timer.
+	 */
+	if (!dead && test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
+	    s->state == COAP_KA_STATE_PINGING) {
+		s->tx_ns = ktime_get_ns();
+		mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
+		ping = true;
+	}
 	spin_unlock_bh(&s->lock);
 	if (dead)
 		return;
 
-	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo)) {
+	if (ping)
 		coap_ka_session_send_empty(s, COAP_KA_TYPE_CON, mid);
-		spin_lock_bh(&s->lock);
-		if (!s->dead && s->state == COAP_KA_STATE_PINGING) {
-			s->tx_ns = ktime_get_ns();
-			mod_timer(&s->timer,
-				  jiffies + msecs_to_jiffies(s->timeout_ms));
-		}
-		spin_unlock_bh(&s->lock);
-	}
 	if (test_and_clear_bit(COAP_KA_TODO_RST, &s->todo))
 		coap_ka_session_send_empty(s, COAP_KA_TYPE_RST,
 					   READ_ONCE(s->peer_mid));
@@ -468,7 +504,6 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 
 	/* @over is the session's from here on. */
 	refcount_inc(&ctx->refcnt);
-	list_add_tail(&s->ctx_node, &ctx->sessions);
 	ctx->nsessions++;
 	list_add_tail(&s->sock_node, &ks->sessions);
 	cn->gen++;
@@ -519,11 +554,10 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	rhashtable_remove_fast(&ks->peers, &s->node, coap_ka_peer_params);
 	xa_erase(&cn->sessions, s->id);
 	list_del(&s->sock_node);
-	list_del(&s->ctx_node);
 	s->ctx->nsessions--;
 	cn->gen++;
 	coap_ka_event(s, COAP_KA_CMD_SESSION_GONE_NTF, reason);
-	list_add_tail(&s->ctx_node, dead);
+	list_add_tail(&s->sock_node, dead);
 
 	if (!list_empty(&ks->sessions))
 		return;
@@ -555,17 +589,17 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 	struct coap_ka_session *s, *tmp;
 	bool socks = false;
 
-	list_for_each_entry(s, dead, ctx_node) {
+	list_for_each_entry(s, dead, sock_node) {
 		timer_shutdown_sync(&s->timer);
 		socks |= s->ks_last;
 	}
 	/* Hooks that found a socket or session before unlinking are done. */
 	if (socks)
 		synchronize_rcu();
-	list_for_each_entry_safe(s, tmp, dead, ctx_node) {
+	list_for_each_entry_safe(s, tmp, dead, sock_node) {
 		if (s->ks_last)
 			coap_ka_sock_end(s->ks);
-		list_del(&s->ctx_node);
+		list_del(&s->sock_node);
 		coap_ka_session_put(s);
 	}
 }

@@ -62,8 +62,11 @@
  *	from a session's peer (activity); after keepalive-secs without
  *	activity sends the empty Confirmable 0.00 (40 00 MID MID) to the peer,
  *	retransmits it per RFC 7252 and eats the peer's Reset or ACK with that
- *	MID, so the application never sees it; every other datagram reaches
- *	the application untouched. Ping MIDs are taken from the half of the
+ *	MID (also a late or repeated one, until the next Ping), so the
+ *	application never sees it; every other datagram reaches the
+ *	application untouched. A context change while a Ping is out keeps its
+ *	retransmission due at the time it was, unless the new ACK timeout
+ *	range excludes it; then a new timeout is drawn from the new range. Ping MIDs are taken from the half of the
  *	MID space opposite the application's latest MID towards the peer and
  *	advance by one per Ping. ICMP errors about the application's
  *	datagrams reach it as without the kernel's watch (on kernels before
