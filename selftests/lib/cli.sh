@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for shell tests that drive a command and check what it printed.
+# Source after lib/ktap.sh; TMPD must name a scratch directory.
+
+# r CMD...: run, never fail; sets OUT, ERR, RC and LASTCMD.
+r() {
+	local ef=$TMPD/err.$BASHPID
+	LASTCMD="$*"
+	OUT=$("$@" 2>"$ef") && RC=0 || RC=$?
+	ERR=$(cat "$ef")
+}
+
+diag_cmd() {
+	echo "  command: $LASTCMD"
+	echo "  exit $RC; stdout: $OUT"
+	echo "  stderr: $ERR"
+}
+
+expect_rc() {
+	if [ "$RC" != "$1" ]; then
+		echo "expected exit status $1"
+		diag_cmd
+		return 1
+	fi
+}
+
+# expect_err TEXT...: stderr holds each TEXT.
+expect_err() {
+	local t
+	for t in "$@"; do
+		case $ERR in
+		*"$t"*) ;;
+		*) echo "stderr lacks '$t'"; diag_cmd; return 1 ;;
+		esac
+	done
+}
+
+expect_eq() {	# expect_eq WHAT EXPECTED GOT
+	if [ "$2" != "$3" ]; then
+		echo "$1: expected '$2'"
+		echo "$1:      got '$3'"
+		return 1
+	fi
+}
+
+# field KEY [TEXT]: the word after KEY in a text output line.
+field() {
+	printf '%s\n' "${2-$OUT}" |
+		awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+
+# expect_fields LINE KEY VALUE...: the line has each KEY VALUE.
+expect_fields() {
+	local line=$1 got bad=0
+	shift
+	while [ $# -ge 2 ]; do
+		got=$(field "$1" "$line")
+		if [ "$got" != "$2" ]; then
+			echo "$1: expected '$2', got '$got' in: $line"
+			bad=1
+		fi
+		shift 2
+	done
+	return "$bad"
+}
