@@ -43,13 +43,23 @@ FIXTURE_TEARDOWN(life)
 	cka_close(self->nl);
 }
 
-/* Objects in use in slab cache @name, or -1 if there is no such cache. */
+/*
+ * Objects in use in slab cache @name, or -1 if there is no such cache.
+ * Shrinking the cache first empties KASAN's quarantine of its objects,
+ * which still count as allocated until then (debug kernel).
+ */
 static long slab_objects(const char *name)
 {
 	char path[256], line[512];
 	long n = -1;
 	FILE *f;
 
+	snprintf(path, sizeof(path), SLAB_DIR "%s/shrink", name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
 	snprintf(path, sizeof(path), SLAB_DIR "%s/objects", name);
 	f = fopen(path, "r");
 	if (f) {
@@ -432,7 +442,12 @@ TEST_F(life, session_object_size)
 		SKIP(return, "no " SLAB_DIR "coap_ka_session");
 	ksft_print_msg("coap_ka_session object_size %ld slab_size %ld objs_per_slab %ld (slab_size includes this boot's slub_debug red zones and tracking)\n",
 		       obj, slab, read_long(SLAB_DIR "coap_ka_session/objs_per_slab"));
-	EXPECT_GE(256, obj) TH_LOG("an idle session takes %ld bytes, budget 256", obj);
+	/* lockdep makes every spinlock and timer larger: no budget there */
+	if (access("/proc/lockdep", F_OK)) {
+		EXPECT_GE(256, obj) TH_LOG("an idle session takes %ld bytes, budget 256", obj);
+	} else {
+		ksft_print_msg("lockdep kernel: object_size not held to the 256-byte budget\n");
+	}
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
