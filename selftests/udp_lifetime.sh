@@ -35,6 +35,8 @@ ktap_plan 5
 ktap_check "rmmod with live sessions; sockets handed back working" \
 	"$HOLD" unload rmmod "$MODNAME"
 
+# Run through ktap_check.
+# shellcheck disable=SC2317
 gone() {
 	! loaded || { echo "$MODNAME still in /proc/modules"; return 1; }
 	[ ! -e /sys/kernel/slab/coap_ka_session ] ||
