@@ -249,8 +249,11 @@ TEST_F(ctx, missing_and_unknown_id)
 	EXPECT_EQ(-ERANGE, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_GET, 0, NULL, NULL));
 }
 
-/* Enough contexts that the dump needs several skbs. */
-TEST_F(ctx, dump_spans_several_messages)
+/*
+ * Enough contexts that the dump needs several skbs. Thousands of requests:
+ * minutes on the KASAN + lockdep kernel, hence the timeouts here.
+ */
+TEST_F_TIMEOUT(ctx, dump_spans_several_messages, 400)
 {
 	const unsigned int n = 2000;
 	struct id_list *l = calloc(1, sizeof(*l));
@@ -285,7 +288,7 @@ static int count_msgs(const struct nlmsghdr *nlh, void *data)
 }
 
 /* A change between two parts of a dump sets NLM_F_DUMP_INTR. */
-TEST_F(ctx, dump_interrupted_by_change_is_flagged)
+TEST_F_TIMEOUT(ctx, dump_interrupted_by_change_is_flagged, 400)
 {
 	const unsigned int n = 1500;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -354,7 +357,7 @@ static void *race_worker(void *p)
 	return NULL;
 }
 
-TEST_F(ctx, concurrent_changes_stay_consistent)
+TEST_F_TIMEOUT(ctx, concurrent_changes_stay_consistent, 400)
 {
 	struct race_arg args[4] = {};
 	pthread_t th[4];
