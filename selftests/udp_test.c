@@ -665,10 +665,10 @@ TEST_F(udp, live_keepalive_off_and_on)
  * schedule (two retransmissions 100 and 200 ms apart, the NACK 400 ms
  * later) rather than sitting out the old 3 + 6 + 12 s.
  *
- * Fails on the module as of fd5fc46: a context change kicks the timer,
- * and a kick in state PINGING is taken as the retransmission timeout (an
- * immediate retransmission with the old timeout doubled, 6 s), so the
- * NACK comes some 18 s after the change.
+ * Failed before 747f1e6: a context change kicked the timer, and a kick in
+ * state PINGING was taken as the retransmission timeout (an immediate
+ * retransmission with the old timeout doubled, 6 s), so the NACK came
+ * some 18 s after the change.
  */
 TEST_F(udp, live_ack_timeout_change_reschedules)
 {
