@@ -66,12 +66,13 @@
  *	application never sees it; every other datagram reaches the
  *	application untouched. A context change while a Ping is out keeps its
  *	retransmission due at the time it was, unless the new ACK timeout
- *	range excludes it; then a new timeout is drawn from the new range. Ping MIDs are taken from the half of the
- *	MID space opposite the application's latest MID towards the peer and
- *	advance by one per Ping. ICMP errors about the application's
- *	datagrams reach it as without the kernel's watch (on kernels before
- *	6.2 as the socket error only, not on the IP_RECVERR queue); errors
- *	about the kernel's own Pings and Resets are kept from it.
+ *	range excludes it; then a new timeout is drawn from the new range.
+ *	Ping MIDs are taken from the half of the MID space opposite the
+ *	application's latest MID towards the peer and advance by one per Ping.
+ *	ICMP errors about the application's datagrams reach it as without the
+ *	kernel's watch (on kernels before 6.2 as the socket error only, not on
+ *	the IP_RECVERR queue); errors about the kernel's own Pings and Resets
+ *	are kept from it.
  *
  * COAP_KA_CMD_SESSION_DEL (do): COAP_KA_A_SESSION_ID. The socket is handed
  *	back as the application had it when its last session goes.
