@@ -108,10 +108,10 @@ if [ -n "$host_file" ]; then
 fi
 
 # ---- the test list ----------------------------------------------------------
-# TESTS format: one test per line, "[timeout=SECONDS] COMMAND [ARGS...]",
+# TESTS format: one test per line, "[timeout=SECONDS] [nodebug] COMMAND [ARGS...]",
 # words split on whitespace (no quoting); blank lines and lines starting
 # with '#' are ignored. See the header of selftests/TESTS.
-t_cmd=() t_timeout=() t_name=()
+t_cmd=() t_timeout=() t_name=() t_skipped=()
 add_test() {	# add_test TIMEOUT WORDS...
 	local to=$1
 	shift
@@ -139,15 +139,26 @@ if [ -f "$tests_file" ]; then
 			words=("${words[@]:1}")
 			[[ $to =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad timeout in '${words[*]}'"; continue; }
 		fi
+		nodebug=0
+		if [ "${words[0]:-}" = nodebug ]; then
+			nodebug=1
+			words=("${words[@]:1}")
+		fi
 		[ ${#words[@]} -gt 0 ] || continue
-		selected "${words[0]}" "${words[*]}" && add_test "$to" "${words[@]}"
+		selected "${words[0]}" "${words[*]}" || continue
+		if [ $nodebug = 1 ] && [ "$kernels" = debug ]; then
+			emit skip "[debug] $(basename "${words[0]}") # SKIP not in the debug lane (nodebug in TESTS)"
+			t_skipped+=("${words[*]}")
+			continue
+		fi
+		add_test "$to" "${words[@]}"
 	done <"$tests_file"
 elif [ -z "$filter" ]; then
 	emit fail "test list $tests_file missing"
 fi
 for f in $filter; do	# ad-hoc tests named on the command line
 	found=0
-	for c in "${t_cmd[@]}"; do
+	for c in "${t_cmd[@]}" "${t_skipped[@]}"; do
 		set -- $c
 		{ [ "$f" = "$1" ] || [ "$f" = "$(basename "$1")" ] || [ "$f" = "$c" ]; } && found=1
 	done
