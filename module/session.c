@@ -41,12 +41,6 @@ const struct rhashtable_params coap_ka_peer_params = {
 	.automatic_shrinking = true,
 };
 
-/* What an ended session leaves for coap_ka_sessions_finish(). */
-struct coap_ka_dead {
-	struct list_head node;
-	struct coap_ka_sock *ks;
-};
-
 /*
  * The budget of an idle session (design figure; `make bench` measures the
  * whole cost). Lock debugging makes spinlocks and timers larger.
@@ -295,8 +289,11 @@ bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
 
 	if (!coap_ka_empty_msg(hdr, len, &type, &mid))
 		return false;
-	return (type == COAP_KA_TYPE_CON && mid == READ_ONCE(s->mid)) ||
-	       (type == COAP_KA_TYPE_RST && mid == READ_ONCE(s->peer_mid));
+	/* MIDs start at 0: only one that was really sent counts. */
+	return (type == COAP_KA_TYPE_CON && READ_ONCE(s->pings) &&
+		mid == READ_ONCE(s->mid)) ||
+	       (type == COAP_KA_TYPE_RST && READ_ONCE(s->peer_pings) &&
+		mid == READ_ONCE(s->peer_mid));
 }
 
 /* A datagram to the peer, from any context under RCU. */
@@ -483,8 +480,11 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 			goto err_free;
 		new_ks = true;
 		err = coap_ka_udp_hooks_get(cn);
-		if (err)
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "cannot register the netfilter hooks that watch sent datagrams");
 			goto err_free_ks;
+		}
 		err = coap_ka_udp_attach(ks, extack);
 		if (err)
 			goto err_hooks;
@@ -496,8 +496,12 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 
 	err = xa_alloc_cyclic(&cn->sessions, &s->id, s, XA_LIMIT(1, U32_MAX),
 			      &cn->next_session_id, GFP_KERNEL_ACCOUNT);
-	if (err < 0)
+	if (err < 0) {
+		if (err == -EBUSY)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "no free session id in this network namespace");
 		goto err_detach;
+	}
 	err = rhashtable_insert_fast(&ks->peers, &s->node, coap_ka_peer_params);
 	if (err)
 		goto err_erase;
