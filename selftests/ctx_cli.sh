@@ -901,27 +901,6 @@ TESTS=(
 	"t_rmmod:rmmod with contexts in two namespaces, family gone, insmod, empty"
 )
 
-run_check() {
-	local fn=$1 desc=$2 out rc start=$SECONDS
-	out=$(set -e; "$fn" 2>&1)
-	rc=$?
-	out=${out:+$out$'\n'}"($fn: $((SECONDS - start)) s)"
-	case $rc in
-	0)
-		ktap_ok "$desc"
-		printf '%s\n' "$out" | ktap_diag
-		;;
-	4)
-		ktap_skip "$desc" "$(printf '%s\n' "$out" | sed -n 's/^SKIP: //p' | tail -n1)"
-		;;
-	*)
-		ktap_fail "$desc"
-		printf '%s\n' "$out" | ktap_diag
-		ktap_diag "($fn exited with $rc)"
-		;;
-	esac
-}
-
 ktap_header
 [ "$(id -u)" = 0 ] || ktap_skip_all "must run as root (in a test VM)"
 [ -x "$CLI" ] || ktap_skip_all "$CLI not built (make -C tools/coap-keepalive)"

@@ -65,3 +65,26 @@ expect_fields() {
 	done
 	return "$bad"
 }
+
+# run_check FN DESC: run check FN in a subshell (set -e) and report it as
+# one KTAP line; exit 4 (with a "SKIP: why" line) skips it.
+run_check() {
+	local fn=$1 desc=$2 out rc start=$SECONDS
+	out=$(set -e; "$fn" 2>&1)
+	rc=$?
+	out=${out:+$out$'\n'}"($fn: $((SECONDS - start)) s)"
+	case $rc in
+	0)
+		ktap_ok "$desc"
+		printf '%s\n' "$out" | ktap_diag
+		;;
+	4)
+		ktap_skip "$desc" "$(printf '%s\n' "$out" | sed -n 's/^SKIP: //p' | tail -n1)"
+		;;
+	*)
+		ktap_fail "$desc"
+		printf '%s\n' "$out" | ktap_diag
+		ktap_diag "($fn exited with $rc)"
+		;;
+	esac
+}
