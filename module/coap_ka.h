@@ -77,7 +77,10 @@ struct coap_ka_peer {
 	u16 pad;
 };
 
-/* A UDP socket the module watches, and its sessions. */
+/*
+ * A socket the module watches, and its sessions: many for a UDP server
+ * socket, one for a TCP connection.
+ */
 struct coap_ka_sock {
 	struct sock *sk;		/* holds a reference */
 	struct coap_ka_net *cn;
@@ -86,9 +89,28 @@ struct coap_ka_sock {
 	struct llist_head pending;	/* sessions with process-context work */
 	struct work_struct work;
 	unsigned long ino;
+	u8 transport;			/* enum coap_ka_transport */
 	bool connected;
 	bool orphan;			/* no sessions; its closer frees it */
-	struct rcu_head rcu;
+	/* TCP: under the socket lock */
+	bool app_sent;			/* the application has sent data */
+	bool tls_sent;			/* ... a record through kTLS */
+	/* TCP: the Ping of this round, under the session's lock */
+	bool ping_sent;
+	u32 ping_j;			/* tcp_jiffies32 it left */
+	u32 una_mark;			/* sequence after it */
+	u64 rx_mark;			/* bytes received when it fell due */
+	unsigned long due;		/* jiffies it fell due */
+	void (*saved_state_change)(struct sock *sk);
+};
+
+/* What became of a try to write a TCP Ping (coap_ka_tcp_ping()). */
+enum {
+	COAP_KA_TX_SENT,
+	COAP_KA_TX_LATER,		/* not at a message boundary yet */
+	COAP_KA_TX_NOT_STARTED,		/* no data (or no kTLS keys) yet */
+	COAP_KA_TX_GONE,		/* the connection is going away */
+	COAP_KA_TX_UNSUPPORTED,		/* kTLS we cannot seal records for */
 };
 
 /* Bits of coap_ka_session.todo: work for the socket's work item. */
@@ -139,6 +161,7 @@ struct coap_ka_session {
 	u8 state;			/* enum coap_ka_state */
 	u8 retries;
 	u8 nack_retries;		/* retransmissions of the failed Ping */
+	u8 end_reason;			/* enum coap_ka_gone_reason, on the reap list */
 	bool dead;
 	bool ks_last;			/* its socket ends with it */
 };
@@ -176,7 +199,7 @@ coap_ka_ctx_params_locked(struct coap_ka_net *cn, const struct coap_ka_ctx *ctx)
 /* session.c */
 struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct coap_ka_ctx *ctx,
-					    struct socket *sock,
+					    struct socket *sock, u8 transport,
 					    const struct coap_ka_peer *peer,
 					    struct coap_ka_overrides *over,
 					    u32 portid,
@@ -185,6 +208,7 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 			    u32 reason, struct list_head *dead);
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead);
 void coap_ka_session_kick(struct coap_ka_session *s);
+void coap_ka_session_end(struct coap_ka_session *s, u8 reason);
 void coap_ka_session_queue(struct coap_ka_session *s, int todo);
 void coap_ka_session_put(struct coap_ka_session *s);
 void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
@@ -206,10 +230,38 @@ bool coap_ka_udp_detach(struct coap_ka_sock *ks, bool closing);
 void coap_ka_udp_wait_closers(void);
 bool coap_ka_udp_owns(const struct sock *sk);
 int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len);
-int coap_ka_udp_hooks_get(struct coap_ka_net *cn);
-void coap_ka_udp_hooks_put(struct coap_ka_net *cn);
+int coap_ka_out_hooks_get(struct coap_ka_net *cn);
+void coap_ka_out_hooks_put(struct coap_ka_net *cn);
 void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer);
 extern const struct rhashtable_params coap_ka_peer_params;
+
+/* tcp.c */
+int coap_ka_tcp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack);
+void coap_ka_tcp_detach(struct coap_ka_sock *ks);
+bool coap_ka_tcp_owns(const struct sock *sk);
+void coap_ka_tcp_out(struct sock *sk);
+void coap_ka_tcp_stamps(struct coap_ka_session *s, bool tx);
+u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks);
+bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq);
+u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty);
+int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq);
+void coap_ka_tcp_abort(struct coap_ka_sock *ks);
+void coap_ka_tcp_gone(struct coap_ka_session *s);
+
+static inline bool coap_ka_is_tcp(const struct coap_ka_sock *ks)
+{
+	return ks->transport == COAP_KA_TRANSPORT_TCP ||
+	       ks->transport == COAP_KA_TRANSPORT_TLS;
+}
+
+/* tls.c */
+struct tls_context;
+int coap_ka_tls_check(const struct tls_context *tctx,
+		      struct netlink_ext_ack *extack);
+bool coap_ka_tls_sent(const struct tls_context *tctx);
+bool coap_ka_tls_idle(struct tls_context *tctx);
+int coap_ka_tls_push(struct sock *sk, struct tls_context *tctx,
+		     const u8 *data, unsigned int len);
 
 /* event.c */
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason);

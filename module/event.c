@@ -22,6 +22,7 @@ int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer)
 static int coap_ka_event_fill(struct sk_buff *msg, struct coap_ka_session *s,
 			      u8 cmd, u32 reason)
 {
+	bool udp = !coap_ka_is_tcp(s->ks);	/* TCP messages have no MID */
 	void *hdr;
 	u32 mid;
 
@@ -38,15 +39,15 @@ static int coap_ka_event_fill(struct sk_buff *msg, struct coap_ka_session *s,
 		goto cancel;
 	switch (cmd) {
 	case COAP_KA_CMD_PONG_NTF:
-		if (nla_put_u32(msg, COAP_KA_A_MID, mid) ||
+		if ((udp && nla_put_u32(msg, COAP_KA_A_MID, mid)) ||
 		    nla_put_u32(msg, COAP_KA_A_RTT_US, READ_ONCE(s->rtt_us)))
 			goto cancel;
 		break;
 	case COAP_KA_CMD_NACK_NTF:
-		if (nla_put_u32(msg, COAP_KA_A_MID, mid) ||
+		if ((udp && nla_put_u32(msg, COAP_KA_A_MID, mid)) ||
 		    nla_put_u32(msg, COAP_KA_A_NACK_REASON, reason) ||
-		    nla_put_u32(msg, COAP_KA_A_RETRANSMISSIONS,
-				READ_ONCE(s->nack_retries)))
+		    (udp && nla_put_u32(msg, COAP_KA_A_RETRANSMISSIONS,
+					READ_ONCE(s->nack_retries))))
 			goto cancel;
 		break;
 	case COAP_KA_CMD_PING_NTF:

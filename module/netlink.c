@@ -12,6 +12,7 @@
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
@@ -384,11 +385,13 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	st[5] = s->peer_pings;
 	st[6] = s->rtt_us;
 	spin_unlock_bh(&w->lock);
+	if (coap_ka_is_tcp(s->ks))
+		coap_ka_tcp_stamps(w, st[0] == COAP_KA_STATE_IDLE);
 
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
 	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
 	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
-	    nla_put_u32(msg, COAP_KA_A_TRANSPORT, COAP_KA_TRANSPORT_UDP) ||
+	    nla_put_u32(msg, COAP_KA_A_TRANSPORT, READ_ONCE(s->ks->transport)) ||
 	    coap_ka_nl_put_peer(msg, &s->peer) ||
 	    nla_put_u32(msg, COAP_KA_A_STATE, st[0]) ||
 	    nla_put_u32(msg, COAP_KA_A_PINGS, st[1]) ||
@@ -476,28 +479,68 @@ static int coap_ka_nl_session_peer(struct genl_info *info, struct sock *sk,
 	return 0;
 }
 
-/* What a socket must be to be watched; the reason why not in @extack. */
-static int coap_ka_nl_check_sock(struct genl_info *info, struct sock *sk)
+/* A TCP socket to watch: connected, and what it carries in *@transport. */
+static int coap_ka_nl_check_tcp(struct genl_info *info, struct sock *sk,
+				u8 *transport)
+{
+	struct nlattr *t = info->attrs[COAP_KA_A_TRANSPORT];
+	u32 want = t ? nla_get_u32(t) : COAP_KA_TRANSPORT_TCP;
+	int state = inet_sk_state_load(sk);
+
+	if (want != COAP_KA_TRANSPORT_TCP && want != COAP_KA_TRANSPORT_TLS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, t,
+				    "a TCP socket carries transport tcp or tls");
+		return -EINVAL;
+	}
+	if (state == TCP_LISTEN) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a listening socket has no peer: add the connections accept() returns");
+		return -EINVAL;
+	}
+	if (state != TCP_ESTABLISHED) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the TCP socket is not connected");
+		return -ENOTCONN;
+	}
+	if (t && want == COAP_KA_TRANSPORT_TCP &&
+	    READ_ONCE(inet_csk(sk)->icsk_ulp_ops)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, t,
+				    "the socket has an upper layer protocol (kTLS?): not plain tcp");
+		return -EINVAL;
+	}
+	*transport = want;
+	return 0;
+}
+
+/*
+ * What a socket must be to be watched, and what it carries (*@transport);
+ * the reason why not in @extack.
+ */
+static int coap_ka_nl_check_sock(struct genl_info *info, struct sock *sk,
+				 u8 *transport)
 {
 	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *t = info->attrs[COAP_KA_A_TRANSPORT];
 
 	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) {
 		NL_SET_ERR_MSG_MOD(extack, "only IPv4 and IPv6 sockets can be watched");
 		return -EAFNOSUPPORT;
-	}
-	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) {
-		NL_SET_ERR_MSG_MOD(extack, "TCP sessions are not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP) {
-		NL_SET_ERR_MSG_MOD(extack, "not a UDP socket");
-		return -EPROTONOSUPPORT;
 	}
 	if (!net_eq(sock_net(sk), genl_info_net(info))) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the socket belongs to another network namespace");
 		return -EINVAL;
 	}
+	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
+		return coap_ka_nl_check_tcp(info, sk, transport);
+	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_MOD(extack, "not a UDP or TCP socket");
+		return -EPROTONOSUPPORT;
+	}
+	if (t && nla_get_u32(t) != COAP_KA_TRANSPORT_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, t, "a UDP socket carries transport udp");
+		return -EINVAL;
+	}
+	*transport = COAP_KA_TRANSPORT_UDP;
 	return 0;
 }
 
@@ -511,6 +554,7 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	struct coap_ka_peer peer;
 	struct coap_ka_ctx *ctx;
 	struct socket *sock;
+	u8 transport;
 	u32 mask;
 	int err;
 
@@ -530,7 +574,7 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 				    "not a socket file descriptor of the calling process");
 		return err;
 	}
-	err = coap_ka_nl_check_sock(info, sock->sk);
+	err = coap_ka_nl_check_sock(info, sock->sk, &transport);
 	if (!err)
 		err = coap_ka_nl_session_peer(info, sock->sk, &peer);
 	if (err)
@@ -556,7 +600,8 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	err = coap_ka_nl_may_change(skb, info, ctx);
 	if (err)
 		goto out_unlock;
-	s = coap_ka_session_add(cn, ctx, sock, &peer, over, info->snd_portid,
+	s = coap_ka_session_add(cn, ctx, sock, transport, &peer, over,
+				info->snd_portid,
 				info->extack);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);

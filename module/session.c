@@ -140,6 +140,78 @@ static u32 coap_ka_first_timeout(const struct coap_ka_params *p)
 	return p->ack_timeout_ms + get_random_u32_below(spread + 1);
 }
 
+/* How long a TCP session waits for the peer after a Ping fell due. */
+static unsigned long coap_ka_pong_timeout(const struct coap_ka_params *p)
+{
+	return p->pong_timeout_ms ? msecs_to_jiffies(p->pong_timeout_ms) :
+				    coap_ka_secs(p);
+}
+
+/* A TCP Ping not at a message boundary yet is tried again this often. */
+#define COAP_KA_TCP_RETRY	msecs_to_jiffies(10)
+
+/*
+ * The TCP round, from the timer; @s->lock held. Activity is TCP's; while a
+ * Ping is due the timer polls TCP's counters for the answer, at a quarter
+ * of the time since it fell due (at most 250 ms), and has the Ping written
+ * until it could be.
+ */
+static void coap_ka_tcp_timer(struct coap_ka_session *s,
+			      const struct coap_ka_params *p)
+{
+	bool empty = p->flags & COAP_KA_F_EMPTY_PING;
+	struct coap_ka_sock *ks = s->ks;
+	unsigned long now = jiffies;
+	unsigned long deadline, step;
+	bool data;
+
+	if (s->state == COAP_KA_STATE_IDLE) {
+		coap_ka_tcp_stamps(s, true);
+		deadline = coap_ka_last_activity(s, p) + coap_ka_secs(p) - s->jitter;
+		if (time_before(now, deadline)) {
+			mod_timer(&s->timer, deadline);
+			return;
+		}
+		s->state = COAP_KA_STATE_PINGING;
+		ks->ping_sent = false;
+		ks->due = now;
+		ks->rx_mark = coap_ka_tcp_rx_bytes(ks);
+		coap_ka_session_queue(s, COAP_KA_TODO_PING);
+		mod_timer(&s->timer, now + COAP_KA_TCP_RETRY);
+		return;
+	}
+
+	data = coap_ka_tcp_rx_bytes(ks) != ks->rx_mark;
+	if (data || (empty && ks->ping_sent && coap_ka_tcp_acked(ks, ks->una_mark))) {
+		/* Data before our Ping left is only activity. */
+		if (ks->ping_sent) {
+			s->pongs++;
+			s->rtt_us = coap_ka_tcp_rtt_us(ks, ks->ping_j, !data);
+			coap_ka_session_queue(s, COAP_KA_TODO_PONG);
+		}
+		coap_ka_tcp_stamps(s, false);
+		coap_ka_idle_restart(s, p);
+		mod_timer(&s->timer, now + coap_ka_secs(p) - s->jitter);
+		return;
+	}
+	deadline = ks->due + coap_ka_pong_timeout(p);
+	if (!time_before(now, deadline)) {
+		s->nacks++;
+		s->nack_retries = 0;
+		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
+		coap_ka_idle_restart(s, p);
+		mod_timer(&s->timer, now + coap_ka_secs(p) - s->jitter);
+		return;
+	}
+	if (!ks->ping_sent) {
+		coap_ka_session_queue(s, COAP_KA_TODO_PING);
+		step = COAP_KA_TCP_RETRY;
+	} else {
+		step = clamp((now - ks->due) / 4, 1UL, (unsigned long)HZ / 4);
+	}
+	mod_timer(&s->timer, time_before(now + step, deadline) ? now + step : deadline);
+}
+
 static void coap_ka_timer(struct timer_list *t)
 {
 	struct coap_ka_session *s = from_timer(s, t, timer);
@@ -155,6 +227,10 @@ static void coap_ka_timer(struct timer_list *t)
 	if (!p->keepalive_secs) {
 		/* Disabled: drop any Ping in flight; a change re-kicks us. */
 		s->state = COAP_KA_STATE_IDLE;
+		goto out;
+	}
+	if (coap_ka_is_tcp(s->ks)) {
+		coap_ka_tcp_timer(s, p);
 		goto out;
 	}
 	if (s->state == COAP_KA_STATE_IDLE) {
@@ -199,8 +275,9 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 	spin_lock_bh(&s->lock);
 	if (s->dead)
 		goto out;
-	if (s->state != COAP_KA_STATE_PINGING || !p->keepalive_secs) {
-		/* Idle: the timer works out the new deadline. */
+	if (s->state != COAP_KA_STATE_PINGING || !p->keepalive_secs ||
+	    coap_ka_is_tcp(s->ks)) {
+		/* The timer works out the new deadlines. */
 		mod_timer(&s->timer, jiffies);
 		goto out;
 	}
@@ -324,20 +401,88 @@ static void coap_ka_session_send_empty(struct coap_ka_session *s, u8 type,
 	coap_ka_udp_send(s, msg, sizeof(msg));
 }
 
+/*
+ * End @s from any context, e.g. under RCU from a socket callback: the
+ * reap work unlinks it. The first reason given is the one reported.
+ */
+void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
+{
+	struct coap_ka_net *cn = s->ks->cn;
+
+	if (test_bit(COAP_KA_TODO_REAP, &s->todo))
+		return;
+	spin_lock_bh(&s->lock);
+	/* Not dead: its tables still hold their reference. */
+	if (!s->dead && !test_and_set_bit(COAP_KA_TODO_REAP, &s->todo)) {
+		s->end_reason = reason;
+		refcount_inc(&s->refcnt);
+		llist_add(&s->reap_node, &cn->reap_list);
+		queue_work(coap_ka_wq, &cn->reap);
+	}
+	spin_unlock_bh(&s->lock);
+}
+
 static void coap_ka_session_abort(struct coap_ka_session *s)
 {
 	struct coap_ka_sock *ks = s->ks;
-	struct coap_ka_net *cn = ks->cn;
 
-	if (ks->connected) {
+	coap_ka_session_end(s, COAP_KA_GONE_ABORTED);
+	if (coap_ka_is_tcp(ks)) {
+		coap_ka_tcp_abort(ks);
+	} else if (ks->connected) {
 		WRITE_ONCE(ks->sk->sk_err, ETIMEDOUT);
 		sk_error_report(ks->sk);
 	}
-	if (test_and_set_bit(COAP_KA_TODO_REAP, &s->todo))
+}
+
+/* Write the TCP Ping of this round, if the stream is at a boundary. */
+static void coap_ka_tcp_process_ping(struct coap_ka_session *s)
+{
+	struct coap_ka_sock *ks = s->ks;
+	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
+	bool empty, go;
+	u32 seq;
+	int ret;
+
+	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
+	empty = p->flags & COAP_KA_F_EMPTY_PING;
+	rcu_read_unlock();
+
+	spin_lock_bh(&s->lock);
+	go = !s->dead && s->state == COAP_KA_STATE_PINGING && !ks->ping_sent;
+	spin_unlock_bh(&s->lock);
+	if (!go)
 		return;
-	refcount_inc(&s->refcnt);
-	llist_add(&s->reap_node, &cn->reap_list);
-	queue_work(coap_ka_wq, &cn->reap);
+
+	ret = coap_ka_tcp_ping(ks, empty, &seq);
+
+	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
+	spin_lock_bh(&s->lock);
+	if (ret == COAP_KA_TX_SENT)
+		s->pings++;
+	if (s->dead || s->state != COAP_KA_STATE_PINGING) {
+		/* Answered (by earlier data) meanwhile: a Ping that left is harmless. */
+	} else if (ret == COAP_KA_TX_SENT) {
+		ks->ping_sent = true;
+		ks->ping_j = (u32)jiffies;	/* TCP's clock */
+		ks->una_mark = seq;
+		s->tx_ns = ktime_get_ns();
+	} else if (ret == COAP_KA_TX_NOT_STARTED) {
+		/* Nothing to keep alive yet: a new idle period. */
+		coap_ka_idle_restart(s, p);
+		if (p->keepalive_secs)
+			mod_timer(&s->timer, jiffies + coap_ka_secs(p) - s->jitter);
+	}
+	spin_unlock_bh(&s->lock);
+	rcu_read_unlock();
+
+	if (ret == COAP_KA_TX_GONE)
+		coap_ka_tcp_gone(s);
+	else if (ret == COAP_KA_TX_UNSUPPORTED)
+		coap_ka_session_end(s, COAP_KA_GONE_UNSUPPORTED);
 }
 
 static void coap_ka_session_process(struct coap_ka_session *s)
@@ -358,7 +503,8 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	 * context change (coap_ka_session_kick()) sees either a Ping still
 	 * to send or one with its time and timer.
 	 */
-	if (!dead && test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
+	if (!dead && !coap_ka_is_tcp(s->ks) &&
+	    test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
 	    s->state == COAP_KA_STATE_PINGING) {
 		s->tx_ns = ktime_get_ns();
 		mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
@@ -368,6 +514,8 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	if (dead)
 		return;
 
+	if (coap_ka_is_tcp(s->ks) && test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
+		coap_ka_tcp_process_ping(s);
 	if (ping)
 		coap_ka_session_send_empty(s, COAP_KA_TYPE_CON, mid);
 	if (test_and_clear_bit(COAP_KA_TODO_RST, &s->todo))
@@ -379,7 +527,8 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 		coap_ka_event(s, COAP_KA_CMD_PING_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_NACK, &s->todo)) {
 		coap_ka_event(s, COAP_KA_CMD_NACK_NTF,
-			      COAP_KA_NACK_TOO_MANY_RETRIES);
+			      coap_ka_is_tcp(s->ks) ? COAP_KA_NACK_NO_PONG :
+						      COAP_KA_NACK_TOO_MANY_RETRIES);
 		rcu_read_lock();
 		p = coap_ka_session_params(s, &buf);
 		action = p->action;
@@ -402,8 +551,15 @@ static void coap_ka_sock_work(struct work_struct *work)
 	}
 }
 
+/* Is @sk's sk_user_data ours? */
+static bool coap_ka_owns(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP ? coap_ka_tcp_owns(sk) :
+						coap_ka_udp_owns(sk);
+}
+
 static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
-					     struct socket *sock)
+					     struct socket *sock, u8 transport)
 {
 	struct coap_ka_sock *ks;
 
@@ -418,6 +574,7 @@ static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
 	ks->cn = cn;
 	ks->ino = sock_i_ino(sock->sk);
 	ks->connected = sock->sk->sk_state == TCP_ESTABLISHED;
+	ks->transport = transport;
 	INIT_LIST_HEAD(&ks->sessions);
 	init_llist_head(&ks->pending);
 	INIT_WORK(&ks->work, coap_ka_sock_work);
@@ -432,9 +589,18 @@ static void coap_ka_sock_free(struct coap_ka_sock *ks)
 	kfree(ks);
 }
 
+/* Give the socket back; false if a UDP socket's closer will (see udp.c). */
+static bool coap_ka_sock_detach(struct coap_ka_sock *ks, bool closing)
+{
+	if (!coap_ka_is_tcp(ks))
+		return coap_ka_udp_detach(ks, closing);
+	coap_ka_tcp_detach(ks);
+	return true;
+}
+
 struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct coap_ka_ctx *ctx,
-					    struct socket *sock,
+					    struct socket *sock, u8 transport,
 					    const struct coap_ka_peer *peer,
 					    struct coap_ka_overrides *over,
 					    u32 portid,
@@ -450,7 +616,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	lockdep_assert_held(&cn->lock);
 
 	ks = coap_ka_sk_sock(sk, cn);
-	if (ks && !coap_ka_udp_owns(sk)) {
+	if (ks && !coap_ka_owns(sk)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "socket is already used by another kernel facility (sk_user_data is set)");
 		return ERR_PTR(-EBUSY);
@@ -475,17 +641,20 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 
 	if (!ks) {
 		err = -ENOMEM;
-		ks = coap_ka_sock_new(cn, sock);
+		ks = coap_ka_sock_new(cn, sock, transport);
 		if (!ks)
 			goto err_free;
 		new_ks = true;
-		err = coap_ka_udp_hooks_get(cn);
+		err = coap_ka_out_hooks_get(cn);
 		if (err) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "cannot register the netfilter hooks that watch sent datagrams");
 			goto err_free_ks;
 		}
-		err = coap_ka_udp_attach(ks, extack);
+		if (coap_ka_is_tcp(ks))
+			err = coap_ka_tcp_attach(ks, extack);
+		else
+			err = coap_ka_udp_attach(ks, extack);
 		if (err)
 			goto err_hooks;
 	}
@@ -524,10 +693,10 @@ err_erase:
 	xa_erase(&cn->sessions, s->id);
 err_detach:
 	if (new_ks)
-		coap_ka_udp_detach(ks, true);	/* we hold its file */
+		coap_ka_sock_detach(ks, true);	/* we hold its file */
 err_hooks:
 	if (new_ks)
-		coap_ka_udp_hooks_put(cn);
+		coap_ka_out_hooks_put(cn);
 err_free_ks:
 	if (new_ks) {
 		/* Never published (or unpublished above): no reader can hold it. */
@@ -565,8 +734,8 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 
 	if (!list_empty(&ks->sessions))
 		return;
-	if (coap_ka_udp_detach(ks, reason == COAP_KA_GONE_CLOSED)) {
-		coap_ka_udp_hooks_put(cn);
+	if (coap_ka_sock_detach(ks, reason == COAP_KA_GONE_CLOSED)) {
+		coap_ka_out_hooks_put(cn);
 		/* The socket goes on the list too, after its last session. */
 		s->ks_last = true;
 	} else {
@@ -618,7 +787,7 @@ void coap_ka_sock_closed(struct coap_ka_sock *ks)
 	if (ks->orphan) {
 		/* Its sessions ended while it was being closed. */
 		coap_ka_udp_detach(ks, true);
-		coap_ka_udp_hooks_put(cn);
+		coap_ka_out_hooks_put(cn);
 		mutex_unlock(&cn->lock);
 		synchronize_rcu();
 		coap_ka_sock_end(ks);
@@ -642,7 +811,7 @@ static void coap_ka_reap(struct work_struct *work)
 	mutex_lock(&cn->lock);
 	llist_for_each_entry_safe(s, tmp, todo, reap_node) {
 		if (!s->dead)
-			coap_ka_session_unlink(cn, s, COAP_KA_GONE_ABORTED, &dead);
+			coap_ka_session_unlink(cn, s, s->end_reason, &dead);
 		coap_ka_session_put(s);
 	}
 	mutex_unlock(&cn->lock);

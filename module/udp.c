@@ -8,7 +8,8 @@
  * goes to the application untouched.
  *
  * Send: UDP keeps no send timestamp, so a netfilter LOCAL_OUT hook (only in
- * namespaces with watched sockets) looks at datagrams leaving them. It
+ * namespaces with watched sockets) looks at datagrams leaving them (and
+ * tells tcp.c about segments leaving watched TCP sockets). It
  * runs under RCU, which keeps module unload safe without replacing the
  * socket's protocol operations.
  */
@@ -347,9 +348,13 @@ int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len)
 	return kernel_sendmsg(sk->sk_socket, &msg, &iov, 1, len);
 }
 
-/* Datagrams leaving a watched socket: activity and the application's MIDs. */
-static unsigned int coap_ka_udp_out(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+/*
+ * Packets leaving the namespace's sockets. From a watched UDP socket:
+ * activity and the application's MIDs; from a watched TCP socket: whether
+ * the application has closed it or shut its sending side down.
+ */
+static unsigned int coap_ka_out(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
 	struct sock *sk = skb->sk;
 	struct coap_ka_session *s;
@@ -360,8 +365,15 @@ static unsigned int coap_ka_udp_out(void *priv, struct sk_buff *skb,
 	const u8 *hdr;
 	u8 buf[4];
 
-	if (!sk || !sk_fullsock(sk) || sk->sk_type != SOCK_DGRAM ||
-	    sk->sk_protocol != IPPROTO_UDP || !coap_ka_udp_owns(sk))
+	if (!sk || !sk_fullsock(sk))
+		return NF_ACCEPT;
+	if (sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM) {
+		if (coap_ka_tcp_owns(sk))
+			coap_ka_tcp_out(sk);
+		return NF_ACCEPT;
+	}
+	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP ||
+	    !coap_ka_udp_owns(sk))
 		return NF_ACCEPT;
 	ks = rcu_dereference_sk_user_data(sk);
 	if (!ks)
@@ -382,41 +394,41 @@ static unsigned int coap_ka_udp_out(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static const struct nf_hook_ops coap_ka_udp_nf_ops[] = {
+static const struct nf_hook_ops coap_ka_nf_ops[] = {
 	{
-		.hook = coap_ka_udp_out,
+		.hook = coap_ka_out,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP_PRI_LAST,
 	},
 	{
-		.hook = coap_ka_udp_out,
+		.hook = coap_ka_out,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP6_PRI_LAST,
 	},
 };
 
-int coap_ka_udp_hooks_get(struct coap_ka_net *cn)
+int coap_ka_out_hooks_get(struct coap_ka_net *cn)
 {
 	int err;
 
 	lockdep_assert_held(&cn->lock);
 	if (cn->nsocks++)
 		return 0;
-	err = nf_register_net_hooks(cn->net, coap_ka_udp_nf_ops,
-				    ARRAY_SIZE(coap_ka_udp_nf_ops));
+	err = nf_register_net_hooks(cn->net, coap_ka_nf_ops,
+				    ARRAY_SIZE(coap_ka_nf_ops));
 	if (err)
 		cn->nsocks--;
 	return err;
 }
 
-void coap_ka_udp_hooks_put(struct coap_ka_net *cn)
+void coap_ka_out_hooks_put(struct coap_ka_net *cn)
 {
 	lockdep_assert_held(&cn->lock);
 	if (--cn->nsocks)
 		return;
-	nf_unregister_net_hooks(cn->net, coap_ka_udp_nf_ops,
-				ARRAY_SIZE(coap_ka_udp_nf_ops));
+	nf_unregister_net_hooks(cn->net, coap_ka_nf_ops,
+				ARRAY_SIZE(coap_ka_nf_ops));
 	wake_up_var(&cn->nsocks);
 }

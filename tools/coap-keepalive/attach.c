@@ -404,5 +404,5 @@ const struct cka_object cka_obj_attach = {
 	.set = &cka_attrs_coap_ka,
 	.settings = cka_ctx_settings,
 	.run = cka_attach_run,
-	.args = "--pid P [--fd N] ctx ID [peer ADDR port P] [transport udp|dtls] [SETTING VALUE]...",
+	.args = "--pid P [--fd N] ctx ID [peer ADDR port P] [transport udp|tcp|tls] [SETTING VALUE]...",
 };

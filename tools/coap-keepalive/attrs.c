@@ -37,6 +37,8 @@ static const struct cka_name cka_flag_names[] = {
 static const struct cka_name cka_transport_names[] = {
 	{ COAP_KA_TRANSPORT_UDP,	"udp" },
 	{ COAP_KA_TRANSPORT_DTLS,	"dtls" },
+	{ COAP_KA_TRANSPORT_TCP,	"tcp" },
+	{ COAP_KA_TRANSPORT_TLS,	"tls" },
 	{ 0, NULL }
 };
 
@@ -48,6 +50,7 @@ static const struct cka_name cka_state_names[] = {
 
 static const struct cka_name cka_nack_reason_names[] = {
 	{ COAP_KA_NACK_TOO_MANY_RETRIES, "too-many-retries" },
+	{ COAP_KA_NACK_NO_PONG,		"no-pong" },
 	{ 0, NULL }
 };
 
@@ -57,6 +60,10 @@ static const struct cka_name cka_gone_reason_names[] = {
 	{ COAP_KA_GONE_ABORTED,		"aborted" },
 	{ COAP_KA_GONE_CTX_DELETED,	"ctx-deleted" },
 	{ COAP_KA_GONE_NETNS,		"netns" },
+	{ COAP_KA_GONE_PEER_CLOSED,	"peer-closed" },
+	{ COAP_KA_GONE_PEER_RESET,	"peer-reset" },
+	{ COAP_KA_GONE_CONN_LOST,	"conn-lost" },
+	{ COAP_KA_GONE_UNSUPPORTED,	"unsupported" },
 	{ 0, NULL }
 };
 

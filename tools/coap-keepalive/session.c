@@ -307,7 +307,7 @@ static int cka_sess_show(const struct cka_opts *o,
 static const struct cka_verb cka_sess_verbs[] = {
 	{
 		.name = "add", .aliases = ALIASES("new", "create"),
-		.args = "ctx ID fd N [peer ADDR port P] [transport udp|dtls] [SETTING VALUE]...",
+		.args = "ctx ID fd N [peer ADDR port P] [transport udp|tcp|tls] [SETTING VALUE]...",
 		.help = "hand socket fd N of this process to the kernel; prints the session",
 		.run = cka_sess_add,
 	},

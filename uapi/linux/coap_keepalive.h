@@ -45,13 +45,19 @@
  *	Request: COAP_KA_A_CTX_ID (required). No reply payload.
  *
  * COAP_KA_CMD_SESSION_ADD (do)
- *	Request: COAP_KA_A_CTX_ID, COAP_KA_A_SOCK_FD (a UDP socket of the
- *	caller's, IPv4 or IPv6, in the request's network namespace), and for
- *	an unconnected socket the peer (COAP_KA_A_PEER_IPV4 or _IPV6, and
- *	COAP_KA_A_PEER_PORT); a connected socket's peer is its connected
- *	address. Optional COAP_KA_A_TRANSPORT: DTLS is refused (EOPNOTSUPP).
+ *	Request: COAP_KA_A_CTX_ID, COAP_KA_A_SOCK_FD (a UDP or TCP socket of
+ *	the caller's, IPv4 or IPv6, in the request's network namespace), and
+ *	for an unconnected UDP socket the peer (COAP_KA_A_PEER_IPV4 or _IPV6,
+ *	and COAP_KA_A_PEER_PORT); a connected socket's peer is its connected
+ *	address. Optional COAP_KA_A_TRANSPORT: DTLS is refused (EOPNOTSUPP);
+ *	a transport that does not match the socket is refused (EINVAL).
  *	One session per (socket, peer): EEXIST for a second. A socket that
  *	already has a UDP encapsulation or sk_user_data is refused (EBUSY).
+ *	A TCP socket must be connected (TCP_ESTABLISHED); listening and
+ *	unconnected ones are refused (EINVAL), as are sockets with an upper
+ *	layer protocol other than kTLS, and kTLS sockets whose transmit side
+ *	is offloaded to hardware or uses a cipher other than AES-GCM-128,
+ *	AES-GCM-256 or ChaCha20-Poly1305 (EOPNOTSUPP).
  *	Only the context's owner or CAP_NET_ADMIN may add sessions to it.
  *	Any settings attribute (COAP_KA_A_KEEPALIVE_SECS ... COAP_KA_A_FLAGS,
  *	same ranges as for contexts) overrides the context's value for this
@@ -73,6 +79,42 @@
  *	kernel's watch (on kernels before 6.2 as the socket error only, not on
  *	the IP_RECVERR queue); errors about the kernel's own Pings and Resets
  *	are kept from it.
+ *
+ *	TCP and TLS sessions (RFC 8323). Activity is read from TCP's own
+ *	timestamps (last data received, last data sent); nothing is added
+ *	to TCP's data path. When the session is idle the kernel writes a
+ *	7.02 Ping with no token and no options (00 E2), or with
+ *	COAP_KA_F_EMPTY_PING the empty 0.00 message (00 00), into the
+ *	stream, but only at a message boundary: the application has sent
+ *	bytes (its CSM) since the connection began, TCP has nothing queued
+ *	unsent, and with kTLS no record is left open (MSG_MORE) and none is
+ *	waiting to be encrypted or sent; the check and the write are done
+ *	under the socket's locks, so the application cannot write between
+ *	them. A Ping that cannot go out yet is retried, not forced. The
+ *	kernel cannot see message boundaries inside the byte stream itself:
+ *	an application that writes one message with several send() calls
+ *	without MSG_MORE, and pauses between them for a whole keepalive
+ *	interval after the first part has left, may see the Ping between
+ *	the parts. On a kTLS socket the Ping is a TLS record of its own,
+ *	encrypted with the socket's transmit keys and record sequence; on a
+ *	socket declared COAP_KA_TRANSPORT_TLS, or one that has the kTLS upper
+ *	layer protocol, nothing is sent until kTLS transmit keys are
+ *	installed, so a Ping is never sent in the clear on a TLS connection.
+ *	The peer's Pong (or any other byte) lands in the application's
+ *	stream, which the kernel never reads: any data from the peer within
+ *	COAP_KA_A_PONG_TIMEOUT_MS of the Ping is the answer (PONG event);
+ *	with COAP_KA_F_EMPTY_PING, TCP's acknowledgment of the 0.00 message
+ *	is. No answer in time, also when the Ping could not be sent, gives a
+ *	NACK event with COAP_KA_NACK_NO_PONG; with COAP_KA_ACTION_ABORT the
+ *	connection is then aborted as TCP keepalive would (the application
+ *	gets ETIMEDOUT; an RST is sent). RTTs of TCP sessions have the
+ *	resolution of the kernel's clock tick. The peer's own Pings reach
+ *	the application and are not reported (no PING event), and
+ *	COAP_KA_F_ANSWER_PINGS has no effect on TCP. A TCP session ends with
+ *	SESSION_GONE when the application closes the socket or shuts down
+ *	its sending side (COAP_KA_GONE_CLOSED), when the peer closes
+ *	(COAP_KA_GONE_PEER_CLOSED) or resets (COAP_KA_GONE_PEER_RESET) the
+ *	connection, or TCP itself gives it up (COAP_KA_GONE_CONN_LOST).
  *
  * COAP_KA_CMD_SESSION_DEL (do): COAP_KA_A_SESSION_ID. The socket is handed
  *	back as the application had it when its last session goes.
@@ -155,10 +197,11 @@ enum coap_ka_action {
  * enum coap_ka_flags - bits of COAP_KA_A_FLAGS
  * @COAP_KA_F_ANSWER_PINGS: UDP: the kernel answers the peer's empty
  *	Confirmable (its Ping) with a Reset and consumes it, so the
- *	application is not woken by the peer's keepalives
- * @COAP_KA_F_EMPTY_PING: TCP/TLS: send the empty 0.00 message (which
- *	needs no reply) instead of a 7.02 Ping; liveness then comes from
- *	TCP's acknowledgment
+ *	application is not woken by the peer's keepalives (no effect on TCP)
+ * @COAP_KA_F_EMPTY_PING: TCP/TLS: send the empty 0.00 message (00 00,
+ *	which the peer must ignore, RFC 8323 section 5.4) instead of a 7.02
+ *	Ping; liveness then comes from TCP's acknowledgment of it (no effect
+ *	on UDP)
  */
 enum coap_ka_flags {
 	COAP_KA_F_ANSWER_PINGS	= 1U << 0,
@@ -173,10 +216,17 @@ enum coap_ka_flags {
  * @COAP_KA_TRANSPORT_DTLS: CoAP over DTLS; never accepted: the kernel has
  *	no DTLS record layer and no keys, so it cannot send a Ping the peer
  *	would accept
+ * @COAP_KA_TRANSPORT_TCP: CoAP over TCP (RFC 8323, coap+tcp)
+ * @COAP_KA_TRANSPORT_TLS: CoAP over TLS (RFC 8323, coaps+tcp) with kTLS;
+ *	in a request, the socket may get its kTLS keys later (the kernel
+ *	waits for them before it pings); a TCP session whose socket gets
+ *	kTLS later becomes a TLS session
  */
 enum coap_ka_transport {
 	COAP_KA_TRANSPORT_UDP,
 	COAP_KA_TRANSPORT_DTLS,
+	COAP_KA_TRANSPORT_TCP,
+	COAP_KA_TRANSPORT_TLS,
 
 	/* private: */
 	__COAP_KA_TRANSPORT_CNT,
@@ -196,11 +246,14 @@ enum coap_ka_state {
 
 /**
  * enum coap_ka_nack_reason - why a Ping failed
- * @COAP_KA_NACK_TOO_MANY_RETRIES: no answer after the last retransmission
- *	(libcoap's COAP_NACK_TOO_MANY_RETRIES)
+ * @COAP_KA_NACK_TOO_MANY_RETRIES: UDP: no answer after the last
+ *	retransmission (libcoap's COAP_NACK_TOO_MANY_RETRIES)
+ * @COAP_KA_NACK_NO_PONG: TCP/TLS: no byte from the peer (with
+ *	COAP_KA_F_EMPTY_PING: no acknowledgment) within the pong timeout
  */
 enum coap_ka_nack_reason {
 	COAP_KA_NACK_TOO_MANY_RETRIES,
+	COAP_KA_NACK_NO_PONG,
 };
 
 /**
@@ -210,6 +263,13 @@ enum coap_ka_nack_reason {
  * @COAP_KA_GONE_ABORTED: the context's action was COAP_KA_ACTION_ABORT
  * @COAP_KA_GONE_CTX_DELETED: its context was deleted
  * @COAP_KA_GONE_NETNS: its network namespace went away
+ * @COAP_KA_GONE_PEER_CLOSED: TCP: the peer closed the connection (FIN)
+ * @COAP_KA_GONE_PEER_RESET: TCP: the peer reset the connection (RST)
+ * @COAP_KA_GONE_CONN_LOST: TCP: TCP itself gave the connection up (its
+ *	retransmissions, user timeout or keepalive ran out, or an ICMP error)
+ * @COAP_KA_GONE_UNSUPPORTED: TCP: the socket got kTLS the kernel cannot
+ *	ping through (hardware offload, or another cipher than those listed
+ *	at COAP_KA_CMD_SESSION_ADD)
  */
 enum coap_ka_gone_reason {
 	COAP_KA_GONE_CLOSED,
@@ -217,6 +277,10 @@ enum coap_ka_gone_reason {
 	COAP_KA_GONE_ABORTED,
 	COAP_KA_GONE_CTX_DELETED,
 	COAP_KA_GONE_NETNS,
+	COAP_KA_GONE_PEER_CLOSED,
+	COAP_KA_GONE_PEER_RESET,
+	COAP_KA_GONE_CONN_LOST,
+	COAP_KA_GONE_UNSUPPORTED,
 };
 
 /**
@@ -253,7 +317,7 @@ enum coap_ka_gone_reason {
  * @COAP_KA_A_SESSION_ID: u32, session id, 1 or more, unique in the network
  *	namespace
  * @COAP_KA_A_SOCK_FD: s32, request only: a file descriptor of the caller's
- *	that refers to the UDP socket to watch
+ *	that refers to the UDP or TCP socket to watch
  * @COAP_KA_A_SOCK_INODE: u64, read-only: inode number of the session's
  *	socket, as `ss -e` and /proc/PID/fd ("socket:[N]") show it; a dump
  *	may be filtered by it
@@ -262,7 +326,8 @@ enum coap_ka_gone_reason {
  *	refused with EOPNOTSUPP), in a reply what the kernel found
  * @COAP_KA_A_PEER_IPV4: u32, network byte order: the peer's IPv4 address
  * @COAP_KA_A_PEER_IPV6: binary, 16 bytes: the peer's IPv6 address
- * @COAP_KA_A_PEER_PORT: u16, network byte order: the peer's UDP port
+ * @COAP_KA_A_PEER_PORT: u16, network byte order: the peer's UDP or TCP
+ *	port
  * @COAP_KA_A_STATE: u32, read-only, enum coap_ka_state
  * @COAP_KA_A_PINGS: u32, read-only: Pings sent (first transmissions)
  * @COAP_KA_A_RETRANSMISSIONS: u32: Ping retransmissions (in a session:
@@ -272,8 +337,8 @@ enum coap_ka_gone_reason {
  * @COAP_KA_A_PEER_PINGS: u32, read-only: Pings received from the peer
  * @COAP_KA_A_TX_AGE_MS: u32, read-only: milliseconds since the application
  *	last sent to the peer (since the session began if it has not)
- * @COAP_KA_A_RX_AGE_MS: u32, read-only: milliseconds since a datagram last
- *	came from the peer (since the session began if none has)
+ * @COAP_KA_A_RX_AGE_MS: u32, read-only: milliseconds since a datagram (TCP:
+ *	data) last came from the peer (since the session began if none has)
  * @COAP_KA_A_RTT_US: u32, microseconds from the (re)transmission of a Ping
  *	to its answer (in a session: of the last answered Ping)
  * @COAP_KA_A_MID: u32, Message ID of the Ping an event is about (0..65535)
