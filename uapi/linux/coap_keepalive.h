@@ -331,7 +331,8 @@ enum coap_ka_gone_reason {
  * @COAP_KA_A_STATE: u32, read-only, enum coap_ka_state
  * @COAP_KA_A_PINGS: u32, read-only: Pings sent (first transmissions)
  * @COAP_KA_A_RETRANSMISSIONS: u32: Ping retransmissions (in a session:
- *	all of them; in a NACK event: those of the Ping that failed)
+ *	all of them; in a UDP NACK event: those of the Ping that failed); TCP
+ *	retransmits for itself, so TCP sessions count none
  * @COAP_KA_A_PONGS: u32, read-only: Pings answered
  * @COAP_KA_A_NACKS: u32, read-only: Pings that went unanswered
  * @COAP_KA_A_PEER_PINGS: u32, read-only: Pings received from the peer
@@ -340,8 +341,11 @@ enum coap_ka_gone_reason {
  * @COAP_KA_A_RX_AGE_MS: u32, read-only: milliseconds since a datagram (TCP:
  *	data) last came from the peer (since the session began if none has)
  * @COAP_KA_A_RTT_US: u32, microseconds from the (re)transmission of a Ping
- *	to its answer (in a session: of the last answered Ping)
- * @COAP_KA_A_MID: u32, Message ID of the Ping an event is about (0..65535)
+ *	to its answer (in a session: of the last answered Ping); TCP: from
+ *	the Ping to the first data (with COAP_KA_F_EMPTY_PING: the last ACK)
+ *	after it, in whole clock ticks
+ * @COAP_KA_A_MID: u32, UDP only: Message ID of the Ping an event is about
+ *	(0..65535)
  * @COAP_KA_A_NACK_REASON: u32, enum coap_ka_nack_reason
  * @COAP_KA_A_GONE_REASON: u32, enum coap_ka_gone_reason
  */
