@@ -241,6 +241,7 @@ void coap_ka_tcp_detach(struct coap_ka_sock *ks);
 bool coap_ka_tcp_owns(const struct sock *sk);
 void coap_ka_tcp_out(struct sock *sk);
 void coap_ka_tcp_stamps(struct coap_ka_session *s, bool tx);
+unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx);
 u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks);
 bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq);
 u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty);

@@ -367,6 +367,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 				   struct netlink_callback *cb)
 {
 	struct coap_ka_session *w = (struct coap_ka_session *)s;
+	unsigned long last_rx, last_tx;
 	u32 st[7];
 	void *hdr;
 
@@ -385,8 +386,14 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	st[5] = s->peer_pings;
 	st[6] = s->rtt_us;
 	spin_unlock_bh(&w->lock);
-	if (coap_ka_is_tcp(s->ks))
-		coap_ka_tcp_stamps(w, st[0] == COAP_KA_STATE_IDLE);
+	last_rx = READ_ONCE(s->last_rx);
+	last_tx = READ_ONCE(s->last_tx);
+	if (coap_ka_is_tcp(s->ks)) {
+		/* TCP's own stamps; while pinging, the last sent is our Ping. */
+		last_rx = coap_ka_tcp_last(s, false);
+		if (st[0] == COAP_KA_STATE_IDLE)
+			last_tx = coap_ka_tcp_last(s, true);
+	}
 
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
 	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
@@ -400,8 +407,8 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	    nla_put_u32(msg, COAP_KA_A_NACKS, st[4]) ||
 	    nla_put_u32(msg, COAP_KA_A_PEER_PINGS, st[5]) ||
 	    nla_put_u32(msg, COAP_KA_A_RTT_US, st[6]) ||
-	    nla_put_u32(msg, COAP_KA_A_TX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_tx))) ||
-	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(READ_ONCE(s->last_rx))) ||
+	    nla_put_u32(msg, COAP_KA_A_TX_AGE_MS, coap_ka_age_ms(last_tx)) ||
+	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(last_rx)) ||
 	    coap_ka_nl_put_overrides(msg, s->over)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;

@@ -192,21 +192,31 @@ static unsigned long coap_ka_tcp_j(u32 stamp)
 	return now - (u32)((u32)now - stamp);
 }
 
+/* The later of @s's stamp and TCP's for last data received or (@tx) sent. */
+unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx)
+{
+	struct sock *sk = s->ks->sk;
+	unsigned long mine, t;
+
+	if (tx) {
+		mine = READ_ONCE(s->last_tx);
+		t = coap_ka_tcp_j(READ_ONCE(tcp_sk(sk)->lsndtime));
+	} else {
+		mine = READ_ONCE(s->last_rx);
+		t = coap_ka_tcp_j(READ_ONCE(inet_csk(sk)->icsk_ack.lrcvtime));
+	}
+	return time_after(t, mine) ? t : mine;
+}
+
 /*
  * Bring the session's activity stamps up to TCP's: last data received and,
- * if @tx, last data sent. Any context.
+ * if @tx, last data sent. @s->lock held.
  */
 void coap_ka_tcp_stamps(struct coap_ka_session *s, bool tx)
 {
-	struct sock *sk = s->ks->sk;
-	unsigned long t;
-
-	t = coap_ka_tcp_j(READ_ONCE(inet_csk(sk)->icsk_ack.lrcvtime));
-	if (time_after(t, READ_ONCE(s->last_rx)))
-		WRITE_ONCE(s->last_rx, t);
-	t = coap_ka_tcp_j(READ_ONCE(tcp_sk(sk)->lsndtime));
-	if (tx && time_after(t, READ_ONCE(s->last_tx)))
-		WRITE_ONCE(s->last_tx, t);
+	WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
+	if (tx)
+		WRITE_ONCE(s->last_tx, coap_ka_tcp_last(s, true));
 }
 
 /* Bytes received so far: a change after a Ping is the peer's answer. */
