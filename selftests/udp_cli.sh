@@ -451,7 +451,7 @@ t_unconnected() {
 	r "$CLI" attach --pid "$SERVER" ctx "$ctx"
 	expect_rc 1
 	expect_err "skipping fd $SRV_FD of process $SERVER" "unconnected; give --fd $SRV_FD peer ADDR port P" \
-		"no connected UDP socket in process $SERVER"
+		"no connected UDP or TCP socket in process $SERVER"
 	expect_eq "stdout" "" "$OUT"
 	r "$CLI" attach --pid "$SERVER" --fd "$SRV_FD" ctx "$ctx"
 	expect_rc 1

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * attach: hand another process's UDP socket to the kernel. The socket is
- * duplicated into this process with pidfd_getfd(2) (which needs ptrace
- * access to the process), added with SESSION_ADD, and the duplicate is
- * closed: the session lives as long as the socket itself.
+ * attach: hand another process's UDP or TCP socket to the kernel. The
+ * socket is duplicated into this process with pidfd_getfd(2) (which needs
+ * ptrace access to the process), added with SESSION_ADD, and the duplicate
+ * is closed: the session lives as long as the socket itself.
  *
  * Without --fd the process's sockets are found through /proc: the fds
- * that are "socket:[INODE]" links, matched against /proc/PID/net/udp and
- * udp6 (the process's network namespace). Every connected UDP socket is
- * attached; unconnected ones need a peer, so they are only listed.
+ * that are "socket:[INODE]" links, matched against /proc/PID/net/udp,
+ * udp6, tcp and tcp6 (the process's network namespace). Every connected
+ * UDP socket and established TCP connection is attached; unconnected UDP
+ * sockets need a peer, so they are only listed; other TCP sockets
+ * (listening, closing) are left alone.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,22 +34,24 @@
 #define SYS_pidfd_getfd	438
 #endif
 
-/* A UDP socket of /proc/PID/net/udp{,6}. */
-struct cka_udp_sock {
+/* A socket of /proc/PID/net/{udp,tcp}{,6}. */
+struct cka_proc_sock {
 	uint64_t ino;
 	int family;
+	bool tcp;
+	unsigned int state;	/* TCP_ESTABLISHED is 1 */
 	unsigned char laddr[16], raddr[16];
 	unsigned int lport, rport;
 };
 
-/* A socket fd of the process that is a UDP socket. */
+/* A socket fd of the process that is a UDP or TCP socket. */
 struct cka_target {
 	int fd;
-	const struct cka_udp_sock *us;
+	const struct cka_proc_sock *us;
 };
 
-struct cka_udp_table {
-	struct cka_udp_sock *v;
+struct cka_proc_table {
+	struct cka_proc_sock *v;
 	size_t n, cap;
 };
 
@@ -83,10 +87,11 @@ static int cka_proc_addr(const char *hex, unsigned char *addr, int *family)
 	return 0;
 }
 
-static void cka_udp_table_read(struct cka_udp_table *t, const char *path)
+static void cka_proc_table_read(struct cka_proc_table *t, const char *path,
+				bool tcp)
 {
 	char line[512], la[40], ra[40];
-	struct cka_udp_sock us, *v;
+	struct cka_proc_sock us, *v;
 	unsigned long long ino;
 	FILE *f;
 
@@ -96,13 +101,14 @@ static void cka_udp_table_read(struct cka_udp_table *t, const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		memset(&us, 0, sizeof(us));
 		if (sscanf(line,
-			   " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x %*x %*u %*u %llu",
-			   la, &us.lport, ra, &us.rport, &ino) != 5)
+			   " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %*u %*u %llu",
+			   la, &us.lport, ra, &us.rport, &us.state, &ino) != 6)
 			continue;	/* the header */
 		if (cka_proc_addr(la, us.laddr, &us.family) ||
 		    cka_proc_addr(ra, us.raddr, &us.family))
 			continue;
 		us.ino = ino;
+		us.tcp = tcp;
 		if (t->n == t->cap) {
 			size_t cap = t->cap ? 2 * t->cap : 32;
 
@@ -117,7 +123,7 @@ static void cka_udp_table_read(struct cka_udp_table *t, const char *path)
 	fclose(f);
 }
 
-static const struct cka_udp_sock *cka_udp_find(const struct cka_udp_table *t,
+static const struct cka_proc_sock *cka_proc_find(const struct cka_proc_table *t,
 					       uint64_t ino)
 {
 	size_t i;
@@ -128,7 +134,7 @@ static const struct cka_udp_sock *cka_udp_find(const struct cka_udp_table *t,
 	return NULL;
 }
 
-static void cka_addr_fmt(const struct cka_udp_sock *us, bool remote,
+static void cka_addr_fmt(const struct cka_proc_sock *us, bool remote,
 			 char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -148,15 +154,15 @@ static int cka_target_cmp(const void *a, const void *b)
 }
 
 /*
- * The UDP sockets among @pid's fds, one fd per socket, lowest first.
+ * The UDP and TCP sockets among @pid's fds, one fd per socket, lowest first.
  * Returns how many, or -1 after printing why.
  */
-static int cka_find_udp_fds(pid_t pid, const struct cka_udp_table *t,
+static int cka_find_sock_fds(pid_t pid, const struct cka_proc_table *t,
 			    struct cka_target **out)
 {
 	char path[64], link[64];
 	struct cka_target *v = NULL, *nv;
-	const struct cka_udp_sock *us;
+	const struct cka_proc_sock *us;
 	unsigned long long ino;
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
@@ -184,9 +190,9 @@ static int cka_find_udp_fds(pid_t pid, const struct cka_udp_table *t,
 		link[len] = '\0';
 		if (sscanf(link, "socket:[%llu]", &ino) != 1)
 			continue;
-		us = cka_udp_find(t, ino);
+		us = cka_proc_find(t, ino);
 		if (!us)
-			continue;	/* not UDP: TCP, unix, netlink... */
+			continue;	/* not UDP or TCP: unix, netlink... */
 		for (i = 0; i < n; i++)
 			if (v[i].us == us)
 				break;
@@ -263,7 +269,7 @@ static int cka_attach_run(const struct cka_opts *o, int argc, char **argv)
 {
 	const struct cka_object *obj = &cka_obj_attach;
 	bool has_pid = false, has_fd = false;
-	struct cka_udp_table t = { 0 };
+	struct cka_proc_table t = { 0 };
 	struct cka_target *tg = NULL;
 	struct cka_sess_args sa = { 0 };
 	int i, n = 0, rest = 0, pidfd = -1, ret, one;
@@ -345,10 +351,14 @@ static int cka_attach_run(const struct cka_opts *o, int argc, char **argv)
 		n = 1;
 	} else {
 		snprintf(path, sizeof(path), "/proc/%u/net/udp", pid);
-		cka_udp_table_read(&t, path);
+		cka_proc_table_read(&t, path, false);
 		snprintf(path, sizeof(path), "/proc/%u/net/udp6", pid);
-		cka_udp_table_read(&t, path);
-		n = cka_find_udp_fds((pid_t)pid, &t, &tg);
+		cka_proc_table_read(&t, path, false);
+		snprintf(path, sizeof(path), "/proc/%u/net/tcp", pid);
+		cka_proc_table_read(&t, path, true);
+		snprintf(path, sizeof(path), "/proc/%u/net/tcp6", pid);
+		cka_proc_table_read(&t, path, true);
+		n = cka_find_sock_fds((pid_t)pid, &t, &tg);
 		if (n < 0) {
 			ret = CKA_EXIT_ERR;
 			goto out;
@@ -361,6 +371,8 @@ static int cka_attach_run(const struct cka_opts *o, int argc, char **argv)
 	}
 	one = 0;
 	for (i = 0; i < n; i++) {
+		if (!has_fd && tg[i].us->tcp && tg[i].us->state != 1)
+			continue;	/* listening or closing */
 		if (!has_fd && !tg[i].us->rport) {
 			cka_addr_fmt(tg[i].us, false, la, sizeof(la));
 			fprintf(stderr,
@@ -376,7 +388,7 @@ static int cka_attach_run(const struct cka_opts *o, int argc, char **argv)
 	cka_nl_close(&nl);
 	ret = CKA_EXIT_OK;
 	if (!one) {
-		fprintf(stderr, "%s: no connected UDP socket in process %u\n",
+		fprintf(stderr, "%s: no connected UDP or TCP socket in process %u\n",
 			CKA_PROG, pid);
 		ret = CKA_EXIT_ERR;
 	}
@@ -399,7 +411,7 @@ out:
 
 const struct cka_object cka_obj_attach = {
 	.name = "attach",
-	.help = "add the connected UDP sockets (or fd N) of process P; "
+	.help = "add the connected UDP and TCP sockets (or fd N) of process P; "
 		"prints each session",
 	.set = &cka_attrs_coap_ka,
 	.settings = cka_ctx_settings,
