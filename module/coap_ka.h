@@ -64,7 +64,8 @@ struct coap_ka_net {
 	u32 next_ctx_id;	/* cyclic id allocation cursors */
 	u32 next_session_id;
 	u32 gen;		/* bumped on each change, for dump consistency */
-	unsigned int nsocks;	/* attached sockets; the tx hooks live while > 0 */
+	unsigned int nsocks;	/* watched sockets */
+	bool hooks;		/* LOCAL_OUT hooks registered (see udp.c) */
 	struct net *net;
 	struct work_struct reap;	/* ends aborted sessions */
 	struct llist_head reap_list;	/* sessions to end */
@@ -98,7 +99,7 @@ struct coap_ka_sock {
 	/* TCP: the Ping of this round, under the session's lock */
 	bool ping_sent;
 	u32 ping_j;			/* tcp_jiffies32 it left */
-	u32 una_mark;			/* sequence after it */
+	u32 una_mark;			/* sequence after it; acked when it fell due */
 	u64 rx_mark;			/* bytes received when it fell due */
 	unsigned long due;		/* jiffies it fell due */
 	void (*saved_state_change)(struct sock *sk);
@@ -232,6 +233,7 @@ bool coap_ka_udp_owns(const struct sock *sk);
 int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len);
 int coap_ka_out_hooks_get(struct coap_ka_net *cn);
 void coap_ka_out_hooks_put(struct coap_ka_net *cn);
+void coap_ka_out_hooks_exit(struct coap_ka_net *cn);
 void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer);
 extern const struct rhashtable_params coap_ka_peer_params;
 
@@ -244,6 +246,7 @@ void coap_ka_tcp_stamps(struct coap_ka_session *s, bool tx);
 unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx);
 u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks);
 bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq);
+u32 coap_ka_tcp_una(const struct coap_ka_sock *ks);
 u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty);
 int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq);
 void coap_ka_tcp_abort(struct coap_ka_sock *ks);

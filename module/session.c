@@ -163,7 +163,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 	struct coap_ka_sock *ks = s->ks;
 	unsigned long now = jiffies;
 	unsigned long deadline, step;
-	bool data;
+	bool data, acked;
 
 	if (s->state == COAP_KA_STATE_IDLE) {
 		coap_ka_tcp_stamps(s, true);
@@ -176,13 +176,25 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		ks->ping_sent = false;
 		ks->due = now;
 		ks->rx_mark = coap_ka_tcp_rx_bytes(ks);
+		ks->una_mark = coap_ka_tcp_una(ks);
 		coap_ka_session_queue(s, COAP_KA_TODO_PING);
 		mod_timer(&s->timer, now + COAP_KA_TCP_RETRY);
 		return;
 	}
 
+	deadline = ks->due + coap_ka_pong_timeout(p);
 	data = coap_ka_tcp_rx_bytes(ks) != ks->rx_mark;
-	if (data || (empty && ks->ping_sent && coap_ka_tcp_acked(ks, ks->una_mark))) {
+	/*
+	 * A Ping that could not leave in the whole pong timeout (the
+	 * application kept writing) is no failure if the peer kept
+	 * acknowledging that data.
+	 */
+	if (ks->ping_sent)
+		acked = empty && coap_ka_tcp_acked(ks, ks->una_mark);
+	else
+		acked = !time_before(now, deadline) &&
+			coap_ka_tcp_una(ks) != ks->una_mark;
+	if (data || acked) {
 		/* Data before our Ping left is only activity. */
 		if (ks->ping_sent) {
 			s->pongs++;
@@ -194,7 +206,6 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		mod_timer(&s->timer, now + coap_ka_secs(p) - s->jitter);
 		return;
 	}
-	deadline = ks->due + coap_ka_pong_timeout(p);
 	if (!time_before(now, deadline)) {
 		s->nacks++;
 		s->nack_retries = 0;
@@ -856,6 +867,7 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	/* Sockets being closed meanwhile are their closers' to free. */
 	wait_var_event(&cn->nsocks, !READ_ONCE(cn->nsocks));
 	coap_ka_udp_wait_closers();
+	coap_ka_out_hooks_exit(cn);
 	xa_destroy(&cn->sessions);
 }
 

@@ -121,25 +121,30 @@ static struct coap_ka_session *coap_ka_tcp_session(struct sock *sk)
 	return rhashtable_lookup(&ks->peers, &peer, coap_ka_peer_params);
 }
 
-/* Why a connection that is going away went; 0 if it is not. */
+/*
+ * Why a connection that is going away went (enum coap_ka_gone_reason);
+ * -1 if it is not. A closed connection first: tcp_done() also shuts
+ * both directions down.
+ */
 static int coap_ka_tcp_gone_reason(struct sock *sk)
 {
 	int state = inet_sk_state_load(sk);
 
+	if (state == TCP_CLOSE) {
+		switch (READ_ONCE(sk->sk_err)) {
+		case 0:
+			return COAP_KA_GONE_CLOSED;
+		case ECONNRESET:
+		case EPIPE:
+			return COAP_KA_GONE_PEER_RESET;
+		}
+		return COAP_KA_GONE_CONN_LOST;
+	}
 	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 		return COAP_KA_GONE_CLOSED;
 	if (state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK)
 		return COAP_KA_GONE_PEER_CLOSED;
-	if (state != TCP_CLOSE)
-		return 0;
-	switch (READ_ONCE(sk->sk_err)) {
-	case ECONNRESET:
-	case EPIPE:
-		return COAP_KA_GONE_PEER_RESET;
-	case 0:
-		return COAP_KA_GONE_CLOSED;
-	}
-	return COAP_KA_GONE_CONN_LOST;
+	return -1;
 }
 
 /* Softirq, or process context with the socket owned. */
@@ -155,7 +160,7 @@ static void coap_ka_tcp_state_change(struct sock *sk)
 	if (ks) {
 		orig = ks->saved_state_change;
 		reason = coap_ka_tcp_gone_reason(sk);
-		s = reason ? coap_ka_tcp_session(sk) : NULL;
+		s = reason >= 0 ? coap_ka_tcp_session(sk) : NULL;
 		if (s)
 			coap_ka_session_end(s, reason);
 	}
@@ -168,8 +173,9 @@ static void coap_ka_tcp_state_change(struct sock *sk)
 /* A Ping found the connection going away: end @s for the reason why. */
 void coap_ka_tcp_gone(struct coap_ka_session *s)
 {
-	coap_ka_session_end(s, coap_ka_tcp_gone_reason(s->ks->sk) ?:
-			       COAP_KA_GONE_CONN_LOST);
+	int reason = coap_ka_tcp_gone_reason(s->ks->sk);
+
+	coap_ka_session_end(s, reason >= 0 ? reason : COAP_KA_GONE_CONN_LOST);
 }
 
 /* A segment leaves a watched socket (LOCAL_OUT, under RCU). */
@@ -231,6 +237,12 @@ bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq)
 	return !before(READ_ONCE(tcp_sk(ks->sk)->snd_una), seq);
 }
 
+/* What the peer has acknowledged so far. */
+u32 coap_ka_tcp_una(const struct coap_ka_sock *ks)
+{
+	return READ_ONCE(tcp_sk(ks->sk)->snd_una);
+}
+
 /* Jiffies from @ping_j to the answer: data received, or (@empty) an ACK. */
 u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty)
 {
@@ -262,8 +274,6 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq)
 		ret = COAP_KA_TX_GONE;
 		goto out;
 	}
-	if (!tcp_write_queue_empty(sk))
-		goto out;
 	tctx = coap_ka_tcp_tls(sk);
 	if (PTR_ERR(tctx) == -EPIPE) {
 		ret = COAP_KA_TX_GONE;
@@ -304,6 +314,17 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq)
 		ret = COAP_KA_TX_NOT_STARTED;
 		goto out;
 	}
+	/*
+	 * Nothing unsent: data held back with MSG_MORE or TCP_CORK waits
+	 * there. TCP may send such data on its own after a while; once the
+	 * connection knows the peer's window, TCP's push mark then still
+	 * says the last write was made with MSG_MORE (before that it marks
+	 * every write pushed, so the mark alone cannot be trusted).
+	 */
+	if (!tcp_write_queue_empty(sk) ||
+	    tcp_sk(sk)->pushed_seq != tcp_sk(sk)->write_seq ||
+	    (tcp_sk(sk)->nonagle & TCP_NAGLE_CORK) || !sk_stream_memory_free(sk))
+		goto out;
 	iov_iter_kvec(&m.msg_iter, ITER_SOURCE, &iov, 1, sizeof(msg));
 	/* Two bytes are copied whole or not at all. */
 	err = tcp_sendmsg_locked(sk, &m, sizeof(msg));

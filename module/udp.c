@@ -409,26 +409,41 @@ static const struct nf_hook_ops coap_ka_nf_ops[] = {
 	},
 };
 
+/*
+ * The hooks are registered with a namespace's first watched socket and
+ * stay until the namespace (or the module) goes: registering flips static
+ * keys, i.e. patches kernel text, which is not worth doing for every
+ * first and last socket. A namespace that never watches a socket never
+ * has them.
+ */
 int coap_ka_out_hooks_get(struct coap_ka_net *cn)
 {
 	int err;
 
 	lockdep_assert_held(&cn->lock);
-	if (cn->nsocks++)
-		return 0;
-	err = nf_register_net_hooks(cn->net, coap_ka_nf_ops,
-				    ARRAY_SIZE(coap_ka_nf_ops));
-	if (err)
-		cn->nsocks--;
-	return err;
+	if (!cn->hooks) {
+		err = nf_register_net_hooks(cn->net, coap_ka_nf_ops,
+					    ARRAY_SIZE(coap_ka_nf_ops));
+		if (err)
+			return err;
+		cn->hooks = true;
+	}
+	cn->nsocks++;
+	return 0;
 }
 
 void coap_ka_out_hooks_put(struct coap_ka_net *cn)
 {
 	lockdep_assert_held(&cn->lock);
-	if (--cn->nsocks)
-		return;
-	nf_unregister_net_hooks(cn->net, coap_ka_nf_ops,
-				ARRAY_SIZE(coap_ka_nf_ops));
-	wake_up_var(&cn->nsocks);
+	if (!--cn->nsocks)
+		wake_up_var(&cn->nsocks);
+}
+
+/* Namespace exit, once no socket is watched. */
+void coap_ka_out_hooks_exit(struct coap_ka_net *cn)
+{
+	if (cn->hooks)
+		nf_unregister_net_hooks(cn->net, coap_ka_nf_ops,
+					ARRAY_SIZE(coap_ka_nf_ops));
+	cn->hooks = false;
 }

@@ -86,16 +86,22 @@
  *	7.02 Ping with no token and no options (00 E2), or with
  *	COAP_KA_F_EMPTY_PING the empty 0.00 message (00 00), into the
  *	stream, but only at a message boundary: the application has sent
- *	bytes (its CSM) since the connection began, TCP has nothing queued
- *	unsent, and with kTLS no record is left open (MSG_MORE) and none is
- *	waiting to be encrypted or sent; the check and the write are done
+ *	bytes (its CSM) since the connection began; on plain TCP nothing is
+ *	queued unsent (data held with MSG_MORE or TCP_CORK waits there),
+ *	TCP_CORK is off and TCP's push mark is at the end of the stream;
+ *	with kTLS no record is left open (MSG_MORE) and none is waiting to
+ *	be encrypted or handed to TCP (the Ping record then goes after the
+ *	complete records TCP has queued). The check and the write are done
  *	under the socket's locks, so the application cannot write between
- *	them. A Ping that cannot go out yet is retried, not forced. The
- *	kernel cannot see message boundaries inside the byte stream itself:
- *	an application that writes one message with several send() calls
- *	without MSG_MORE, and pauses between them for a whole keepalive
- *	interval after the first part has left, may see the Ping between
- *	the parts. On a kTLS socket the Ping is a TLS record of its own,
+ *	them. A Ping that cannot go out yet is retried every 10 ms, not
+ *	forced; if it never could within the pong timeout, the peer having
+ *	acknowledged data meanwhile counts as an answer. The kernel cannot
+ *	see message boundaries inside the byte stream itself: a message
+ *	written with several send() calls without MSG_MORE, or a part held
+ *	with MSG_MORE that TCP sent on its own (its probe timer, about
+ *	200 ms, or an ACK with TCP_NODELAY) early in a connection, before
+ *	TCP's push mark is reliable, may have the Ping in between. On a
+ *	kTLS socket the Ping is a TLS record of its own,
  *	encrypted with the socket's transmit keys and record sequence; on a
  *	socket declared COAP_KA_TRANSPORT_TLS, or one that has the kTLS upper
  *	layer protocol, nothing is sent until kTLS transmit keys are
