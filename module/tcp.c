@@ -274,6 +274,13 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq)
 		ret = COAP_KA_TX_GONE;
 		goto out;
 	}
+	/*
+	 * A writer waiting for send buffer space is in the middle of a
+	 * message: it dropped the socket lock to wait, after TCP took (and
+	 * maybe sent) the first part.
+	 */
+	if (sk->sk_write_pending)
+		goto out;
 	tctx = coap_ka_tcp_tls(sk);
 	if (PTR_ERR(tctx) == -EPIPE) {
 		ret = COAP_KA_TX_GONE;

@@ -91,13 +91,16 @@
  *	TCP_CORK is off and TCP's push mark is at the end of the stream;
  *	with kTLS no record is left open (MSG_MORE) and none is waiting to
  *	be encrypted or handed to TCP (the Ping record then goes after the
- *	complete records TCP has queued). The check and the write are done
+ *	complete records TCP has queued); and no application thread is
+ *	waiting for send buffer space in the middle of a write. The check
+ *	and the write are done
  *	under the socket's locks, so the application cannot write between
  *	them. A Ping that cannot go out yet is retried every 10 ms, not
  *	forced; if it never could within the pong timeout, the peer having
  *	acknowledged data meanwhile counts as an answer. The kernel cannot
  *	see message boundaries inside the byte stream itself: a message
- *	written with several send() calls without MSG_MORE, or a part held
+ *	written with several send() calls without MSG_MORE (also the rest
+ *	of a non-blocking write that came back short), or a part held
  *	with MSG_MORE that TCP sent on its own (its probe timer, about
  *	200 ms, or an ACK with TCP_NODELAY) early in a connection, before
  *	TCP's push mark is reliable, may have the Ping in between. On a
