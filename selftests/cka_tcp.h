@@ -54,23 +54,7 @@ static const uint8_t coap_tcp_pong_msg[3] = { 0x10, COAP_TCP_PONG, 0x20 };
 static inline long tcp_session_add(struct cka_nl *nl, long ctx, int fd, int transport,
 				   const uint32_t *pairs, struct cka_ev *out)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct cka_ev r;
-	int err;
-
-	nlh = cka_msg_start(nl, buf, nl->family, 0, COAP_KA_CMD_SESSION_ADD);
-	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, ctx);
-	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, fd);
-	if (transport >= 0)
-		mnl_attr_put_u32(nlh, COAP_KA_A_TRANSPORT, transport);
-	for (; pairs && pairs[0]; pairs += 2)
-		mnl_attr_put_u32(nlh, pairs[0], pairs[1]);
-	memset(&r, 0, sizeof(r));
-	err = cka_talk(nl, nlh, cka_ev_cb, &r);
-	if (out)
-		*out = r;
-	return err ? err : (long)r.v[COAP_KA_A_SESSION_ID];
+	return session_add_full(nl, ctx, fd, NULL, transport, pairs, out);
 }
 
 /* The inode of socket @fd, as COAP_KA_A_SOCK_INODE reports it (0: error). */

@@ -296,11 +296,15 @@ static inline void ev_drain(struct cka_nl *nl)
 }
 
 /*
- * Hand socket @fd to context @ctx; @peer is NULL for a connected socket.
- * Returns the session id or -errno (nl->msg holds the extack message).
+ * SESSION_ADD of socket @fd to context @ctx: @peer is NULL for a connected
+ * socket; @transport a COAP_KA_TRANSPORT_* or -1 for none; @pairs (type,
+ * u32 value, ..., 0; may be NULL) per-session settings overrides. The
+ * reply goes to @out if not NULL. Returns the session id or -errno
+ * (nl->msg holds the extack message).
  */
-static inline long session_add(struct cka_nl *nl, long ctx, int fd,
-			       const struct sockaddr *peer)
+static inline long session_add_full(struct cka_nl *nl, long ctx, int fd,
+				    const struct sockaddr *peer, int transport,
+				    const uint32_t *pairs, struct cka_ev *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -321,9 +325,22 @@ static inline long session_add(struct cka_nl *nl, long ctx, int fd,
 		mnl_attr_put(nlh, COAP_KA_A_PEER_IPV6, 16, &sin6->sin6_addr);
 		mnl_attr_put_u16(nlh, COAP_KA_A_PEER_PORT, sin6->sin6_port);
 	}
+	if (transport >= 0)
+		mnl_attr_put_u32(nlh, COAP_KA_A_TRANSPORT, transport);
+	for (; pairs && pairs[0]; pairs += 2)
+		mnl_attr_put_u32(nlh, pairs[0], pairs[1]);
 	memset(&r, 0, sizeof(r));
 	err = cka_talk(nl, nlh, cka_ev_cb, &r);
+	if (out)
+		*out = r;
 	return err ? err : (long)r.v[COAP_KA_A_SESSION_ID];
+}
+
+/* Hand socket @fd to context @ctx; @peer is NULL for a connected socket. */
+static inline long session_add(struct cka_nl *nl, long ctx, int fd,
+			       const struct sockaddr *peer)
+{
+	return session_add_full(nl, ctx, fd, peer, -1, NULL, NULL);
 }
 
 static inline int session_cmd(struct cka_nl *nl, uint8_t cmd, long sid,
