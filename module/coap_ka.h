@@ -100,8 +100,8 @@ struct coap_ka_sock {
 	bool ping_sent;
 	u32 ping_j;			/* tcp_jiffies32 it left */
 	u32 una_mark;			/* sequence after it; acked when it fell due */
-	u64 rx_mark;			/* bytes received when it fell due */
-	unsigned long due;		/* jiffies it fell due */
+	u64 rx_mark;			/* bytes received when it fell due, then left */
+	unsigned long due;		/* jiffies it fell due, then left */
 	void (*saved_state_change)(struct sock *sk);
 };
 
@@ -248,7 +248,8 @@ u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks);
 bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq);
 u32 coap_ka_tcp_una(const struct coap_ka_sock *ks);
 u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty);
-int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq);
+int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
+		     u64 *rx_bytes);
 void coap_ka_tcp_abort(struct coap_ka_sock *ks);
 void coap_ka_tcp_gone(struct coap_ka_session *s);
 

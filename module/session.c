@@ -152,9 +152,10 @@ static unsigned long coap_ka_pong_timeout(const struct coap_ka_params *p)
 
 /*
  * The TCP round, from the timer; @s->lock held. Activity is TCP's; while a
- * Ping is due the timer polls TCP's counters for the answer, at a quarter
- * of the time since it fell due (at most 250 ms), and has the Ping written
- * until it could be.
+ * Ping is due the timer has it written until it could be, then polls
+ * TCP's counters for the answer at a quarter of the time since it left
+ * (at most 250 ms). The pong timeout runs from the Ping leaving, or, for
+ * one that never could, from it falling due.
  */
 static void coap_ka_tcp_timer(struct coap_ka_session *s,
 			      const struct coap_ka_params *p)
@@ -453,6 +454,7 @@ static void coap_ka_tcp_process_ping(struct coap_ka_session *s)
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
 	bool empty, go;
+	u64 rx;
 	u32 seq;
 	int ret;
 
@@ -467,7 +469,7 @@ static void coap_ka_tcp_process_ping(struct coap_ka_session *s)
 	if (!go)
 		return;
 
-	ret = coap_ka_tcp_ping(ks, empty, &seq);
+	ret = coap_ka_tcp_ping(ks, empty, &seq, &rx);
 
 	rcu_read_lock();
 	p = coap_ka_session_params(s, &buf);
@@ -478,6 +480,12 @@ static void coap_ka_tcp_process_ping(struct coap_ka_session *s)
 		/* Answered (by earlier data) meanwhile: a Ping that left is harmless. */
 	} else if (ret == COAP_KA_TX_SENT) {
 		ks->ping_sent = true;
+		/*
+		 * The peer has the whole pong timeout from here, and only
+		 * what it sends after the Ping answers it.
+		 */
+		ks->due = jiffies;
+		ks->rx_mark = rx;
 		ks->ping_j = (u32)jiffies;	/* TCP's clock */
 		ks->una_mark = seq;
 		s->tx_ns = ktime_get_ns();

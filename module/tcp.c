@@ -256,9 +256,11 @@ u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty)
 /*
  * Write a Ping (@empty: the 0.00 message) into the stream if it is at a
  * message boundary. Process context. COAP_KA_TX_SENT with *@end_seq the
- * sequence number after it, or why not.
+ * sequence number after it and *@rx_bytes the bytes received before it
+ * left, or why not.
  */
-int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq)
+int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
+		     u64 *rx_bytes)
 {
 	const u8 msg[2] = { 0x00, empty ? 0x00 : 0xe2 };
 	struct msghdr m = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
@@ -338,7 +340,9 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq)
 	if (err == sizeof(msg))
 		ret = COAP_KA_TX_SENT;
 out:
+	/* Exact under the socket lock: arriving segments wait in the backlog. */
 	*end_seq = tcp_sk(sk)->write_seq;
+	*rx_bytes = tcp_sk(sk)->bytes_received;
 	release_sock(sk);
 	return ret;
 }
