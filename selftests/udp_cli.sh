@@ -7,7 +7,9 @@
 # "attach --pid" and kept alive by the kernel (pongs, counters, the client
 # still gets its notifications), fd and filter handling, del, the
 # session-gone event when the client dies, the kernel's refusals with
-# their extended ACKs, and the JSON against the kernel's YNL cli.py.
+# their extended ACKs, and the JSON against the kernel's YNL cli.py; then
+# the same discovery for coap+tcp: a client's and the server's TCP
+# connections, found by "attach --pid", pinged and answered.
 #
 # Runs as root in a throw-away guest (selftests/vm/run-vm.sh KERNEL
 # selftests/udp_cli.sh); lo is up. It starts coap-server-notls on
@@ -116,33 +118,45 @@ in_table() {
 		END { exit !found }' "/proc/$1/net/$2"
 }
 
-# client_sock PID: CL_FD and CL_INO of PID's connected UDP socket.
+# local_port PID TABLE INODE: the socket's local port, in decimal.
+local_port() {
+	local hex
+	hex=$(awk -v ino="$3" 'NR > 1 && $10 == ino { split($2, loc, ":"); print loc[2] }' \
+		"/proc/$1/net/$2")
+	[ -n "$hex" ] && echo $((16#$hex))
+}
+
+# client_sock PID [TABLE]: CL_FD, CL_INO and CL_LPORT of PID's connected
+# socket of /proc/PID/net/TABLE (default udp).
 client_sock() {
-	local fd ino
+	local fd ino table=${2:-udp}
 	CL_FD=
 	while read -r fd ino; do
-		if [ -n "$ino" ] && in_table "$1" udp "$ino" connected; then
+		if [ -n "$ino" ] && in_table "$1" "$table" "$ino" connected; then
 			CL_FD=$fd
 			CL_INO=$ino
+			CL_LPORT=$(local_port "$1" "$table" "$ino")
 		fi
 	done <<<"$(sock_fds "$1")"
 	[ -n "$CL_FD" ]
 }
 
-# start_client: an observing coap-client-notls; CL its pid, CL_FD and
-# CL_INO its (connected UDP) socket, CL_OUT the file it prints to.
+# start_client [URI TABLE]: an observing coap-client-notls of URI (default
+# $URI, over UDP); CL its pid, CL_FD, CL_INO and CL_LPORT its connected
+# socket (of /proc/net/TABLE), CL_OUT the file it prints to.
 start_client() {
+	local uri=${1:-$URI} table=${2:-udp}
 	CL_OUT=$(mktemp "$TMPD/client.XXXXXX")
-	coap-client-notls -s 300 -B 300 "$URI" >"$CL_OUT" 2>&1 &
+	coap-client-notls -s 300 -B 300 "$uri" >"$CL_OUT" 2>&1 &
 	CL=$!
 	echo "$CL" >>"$PIDS"
 	# Ready once the first answer (the resource) is printed.
 	wait_for "$WAIT" test -s "$CL_OUT" ||
 		{ echo "coap-client-notls printed nothing in $WAIT s"; return 1; }
-	if ! client_sock "$CL"; then
-		echo "coap-client-notls $CL has no connected UDP socket:"
+	if ! client_sock "$CL" "$table"; then
+		echo "coap-client-notls $CL has no connected socket in /proc/net/$table:"
 		ls -l "/proc/$CL/fd"
-		cat "/proc/$CL/net/udp"
+		cat "/proc/$CL/net/$table"
 		return 1
 	fi
 }
@@ -174,6 +188,32 @@ attach_client() {
 	expect_rc 0
 	SID=$(field session)
 	is_num "session id" "$SID"
+}
+
+# attach_one TRANSPORT: attach_client, and it printed the one session.
+attach_one() {
+	attach_client
+	expect_fields "$OUT" ctx "$CTX" inode "$CL_INO" transport "$1" \
+		peer "$HOST" port "$PORT" state idle
+	expect_eq "lines printed by attach" 1 "$(printf '%s\n' "$OUT" | wc -l)"
+}
+
+# wait_pong SID: the monitor prints a pong event of SID in CTX.
+wait_pong() {
+	wait_for "$((1 + WAIT))" has_event pong "$1" ctx-id "$CTX" ||
+		{ echo "no pong for session $1 in $((1 + WAIT)) s:"; cat "$MON"; return 1; }
+	grep -m1 -E "\"event\":\"pong\".*\"session-id\":$1[,}]" "$MON"
+}
+
+# put_notified: a PUT changes the resource; the client CL prints it.
+put_notified() {
+	local v="cka-cli-$$-$RANDOM"
+	kill -0 "$CL" || { echo "coap-client-notls $CL died"; return 1; }
+	r coap-client-notls -B 5 -m put -e "$v" "$URI"
+	expect_rc 0
+	wait_for "$WAIT" grep -q "$v" "$CL_OUT" ||
+		{ echo "the client did not print the notification '$v':"; tail -c 300 "$CL_OUT"; return 1; }
+	kill -0 "$CL" || { echo "coap-client-notls $CL died"; return 1; }
 }
 
 json_get() {	# json_get KEY...: members of the JSON object in OUT
@@ -231,20 +271,15 @@ server_udp_fd() {
 
 # The main story: an unmodified, idle libcoap client kept alive.
 t_attach_pong() {
-	local t0 dt out
+	local t0 dt
 	mkctx keepalive-secs 1
 	start_monitor
 	start_client
 	t0=$(date +%s%N)
-	attach_client
-	expect_fields "$OUT" ctx "$CTX" inode "$CL_INO" transport udp \
-		peer "$HOST" port "$PORT" state idle
-	expect_eq "lines printed by attach" 1 "$(printf '%s\n' "$OUT" | wc -l)"
-	wait_for "$((1 + WAIT))" has_event pong "$SID" ctx-id "$CTX" ||
-		{ echo "no pong for session $SID in $((1 + WAIT)) s:"; cat "$MON"; return 1; }
+	attach_one udp
+	wait_pong "$SID"
 	dt=$((($(date +%s%N) - t0) / 1000000))
 	echo "first pong event ${dt} ms after attach (1 s idle)"
-	grep -m1 '"event":"pong"' "$MON"
 
 	r "$CLI" -j session show "$SID"
 	expect_rc 0
@@ -257,13 +292,7 @@ t_attach_pong() {
 	expect_eq "nacks" 0 "$nacks"
 
 	# The client lives, and still gets what the server sends it.
-	kill -0 "$CL" || { echo "coap-client-notls $CL died"; return 1; }
-	out="cka-udp-cli-$$-$RANDOM"
-	r coap-client-notls -B 5 -m put -e "$out" "$URI"
-	expect_rc 0
-	wait_for "$WAIT" grep -q "$out" "$CL_OUT" ||
-		{ echo "the client did not print the notification '$out':"; tail -c 300 "$CL_OUT"; return 1; }
-	kill -0 "$CL" || { echo "coap-client-notls $CL died"; return 1; }
+	put_notified
 	# The kernel's pings were answered after the client's own traffic too.
 	r "$CLI" session show "$SID"
 	expect_rc 0
@@ -467,10 +496,13 @@ t_unconnected() {
 	expect_rc 0
 }
 
-# The server's listening TCP socket: refused, it has no peer.
+# TCP: the server's listening socket is refused (it has no peer); attach
+# --pid finds the established connection of an idle coap+tcp client and,
+# on the server's side, the accepted one (never the listener), and
+# libcoap answers the kernel's 7.02 Pings on both ends.
 t_tcp() {
-	local fd ino tfd=
-	mkctx
+	local fd ino tfd=''
+	mkctx keepalive-secs 1
 	while read -r fd ino; do
 		if in_table "$SERVER" tcp "$ino" || in_table "$SERVER" tcp6 "$ino"; then
 			tfd=$fd
@@ -480,6 +512,30 @@ t_tcp() {
 	r "$CLI" attach --pid "$SERVER" --fd "$tfd" ctx "$CTX"
 	expect_rc 1
 	expect_err "Invalid argument" "a listening socket has no peer"
+
+	start_monitor
+	start_client "coap+tcp://$HOST/example_data" tcp
+	attach_one tcp
+	wait_pong "$SID"
+	# One end at a time: the other's Pings would count as its activity.
+	r "$CLI" session del "$SID"
+	expect_rc 0
+
+	server_udp_fd
+	r "$CLI" attach --pid "$SERVER" ctx "$CTX"
+	expect_rc 0
+	expect_eq "sessions added on the server's side" 1 "$(printf '%s\n' "$OUT" | wc -l)"
+	expect_fields "$OUT" ctx "$CTX" transport tcp peer "$HOST" port "$CL_LPORT"
+	expect_err "skipping fd $SRV_FD of process $SERVER"
+	SID=$(field session)
+	is_num "session id" "$SID"
+	wait_pong "$SID"
+
+	# The client, pinged by the server's kernel, still gets its notifications.
+	put_notified
+	r "$CLI" session show "$SID"
+	expect_rc 0
+	expect_fields "$OUT" nacks 0
 }
 
 # Settings given to attach override the context's for the session.
@@ -588,7 +644,7 @@ TESTS=(
 	"t_session_add_own:session add of the CLI's own fd (IPv4 text, IPv6 JSON); usage errors"
 	"t_refusals:refusals with the kernel's reason: not a socket, DTLS, unknown context, EEXIST, no process"
 	"t_unconnected:unconnected socket: skipped by attach, EDESTADDRREQ without peer, taken with one"
-	"t_tcp:a listening TCP socket is refused"
+	"t_tcp:TCP: a listener is refused; attach --pid adds the client's and the server's connections, pinged and answered"
 	"t_settings:settings given to attach override the context's for the session"
 	"t_netns:a process of another netns: refused with a hint; nsenter attaches it"
 	"t_ynl:session show -j equals the kernel's YNL cli.py session-get"
