@@ -583,6 +583,32 @@ static inline pid_t spawn(const char *out, char *const argv[])
 	return pid;
 }
 
+/*
+ * Run @argv to its end, stdout to @out and stderr to /dev/null (@out NULL:
+ * both are ours); its exit status, 128 + the signal that killed it, or -1.
+ */
+static inline int run_wait(char *const argv[], const char *out)
+{
+	pid_t pid = fork();
+	int status, fd;
+
+	if (pid == 0) {
+		if (out) {
+			fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0)
+				_exit(126);
+			dup2(fd, 1);
+			fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static inline void reap(pid_t pid, int sig)
 {
 	if (pid <= 0)

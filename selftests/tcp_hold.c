@@ -29,20 +29,10 @@
  *   quit
  */
 #include "cka_tcp.h"
+#include "cka_hold.h"
 
 #define NPAIRS		2
 #define PING_WAIT_MS	2500	/* 1 s idle, scheduling (TCG) */
-
-static int failures;
-
-#define check(cond, ...) do {				\
-	bool __ok = (cond);				\
-	printf("%s: ", __ok ? "ok" : "FAIL");		\
-	printf(__VA_ARGS__);				\
-	printf("\n");					\
-	fflush(stdout);					\
-	failures += !__ok;				\
-} while (0)
 
 static const char * const pname[NPAIRS] = { "tcp", "tls" };
 static const int ptransport[NPAIRS] = { COAP_KA_TRANSPORT_TCP, COAP_KA_TRANSPORT_TLS };

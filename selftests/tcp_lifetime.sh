@@ -24,20 +24,14 @@
 SRC=${CKA_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=lib/ktap.sh
 . "$SRC/selftests/lib/ktap.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/module.sh
+. "$SRC/selftests/lib/module.sh"
 
 HOLD=${CKA_BUILD:-$SRC/build}/selftests/tcp_hold
 CLI=${CKA_CLI:-$SRC/tools/coap-keepalive/coap-keepalive}
-MODNAME=coap_keepalive
-
-loaded() {
-	grep -q "^$MODNAME " /proc/modules
-}
 
 ktap_header
-[ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
-[ -x "$HOLD" ] || ktap_skip_all "$HOLD not built"
-loaded || ktap_skip_all "$MODNAME is not loaded"
-[ -f "${CKA_KO:-}" ] || ktap_skip_all "CKA_KO not set: cannot load the module again"
+module_prereqs "$HOLD"
 modprobe tls 2>/dev/null
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tcp_lifetime.XXXXXX") || exit 1
@@ -74,15 +68,6 @@ phase() {
 	done
 	echo "tcp_hold exited before finishing '$1'"
 	return 1
-}
-
-gone() {
-	! loaded || { echo "$MODNAME still in /proc/modules"; return 1; }
-	[ ! -e /sys/kernel/slab/coap_ka_session ] ||
-		{ echo "slab cache coap_ka_session survived the module"; return 1; }
-	! grep -q '^coap_ka_' /proc/slabinfo 2>/dev/null ||
-		{ echo "coap_ka_ caches left in /proc/slabinfo:"; grep '^coap_ka_' /proc/slabinfo; return 1; }
-	return 0
 }
 
 # step DESC CMD...: one KTAP result for CMD; what it printed follows as
@@ -132,7 +117,7 @@ ktap_plan 8
 step "TCP and kTLS sessions pinged and answered" phase start
 
 step "rmmod with live TCP and kTLS sessions" rmmod "$MODNAME"
-step "module and its slab caches gone" gone
+step "module and its slab caches gone" module_gone
 step "sockets handed back: data both ways, kTLS in sequence, no Ping" phase unloaded
 
 step "insmod again" insmod "$CKA_KO"
@@ -153,10 +138,5 @@ step "closing the sockets ends the sessions: SESSION_GONE closed" close_seen
 phase quit >/dev/null
 
 # The harness unloads the module after the test; leave it loaded.
-loaded || insmod "$CKA_KO"
-if loaded; then
-	ktap_ok "module loaded for the harness's rmmod"
-else
-	ktap_fail "module loaded for the harness's rmmod"
-fi
+module_leave_loaded
 ktap_finish

@@ -647,27 +647,6 @@ static long file_size(const char *path)
 	return stat(path, &st) ? -1 : st.st_size;
 }
 
-/* Run @argv with stdout to @out, stderr to /dev/null: its exit status. */
-static int run_to(char *const argv[], const char *out)
-{
-	pid_t pid = fork();
-	int status, fd;
-
-	if (pid == 0) {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
-			_exit(126);
-		dup2(fd, 1);
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 #define DUMPCAP_ERR	"/tmp/tcp_peers_dumpcap.err"
 
 /*
@@ -755,7 +734,7 @@ static int tshark_decode(const char *pcap, const char * const *opts, const char 
 		argv[n++] = (char *)field_name[i];
 	}
 	argv[n] = NULL;
-	return run_to(argv, out);
+	return run_wait(argv, out);
 }
 
 static int split_fields(char *line, char **f)

@@ -28,13 +28,11 @@
  * jiffy the activity stamp is rounded to) and may be late by LATE_MS
  * under TCG. Arrival times at the peer are the kernel's receive stamps.
  */
-#include <net/if.h>
 #include <pthread.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 
 #include "cka_tcp.h"
 #include "kselftest_harness.h"
+#include "cka_life.h"
 
 #define EARLY_MS	5	/* one jiffy at HZ=250, plus rounding */
 #define LATE_MS		600	/* a Ping within 1.0-1.6 s of the last activity */
@@ -42,8 +40,6 @@
 #define NACK_LATE_MS	400
 #define GONE_MS		1000
 #define NFT_TABLE	"ckatest"
-#define SLAB_DIR	"/sys/kernel/slab/"
-#define KFENCE_SLACK	10
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
@@ -89,55 +85,6 @@ static void read_rec(int fd, struct tls_relay *rl, int ms, struct rec *r)
 	if (r->rawlen > 0)
 		r->ptlen = tls_relay_decrypt(rl, r->raw, r->rawlen, r->pt, sizeof(r->pt),
 					     &r->type);
-}
-
-static long slab_objects(const char *name)
-{
-	char path[256];
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), SLAB_DIR "%s/shrink", name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("1", f);
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), SLAB_DIR "%s/objects", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
-/*
- * Wait at most @ms for cache @name to hold @want objects or fewer (the
- * sessions of earlier tests may still be on their way out); the last count.
- */
-static long slab_wait(const char *name, long want, int ms)
-{
-	double end = now_ms() + ms;
-	long n;
-
-	while ((n = slab_objects(name)) > want && now_ms() < end)
-		sleep_ms(50);
-	return n;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
 }
 
 /* Wait at most @ms for session @sid to be gone (SESSION_GET: ENOENT). */
@@ -984,6 +931,36 @@ TEST_F_TIMEOUT(tcp, stream_integrity_tls13_msg_more, 60)
 }
 
 /*
+ * 16 bytes from @app to @peer in the clear, standing in for the TLS
+ * handshake; 0 once @peer read them.
+ */
+static int fake_handshake(int app, int peer)
+{
+	uint8_t hello[16], buf[16];
+
+	memset(hello, 0x16, sizeof(hello));
+	if (send_all(app, hello, sizeof(hello), 0))
+		return -1;
+	return read_exact(peer, buf, sizeof(buf), 2000, NULL) == sizeof(buf) ? 0 : -1;
+}
+
+/* Before kTLS has keys: nothing reaches @peer in 2.5 s, session @sid sent no Ping. */
+static void quiet_before_keys(struct __test_metadata *_metadata, struct cka_nl *nl,
+			      int peer, long sid)
+{
+	struct cka_ev s;
+	uint8_t buf[16];
+
+	EXPECT_TRUE(stream_quiet(peer, 2500)) {
+		ssize_t n = read_exact(peer, buf, sizeof(buf), 0, NULL);
+
+		TH_LOG("sent before the keys: %s", hex(buf, n));
+	}
+	ASSERT_EQ(0, session_get(nl, sid, &s));
+	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
+}
+
+/*
  * A socket with the kTLS upper layer protocol but no keys yet (the
  * handshake is still running in userspace): the session is a TLS one
  * and nothing is sent until the transmit keys are there; then the Ping
@@ -993,7 +970,6 @@ TEST_F(tcp, ktls_ulp_without_keys_waits)
 {
 	const char *why = ktls_probe(TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128);
 	struct ktls_keys a2p, p2a;
-	uint8_t hello[16], buf[16];
 	struct tls_relay rl;
 	struct cka_ev r, s;
 	struct rec *rec;
@@ -1009,21 +985,13 @@ TEST_F(tcp, ktls_ulp_without_keys_waits)
 	ASSERT_EQ(0, tls_relay_open(&rl, &a2p));
 	ASSERT_EQ(0, tcp_pair("::1", &self->app, &self->peer));
 	ASSERT_EQ(0, tcp_stamp_arrivals(self->peer));
-	memset(hello, 0x16, sizeof(hello));
-	ASSERT_EQ(0, send_all(self->app, hello, sizeof(hello), 0));
-	ASSERT_EQ(16, read_exact(self->peer, buf, 16, 2000, NULL));
+	ASSERT_EQ(0, fake_handshake(self->app, self->peer));
 	ASSERT_EQ(0, ktls_ulp(self->app));
 	sid = tcp_session_add(self->nl, self->ctx, self->app, -1, NULL, &r);
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 	EXPECT_EQ(COAP_KA_TRANSPORT_TLS, r.v[COAP_KA_A_TRANSPORT]);
 
-	EXPECT_TRUE(stream_quiet(self->peer, 2500)) {
-		ssize_t n = read_exact(self->peer, buf, sizeof(buf), 0, NULL);
-
-		TH_LOG("sent before the keys: %s", hex(buf, n));
-	}
-	ASSERT_EQ(0, session_get(self->nl, sid, &s));
-	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
+	quiet_before_keys(_metadata, self->nl, self->peer, sid);
 
 	ASSERT_EQ(0, ktls_install(self->app, &a2p, &p2a));
 	ASSERT_EQ(0, ktls_install(self->peer, &p2a, NULL));
@@ -1048,23 +1016,6 @@ TEST_F(tcp, ktls_ulp_without_keys_waits)
 /* ------------------------------------------------------------------ */
 /* network namespaces                                                  */
 
-static int lo_up(void)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	if (fd < 0)
-		return -1;
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!err) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
-
 #define NS_PAIRS	3
 
 /*
@@ -1073,9 +1024,10 @@ static int lo_up(void)
  * peers do not answer). Writes the number of sessions and the session
  * cache's count to @out, then exits with everything open.
  */
-static void netns_child(int out, bool tls)
+static void netns_child(int out, void *arg)
 {
-	long report[2] = { 0, -1 };
+	bool tls = *(bool *)arg;
+	struct netns_report report = { 0, -1 };
 	int app[NS_PAIRS + 1], peer[NS_PAIRS + 1], i, n = NS_PAIRS + tls;
 	struct ktls_keys a2p, p2a;
 	struct tls_relay rl;
@@ -1084,14 +1036,9 @@ static void netns_child(int out, bool tls)
 	struct rec *r;
 	long ctx;
 
-	if (unshare(CLONE_NEWNET) || lo_up())
-		goto out;
-	nl = cka_open();
-	if (!nl)
-		goto out;
-	ctx = cka_ctx_new(nl, SET(COAP_KA_A_KEEPALIVE_SECS, 1,
-				  COAP_KA_A_PONG_TIMEOUT_MS, 60000), NULL);
-	if (ctx <= 0)
+	ctx = netns_child_ctx(SET(COAP_KA_A_KEEPALIVE_SECS, 1,
+				  COAP_KA_A_PONG_TIMEOUT_MS, 60000), &nl);
+	if (ctx < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (tcp_pair(i & 1 ? "::1" : "127.0.0.1", &app[i], &peer[i]))
@@ -1106,7 +1053,7 @@ static void netns_child(int out, bool tls)
 		if (send_all(app[i], coap_tcp_csm_msg, 2, 0) ||
 		    tcp_session_add(nl, ctx, app[i], -1, NULL, NULL) <= 0)
 			goto out;
-		report[0]++;
+		report.sessions++;
 	}
 	for (i = 0; i < NS_PAIRS; i++)
 		if (read_exact(peer[i], buf, 4, 1000 + LATE_MS + 1500, NULL) != 4 ||
@@ -1123,11 +1070,9 @@ static void netns_child(int out, bool tls)
 		if (r->ptlen != 2 || memcmp(r->pt, coap_tcp_ping_msg, 2))
 			goto out;
 	}
-	report[1] = slab_objects("coap_ka_session");
+	report.objects = slab_objects("coap_ka_session");
 out:
-	if (write(out, report, sizeof(report)) != sizeof(report))
-		_exit(2);
-	_exit(0);
+	netns_child_exit(out, &report);
 }
 
 /*
@@ -1138,42 +1083,11 @@ out:
  */
 TEST_F(tcp, netns_exit_frees_sessions)
 {
-	long base, ctx_base, ref, report[2], n, nctx;
 	bool tls = !ktls_probe(TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_256);
-	int p[2], status, want = NS_PAIRS + tls;
-	pid_t pid;
 
-	base = slab_objects("coap_ka_session");
-	ctx_base = slab_objects("coap_ka_ctx");
-	ref = read_long("/sys/module/coap_keepalive/refcnt");
-	if (base < 0)
-		SKIP(return, "no coap_ka_session slab cache to count");
-	ASSERT_EQ(0, pipe(p));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(p[0]);
-		netns_child(p[1], tls);
-	}
-	close(p[1]);
-	ASSERT_EQ(sizeof(report), read(p[0], report, sizeof(report)));
-	close(p[0]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(want, report[0]) TH_LOG("the child did not set up");
-	ASSERT_LE(0, report[1]) TH_LOG("the child's peers did not see every Ping");
-	EXPECT_LE(base + want - KFENCE_SLACK, report[1]);
-
-	n = slab_wait("coap_ka_session", base, 10000);
-	EXPECT_GE(base, n) TH_LOG("coap_ka_session: %ld before, %ld in the namespace, %ld after",
-				  base, report[1], n);
-	if (ctx_base >= 0) {
-		nctx = slab_wait("coap_ka_ctx", ctx_base, 10000);
-		EXPECT_GE(ctx_base, nctx) TH_LOG("coap_ka_ctx: %ld before, %ld after",
-						 ctx_base, nctx);
-	}
-	EXPECT_EQ(ref, read_long("/sys/module/coap_keepalive/refcnt"));
-	TH_LOG("sessions: %ld before, %ld in the namespace (%d, %s kTLS), %ld after",
-	       base, report[1], want, tls ? "with" : "without", n);
+	netns_exit_check(_metadata, netns_child, &tls, NS_PAIRS + tls);
+	TH_LOG("the namespace had %d TCP sessions %s a kTLS one", NS_PAIRS,
+	       tls ? "and" : "without");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1397,32 +1311,13 @@ TEST_F(ktls, open_record_postpones_ping)
 }
 
 /*
- * Declared TLS before the keys exist (the handshake runs in userspace):
- * nothing is sent, however long the session is idle; once kTLS has its
- * keys and the application's first record went out, the Ping comes as a
- * record the peer decrypts.
+ * Both ends get their keys now: the application's CSM goes out as a
+ * record, and the kernel's Ping follows as a record of its own after the
+ * idle second.
  */
-TEST_F(ktls, keys_after_attach_declared_tls)
+static void keys_then_ping(struct __test_metadata *_metadata, FIXTURE_DATA(ktls) *self)
 {
-	uint8_t hello[16], buf[16];
-	struct cka_ev r, s;
 	double t_act;
-	long sid;
-
-	memset(hello, 0x16, sizeof(hello));	/* stands in for the handshake */
-	ASSERT_EQ(0, send_all(self->app, hello, sizeof(hello), 0));
-	ASSERT_EQ(16, read_exact(self->peer, buf, 16, 2000, NULL));
-	sid = tcp_session_add(self->nl, self->ctx, self->app, COAP_KA_TRANSPORT_TLS, NULL, &r);
-	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
-	EXPECT_EQ(COAP_KA_TRANSPORT_TLS, r.v[COAP_KA_A_TRANSPORT]);
-
-	EXPECT_TRUE(stream_quiet(self->peer, 2500)) {
-		ssize_t n = read_exact(self->peer, buf, sizeof(buf), 0, NULL);
-
-		TH_LOG("sent before the keys: %s", hex(buf, n));
-	}
-	ASSERT_EQ(0, session_get(self->nl, sid, &s));
-	EXPECT_EQ(0, s.v[COAP_KA_A_PINGS]);
 
 	ASSERT_EQ(0, ktls_install(self->app, &self->a2p, &self->p2a));
 	ASSERT_EQ(0, ktls_install(self->peer, &self->p2a, NULL));
@@ -1433,6 +1328,27 @@ TEST_F(ktls, keys_after_attach_declared_tls)
 	check_ping_record(_metadata, self, coap_tcp_ping_msg);
 	EXPECT_LE(1000 - EARLY_MS, ms_between(t_act, self->r->t));
 	EXPECT_GE(1000 + LATE_MS, ms_between(t_act, self->r->t));
+}
+
+/*
+ * Declared TLS before the keys exist (the handshake runs in userspace):
+ * nothing is sent, however long the session is idle; once kTLS has its
+ * keys and the application's first record went out, the Ping comes as a
+ * record the peer decrypts.
+ */
+TEST_F(ktls, keys_after_attach_declared_tls)
+{
+	struct cka_ev r, s;
+	long sid;
+
+	ASSERT_EQ(0, fake_handshake(self->app, self->peer));
+	sid = tcp_session_add(self->nl, self->ctx, self->app, COAP_KA_TRANSPORT_TLS, NULL, &r);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	EXPECT_EQ(COAP_KA_TRANSPORT_TLS, r.v[COAP_KA_A_TRANSPORT]);
+
+	quiet_before_keys(_metadata, self->nl, self->peer, sid);
+
+	keys_then_ping(_metadata, self);
 	ASSERT_EQ(0, session_get_pings(self->nl, sid, 1, &s));
 	EXPECT_EQ(1, s.v[COAP_KA_A_PINGS]);
 	EXPECT_EQ(COAP_KA_TRANSPORT_TLS, s.v[COAP_KA_A_TRANSPORT]);
@@ -1445,27 +1361,15 @@ TEST_F(ktls, keys_after_attach_declared_tls)
  */
 TEST_F(ktls, keys_after_attach_plain_tcp)
 {
-	uint8_t hello[16], buf[16];
 	struct cka_ev r, s;
-	double t_act;
 	long sid;
 
-	memset(hello, 0x16, sizeof(hello));
-	ASSERT_EQ(0, send_all(self->app, hello, sizeof(hello), 0));
-	ASSERT_EQ(16, read_exact(self->peer, buf, 16, 2000, NULL));
+	ASSERT_EQ(0, fake_handshake(self->app, self->peer));
 	sid = tcp_session_add(self->nl, self->ctx, self->app, -1, NULL, &r);
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 	EXPECT_EQ(COAP_KA_TRANSPORT_TCP, r.v[COAP_KA_A_TRANSPORT]);
 
-	ASSERT_EQ(0, ktls_install(self->app, &self->a2p, &self->p2a));
-	ASSERT_EQ(0, ktls_install(self->peer, &self->p2a, NULL));
-	t_act = now_ms();
-	ASSERT_EQ(0, send_all(self->app, coap_tcp_csm_msg, 2, 0));
-	ASSERT_TRUE(next_record_is(_metadata, self, coap_tcp_csm_msg, 2, 2000));
-	read_rec(self->peer, &self->rl, 1000 + LATE_MS + 1500, self->r);
-	check_ping_record(_metadata, self, coap_tcp_ping_msg);
-	EXPECT_LE(1000 - EARLY_MS, ms_between(t_act, self->r->t));
-	EXPECT_GE(1000 + LATE_MS, ms_between(t_act, self->r->t));
+	keys_then_ping(_metadata, self);
 
 	ASSERT_EQ(0, send_all(self->app, coap_tcp_csm_msg, 2, 0));
 	ASSERT_TRUE(next_record_is(_metadata, self, coap_tcp_csm_msg, 2, 2000));

@@ -19,17 +19,7 @@
  * Prints what it checks ("ok: ..."/"FAIL: ..."); exits 0 if all held.
  */
 #include "cka_udp.h"
-
-static int failures;
-
-#define check(cond, ...) do {				\
-	bool __ok = (cond);				\
-	printf("%s: ", __ok ? "ok" : "FAIL");		\
-	printf(__VA_ARGS__);				\
-	printf("\n");					\
-	fflush(stdout);					\
-	failures += !__ok;				\
-} while (0)
+#include "cka_hold.h"
 
 /* A GET to coap-server on @fd (to @to if unconnected) gets its 2.05. */
 static bool get_answered(int fd, const struct sockaddr_storage *to, uint16_t mid)
@@ -55,20 +45,6 @@ static bool ping_reset(int fd, const struct sockaddr_storage *to, uint16_t mid)
 		return false;
 	n = recv_within(fd, rsp, sizeof(rsp), 3000, NULL, NULL);
 	return coap_is_empty(rsp, n, COAP_RST) && coap_mid(rsp) == mid;
-}
-
-static int run(char **argv)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int main(int argc, char **argv)
@@ -129,7 +105,7 @@ int main(int argc, char **argv)
 	n = recv_within(peer, buf, sizeof(buf), 5000, NULL, NULL);
 	check(coap_is_empty(buf, n, COAP_CON), "the silent peer got a Ping (%zd bytes)", n);
 
-	rc = run(argv + 2);
+	rc = run_wait(argv + 2, NULL);
 	check(rc == 0, "'%s' with live sessions exited %d", argv[2], rc);
 	if (rc)
 		goto out;

@@ -3,26 +3,17 @@
  * Lifetime of UDP sessions: closing the socket with a Ping in flight,
  * closing it while another thread adds a session on it, a network
  * namespace going away with sessions pinging in it, and what an idle
- * session costs (the coap_ka_session slab cache).
- *
- * Slab counts: the guests boot with slub_debug, which keeps per-CPU slabs
- * out of the way and caches unmerged, so a cache's count is exact but for
- * the objects KFENCE serves (kfence.sample_interval=10: at most one every
- * 10 ms), which it does not count. A count back at its baseline is exact;
- * one that grows by N may show N - a few.
+ * session costs (the coap_ka_session slab cache; how exact its counts
+ * are: cka_life.h).
  */
-#include <net/if.h>
 #include <pthread.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 
 #include "cka_udp.h"
 #include "kselftest_harness.h"
+#include "cka_life.h"
 
 #define LATE_MS		1500
-#define SLAB_DIR	"/sys/kernel/slab/"
 #define RACE_ROUNDS	500
-#define KFENCE_SLACK	10	/* objects KFENCE may have served, uncounted */
 
 FIXTURE(life) {
 	struct cka_nl *nl;
@@ -41,71 +32,6 @@ FIXTURE_TEARDOWN(life)
 {
 	cka_close(self->ev);
 	cka_close(self->nl);
-}
-
-/*
- * Objects in use in slab cache @name, or -1 if there is no such cache.
- * Shrinking the cache first empties KASAN's quarantine of its objects,
- * which still count as allocated until then (debug kernel).
- */
-static long slab_objects(const char *name)
-{
-	char path[256], line[512];
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), SLAB_DIR "%s/shrink", name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("1", f);
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), SLAB_DIR "%s/objects", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-		return n;
-	}
-	f = fopen("/proc/slabinfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char cache[128];
-		long active;
-
-		if (sscanf(line, "%127s %ld", cache, &active) == 2 && !strcmp(cache, name)) {
-			n = active;
-			break;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
-/* Wait at most @ms for cache @name to hold @want objects; the last count. */
-static long slab_wait(const char *name, long want, int ms)
-{
-	double end = now_ms() + ms;
-	long n;
-
-	while ((n = slab_objects(name)) != want && now_ms() < end)
-		sleep_ms(50);
-	return n;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
 }
 
 /*
@@ -292,23 +218,6 @@ TEST_F_TIMEOUT(life, close_races_add, 150)
 	pthread_barrier_destroy(&r.done);
 }
 
-static int lo_up(void)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	if (fd < 0)
-		return -1;
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!err) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
-
 #define NS_CONNECTED	4
 #define NS_PEERS	3
 
@@ -318,25 +227,20 @@ static int lo_up(void)
  * silent peer. Writes the number of sessions and the session cache's
  * count to @out, then exits with everything open.
  */
-static void netns_child(int out)
+static void netns_child(int out, void *arg)
 {
 	const uint32_t set[] = {
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 2000,
 		COAP_KA_A_MAX_RETRANSMIT, 3, 0,
 	};
-	long report[2] = { 0, -1 };
+	struct netns_report report = { 0, -1 };
 	int peer[NS_PEERS], fd, i, port;
 	struct cka_nl *nl;
 	uint8_t buf[64];
 	long ctx;
 
-	if (unshare(CLONE_NEWNET) || lo_up())
-		goto out;
-	nl = cka_open();
-	if (!nl)
-		goto out;
-	ctx = cka_ctx_new(nl, set, NULL);
-	if (ctx <= 0)
+	ctx = netns_child_ctx(set, &nl);
+	if (ctx < 0)
 		goto out;
 	for (i = 0; i < NS_PEERS; i++) {
 		peer[i] = udp_bound("127.0.0.1", 0, NULL);
@@ -347,7 +251,7 @@ static void netns_child(int out)
 		fd = socket(AF_INET, SOCK_DGRAM, 0);
 		if (udp_connect_fd(fd, peer[0]) || session_add(nl, ctx, fd, NULL) <= 0)
 			goto out;
-		report[0]++;
+		report.sessions++;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	for (i = 0; i < NS_PEERS; i++) {
@@ -357,7 +261,7 @@ static void netns_child(int out)
 		sockaddr_fill(&ss, "127.0.0.1", port);
 		if (session_add(nl, ctx, fd, (void *)&ss) <= 0)
 			goto out;
-		report[0]++;
+		report.sessions++;
 	}
 	/* every session's first Ping has left: timers armed for 2 s */
 	for (i = 0; i < NS_CONNECTED; i++)
@@ -366,11 +270,9 @@ static void netns_child(int out)
 	for (i = 1; i < NS_PEERS; i++)
 		if (recv_within(peer[i], buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL) != 4)
 			goto out;
-	report[1] = slab_objects("coap_ka_session");
+	report.objects = slab_objects("coap_ka_session");
 out:
-	if (write(out, report, sizeof(report)) != sizeof(report))
-		_exit(2);
-	_exit(0);
+	netns_child_exit(out, &report);
 }
 
 /*
@@ -380,41 +282,7 @@ out:
  */
 TEST_F(life, netns_exit_frees_sessions)
 {
-	long base, ctx_base, ref, report[2], n, nctx;
-	int p[2], status;
-	pid_t pid;
-
-	base = slab_objects("coap_ka_session");
-	ctx_base = slab_objects("coap_ka_ctx");
-	ref = read_long("/sys/module/coap_keepalive/refcnt");
-	if (base < 0)
-		SKIP(return, "no coap_ka_session slab cache to count");
-	ASSERT_EQ(0, pipe(p));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(p[0]);
-		netns_child(p[1]);
-	}
-	close(p[1]);
-	ASSERT_EQ(sizeof(report), read(p[0], report, sizeof(report)));
-	close(p[0]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(NS_CONNECTED + NS_PEERS, report[0]) TH_LOG("the child did not set up");
-	/* the count sees them */
-	EXPECT_LE(base + NS_CONNECTED + NS_PEERS - KFENCE_SLACK, report[1]);
-
-	n = slab_wait("coap_ka_session", base, 10000);
-	EXPECT_EQ(base, n) TH_LOG("coap_ka_session: %ld before, %ld in the namespace, %ld after",
-				  base, report[1], n);
-	if (ctx_base >= 0) {
-		nctx = slab_wait("coap_ka_ctx", ctx_base, 10000);
-		EXPECT_EQ(ctx_base, nctx) TH_LOG("coap_ka_ctx: %ld before, %ld after",
-						 ctx_base, nctx);
-	}
-	EXPECT_EQ(ref, read_long("/sys/module/coap_keepalive/refcnt"));
-	TH_LOG("sessions: %ld before, %ld in the namespace, %ld after; module refcnt %ld",
-	       base, report[1], n, ref);
+	netns_exit_check(_metadata, netns_child, NULL, NS_CONNECTED + NS_PEERS);
 }
 
 /*

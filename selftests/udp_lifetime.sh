@@ -17,44 +17,22 @@
 SRC=${CKA_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=lib/ktap.sh
 . "$SRC/selftests/lib/ktap.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/module.sh
+. "$SRC/selftests/lib/module.sh"
 
 HOLD=${CKA_BUILD:-$SRC/build}/selftests/udp_hold
-MODNAME=coap_keepalive
-
-loaded() {
-	grep -q "^$MODNAME " /proc/modules
-}
 
 ktap_header
-[ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
-[ -x "$HOLD" ] || ktap_skip_all "$HOLD not built"
-loaded || ktap_skip_all "$MODNAME is not loaded"
-[ -f "${CKA_KO:-}" ] || ktap_skip_all "CKA_KO not set: cannot load the module again"
+module_prereqs "$HOLD"
 ktap_plan 5
 
 ktap_check "rmmod with live sessions; sockets handed back working" \
 	"$HOLD" unload rmmod "$MODNAME"
-
-# Run through ktap_check.
-# shellcheck disable=SC2317
-gone() {
-	! loaded || { echo "$MODNAME still in /proc/modules"; return 1; }
-	[ ! -e /sys/kernel/slab/coap_ka_session ] ||
-		{ echo "slab cache coap_ka_session survived the module"; return 1; }
-	! grep -q '^coap_ka_' /proc/slabinfo 2>/dev/null ||
-		{ echo "coap_ka_ caches left in /proc/slabinfo:"; grep '^coap_ka_' /proc/slabinfo; return 1; }
-	return 0
-}
-ktap_check "module and its slab caches gone" gone
+ktap_check "module and its slab caches gone" module_gone
 
 ktap_check "insmod again" insmod "$CKA_KO"
 ktap_check "sessions pinged and answered after the reload" "$HOLD" pong
 
 # The harness unloads the module after the test; leave it loaded.
-loaded || insmod "$CKA_KO"
-if loaded; then
-	ktap_ok "module loaded for the harness's rmmod"
-else
-	ktap_fail "module loaded for the harness's rmmod"
-fi
+module_leave_loaded
 ktap_finish

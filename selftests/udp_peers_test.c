@@ -105,22 +105,8 @@ static int tshark_decode(const char *pcap, const char *out)
 		"-e", "coap.type", "-e", "coap.code", "-e", "coap.mid",
 		"-e", "_ws.col.Protocol", NULL,
 	};
-	pid_t pid = fork();
-	int status, fd;
 
-	if (pid == 0) {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
-			_exit(126);
-		dup2(fd, 1);
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return run_wait(argv, out);
 }
 
 static void log_file(struct __test_metadata *_metadata, const char *what,
