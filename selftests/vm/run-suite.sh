@@ -20,7 +20,8 @@
 #   --host FILE            prepend host-side results (lines "ok DESC" /
 #                          "not ok DESC" / "# diag"), counted in the totals
 #   --counts FILE          write "PASSED FAILED SKIPPED" there at the end
-#   --jobs N               VMs in parallel (default: CKA_JOBS, else nproc/2)
+#   --jobs N               VMs in parallel (default: CKA_JOBS, else nproc,
+#                          as a TCG guest runs on one host thread)
 #   --keep                 keep every VM's results directory, not only failures
 #
 # A (kernel, test) fails when: a result line is "not ok"; the plan (1..N) is
@@ -42,7 +43,7 @@ tests_file=$CKA_SRC/selftests/TESTS
 host_file=
 counts_file=
 ncpu=$(nproc)
-jobs=${CKA_JOBS:-$((ncpu / 2 > 0 ? ncpu / 2 : 1))}
+jobs=${CKA_JOBS:-$ncpu}
 keep=${CKA_KEEP:-0}
 while [ $# -gt 0 ]; do
 	case $1 in
