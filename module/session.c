@@ -481,8 +481,8 @@ static void coap_ka_tcp_process_ping(struct coap_ka_session *s)
 	} else if (ret == COAP_KA_TX_SENT) {
 		ks->ping_sent = true;
 		/*
-		 * The peer has the whole pong timeout from here, and only
-		 * what it sends after the Ping answers it.
+		 * The peer has the whole pong timeout from here; what TCP
+		 * takes in from now on answers the Ping.
 		 */
 		ks->due = jiffies;
 		ks->rx_mark = rx;

@@ -232,15 +232,15 @@ u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks)
 }
 
 /* Has TCP got everything up to @seq acknowledged? */
-bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq)
-{
-	return !before(READ_ONCE(tcp_sk(ks->sk)->snd_una), seq);
-}
-
 /* What the peer has acknowledged so far. */
 u32 coap_ka_tcp_una(const struct coap_ka_sock *ks)
 {
 	return READ_ONCE(tcp_sk(ks->sk)->snd_una);
+}
+
+bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq)
+{
+	return !before(coap_ka_tcp_una(ks), seq);
 }
 
 /* Jiffies from @ping_j to the answer: data received, or (@empty) an ACK. */
@@ -340,7 +340,12 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
 	if (err == sizeof(msg))
 		ret = COAP_KA_TX_SENT;
 out:
-	/* Exact under the socket lock: arriving segments wait in the backlog. */
+	/*
+	 * Before release_sock(): segments that came in while we held the
+	 * lock are still in the backlog and will count as the answer. They
+	 * are no older than the Ping, and a reply to the Ping itself cannot
+	 * be in the mark.
+	 */
 	*end_seq = tcp_sk(sk)->write_seq;
 	*rx_bytes = tcp_sk(sk)->bytes_received;
 	release_sock(sk);

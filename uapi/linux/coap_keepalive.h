@@ -93,22 +93,22 @@
  *	be encrypted or handed to TCP (the Ping record then goes after the
  *	complete records TCP has queued); and no application thread is
  *	waiting for send buffer space in the middle of a write. The check
- *	and the write are done
- *	under the socket's locks, so the application cannot write between
- *	them. A Ping that cannot go out yet is retried every 10 ms, not
- *	forced; if it never could within the pong timeout, the peer having
- *	acknowledged data meanwhile counts as an answer. The kernel cannot
- *	see message boundaries inside the byte stream itself: a message
- *	written with several send() calls without MSG_MORE (also the rest
- *	of a non-blocking write that came back short), or a part held
- *	with MSG_MORE that TCP sent on its own (its probe timer, about
- *	200 ms, or an ACK with TCP_NODELAY) early in a connection, before
- *	TCP's push mark is reliable, may have the Ping in between. On a
- *	kTLS socket the Ping is a TLS record of its own,
+ *	and the write are done under the socket's locks, so the application
+ *	cannot write between them. A Ping that cannot go out yet is retried
+ *	every 10 ms, not forced; if it never could within the pong timeout,
+ *	the peer having acknowledged data meanwhile counts as an answer.
+ *	The kernel cannot see message boundaries inside the byte stream
+ *	itself: a message written with several send() calls without
+ *	MSG_MORE (also the rest of a non-blocking write that came back
+ *	short), or a part held with MSG_MORE that TCP sent on its own (its
+ *	probe timer, about 200 ms, or an ACK with TCP_NODELAY) early in a
+ *	connection, before TCP's push mark is reliable, may have the Ping
+ *	in between. On a kTLS socket the Ping is a TLS record of its own,
  *	encrypted with the socket's transmit keys and record sequence; on a
- *	socket declared COAP_KA_TRANSPORT_TLS, or one that has the kTLS upper
- *	layer protocol, nothing is sent until kTLS transmit keys are
- *	installed, so a Ping is never sent in the clear on a TLS connection.
+ *	socket declared COAP_KA_TRANSPORT_TLS, or one that has the kTLS
+ *	upper layer protocol, nothing is sent until kTLS transmit keys are
+ *	installed, so a Ping is never sent in the clear on a TLS
+ *	connection.
  *	The peer's Pong (or any other byte) lands in the application's
  *	stream, which the kernel never reads: any data from the peer within
  *	COAP_KA_A_PONG_TIMEOUT_MS of the Ping is the answer (PONG event);
