@@ -510,31 +510,6 @@ static inline const char *ktls_probe(uint16_t version, uint16_t cipher)
 }
 
 /*
- * Send one record of type @type (23: application data) through kTLS
- * socket @fd; @flags may hold MSG_MORE. Returns 0 or -errno.
- */
-static inline int ktls_send_type(int fd, uint8_t type, const void *buf, size_t len, int flags)
-{
-	char cbuf[CMSG_SPACE(sizeof(type))] = {};
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	ssize_t n;
-
-	c->cmsg_level = SOL_TLS;
-	c->cmsg_type = TLS_SET_RECORD_TYPE;
-	c->cmsg_len = CMSG_LEN(sizeof(type));
-	memcpy(CMSG_DATA(c), &type, sizeof(type));
-	n = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-/*
  * Read one raw TLS record (5-byte header and body) from plain TCP socket
  * @fd within @ms. Returns its whole length, 0 on timeout or EOF before a
  * whole record, -EMSGSIZE if it does not fit @size, -errno on error.
