@@ -64,6 +64,8 @@ static const struct cka_name cka_gone_reason_names[] = {
 	{ COAP_KA_GONE_PEER_RESET,	"peer-reset" },
 	{ COAP_KA_GONE_CONN_LOST,	"conn-lost" },
 	{ COAP_KA_GONE_UNSUPPORTED,	"unsupported" },
+	{ COAP_KA_GONE_DISCONNECTED,	"disconnected" },
+	{ COAP_KA_GONE_SOCKET_CHANGED,	"socket-changed" },
 	{ 0, NULL }
 };
 
@@ -214,6 +216,9 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_GONE_REASON] = {
 		.name = "gone-reason", .kind = CKA_KIND_ENUM,
 		.names = cka_gone_reason_names, .readonly = true,
+	},
+	[COAP_KA_A_PING_DEFERRALS] = {
+		.name = "ping-deferrals", .kind = CKA_KIND_U32, .readonly = true,
 	},
 };
 

@@ -279,6 +279,12 @@ enum coap_ka_nack_reason {
  * @COAP_KA_GONE_UNSUPPORTED: TCP: the socket got kTLS the kernel cannot
  *	ping through (hardware offload, or another cipher than those listed
  *	at COAP_KA_CMD_SESSION_ADD)
+ * @COAP_KA_GONE_DISCONNECTED: the socket was disconnected: TCP:
+ *	connect(AF_UNSPEC), or shutdown() of its sending side; UDP: connected
+ *	to another peer than the session's, or disconnected and so unbound
+ * @COAP_KA_GONE_SOCKET_CHANGED: the application changed the socket in a
+ *	way the kernel cannot keep it alive through: UDP: UDP_ENCAP or
+ *	IPV6_ADDRFORM; TCP: an upper layer protocol other than kTLS
  */
 enum coap_ka_gone_reason {
 	COAP_KA_GONE_CLOSED,
@@ -290,6 +296,8 @@ enum coap_ka_gone_reason {
 	COAP_KA_GONE_PEER_RESET,
 	COAP_KA_GONE_CONN_LOST,
 	COAP_KA_GONE_UNSUPPORTED,
+	COAP_KA_GONE_DISCONNECTED,
+	COAP_KA_GONE_SOCKET_CHANGED,
 };
 
 /**
@@ -357,6 +365,10 @@ enum coap_ka_gone_reason {
  *	(0..65535)
  * @COAP_KA_A_NACK_REASON: u32, enum coap_ka_nack_reason
  * @COAP_KA_A_GONE_REASON: u32, enum coap_ka_gone_reason
+ * @COAP_KA_A_PING_DEFERRALS: u32, read-only, TCP/TLS: times a Ping that
+ *	was due could not be written at once (the application was inside a
+ *	message, or the socket had no room) and was tried again later; the
+ *	tries back off from 10 ms, doubling, to at most a second
  */
 enum coap_ka_attr {
 	COAP_KA_A_UNSPEC,
@@ -392,6 +404,7 @@ enum coap_ka_attr {
 	COAP_KA_A_MID,
 	COAP_KA_A_NACK_REASON,
 	COAP_KA_A_GONE_REASON,
+	COAP_KA_A_PING_DEFERRALS,
 
 	/* private: */
 	__COAP_KA_A_CNT,
