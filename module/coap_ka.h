@@ -8,6 +8,7 @@
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
+#include <linux/atomic.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
@@ -20,6 +21,16 @@
 #include <linux/coap_keepalive.h>
 
 struct netlink_ext_ack;
+
+/* CoAP message types (RFC 7252), as the first byte's bits 5-4 */
+#define COAP_KA_COAP_VERSION	1
+#define COAP_KA_TYPE_CON	0
+#define COAP_KA_TYPE_NON	1
+#define COAP_KA_TYPE_ACK	2
+#define COAP_KA_TYPE_RST	3
+
+/* Not a gone reason: the session ends without an event. */
+#define COAP_KA_GONE_SILENT	U8_MAX
 
 /*
  * Settings of a context. Immutable once published: a change replaces the
@@ -64,51 +75,86 @@ struct coap_ka_net {
 	u32 next_ctx_id;	/* cyclic id allocation cursors */
 	u32 next_session_id;
 	u32 gen;		/* bumped on each change, for dump consistency */
-	unsigned int nsocks;	/* watched sockets */
-	bool hooks;		/* LOCAL_OUT hooks registered (see udp.c) */
 	struct net *net;
-	struct work_struct reap;	/* ends aborted sessions */
+	struct work_struct reap;	/* ends sessions from atomic context */
 	struct llist_head reap_list;	/* sessions to end */
+	struct work_struct work;	/* sends and events */
+	struct llist_head pending;	/* sessions with process-context work */
 };
 
-/* A peer, as the key of a socket's session table: IPv4 is v4-mapped. */
+/* A peer: IPv4 is v4-mapped. */
 struct coap_ka_peer {
 	struct in6_addr addr;
 	__be16 port;
 	u16 pad;
 };
 
+/* The key of the session table: one session per (socket, peer). */
+struct coap_ka_key {
+	struct coap_ka_sock *ks;
+	struct coap_ka_peer peer;
+};
+
+#define COAP_KA_KEY_LEN	(offsetof(struct coap_ka_key, peer) + sizeof(struct coap_ka_peer))
+
+struct coap_ka_session;
+struct coap_ka_params;
+
+/*
+ * What differs between the transports: how a socket is taken over and
+ * given back, how its timer round goes, how a Ping is written, what a
+ * failure is called and how a connection is aborted.
+ */
+struct coap_ka_transport_ops {
+	int (*attach)(struct coap_ka_sock *ks, struct netlink_ext_ack *extack);
+	void (*detach)(struct coap_ka_sock *ks);
+	/* The timer, @s->lock held: start, retransmit or give up a Ping. */
+	void (*timer)(struct coap_ka_session *s, const struct coap_ka_params *p);
+	/* Process context: send what the timer decided. */
+	void (*ping)(struct coap_ka_session *s);
+	void (*abort)(struct coap_ka_sock *ks);
+	u32 nack_reason;
+};
+
+extern const struct coap_ka_transport_ops coap_ka_udp_ops;
+extern const struct coap_ka_transport_ops coap_ka_tcp_ops;
+
 /*
  * A socket the module watches, and its sessions: many for a UDP server
- * socket, one for a TCP connection.
+ * socket, one for a connected socket. Referenced by each of its sessions
+ * and by threads inside the socket's operations (proto.c); freed after an
+ * RCU grace period. Kept within 128 bytes: with a session it is the cost
+ * of a connected socket.
  */
 struct coap_ka_sock {
 	struct sock *sk;		/* holds a reference */
 	struct coap_ka_net *cn;
-	struct rhashtable peers;	/* struct coap_ka_peer -> session */
+	const struct coap_ka_transport_ops *ops;
 	struct list_head sessions;	/* under cn->lock */
-	struct llist_head pending;	/* sessions with process-context work */
-	struct work_struct work;
+	struct coap_ka_session __rcu *one;	/* TCP: its session */
 	unsigned long ino;
+	refcount_t refcnt;
+	atomic_t writers;		/* TCP: application threads in sendmsg */
 	u8 transport;			/* enum coap_ka_transport */
-	bool connected;
-	bool orphan;			/* no sessions; its closer frees it */
-	/* TCP: under the socket lock */
+	/* TCP: written by the application's sends, read under the socket lock */
+	bool msg_open;			/* its last write did not end a message */
 	bool app_sent;			/* the application has sent data */
 	bool tls_sent;			/* ... a record through kTLS */
 	/* TCP: the Ping of this round, under the session's lock */
 	bool ping_sent;
 	u32 ping_j;			/* tcp_jiffies32 it left */
 	u32 una_mark;			/* sequence after it; acked when it fell due */
+	u32 retry_ms;			/* next wait for a Ping that could not go */
 	u64 rx_mark;			/* bytes received when it fell due, then left */
 	unsigned long due;		/* jiffies it fell due, then left */
 	void (*saved_state_change)(struct sock *sk);
+	struct rcu_head rcu;
 };
 
-/* What became of a try to write a TCP Ping (coap_ka_tcp_ping()). */
+/* What became of a try to write a TCP Ping (coap_ka_tcp_write_ping()). */
 enum {
 	COAP_KA_TX_SENT,
-	COAP_KA_TX_LATER,		/* not at a message boundary yet */
+	COAP_KA_TX_LATER,		/* not at a message boundary, or no room yet */
 	COAP_KA_TX_NOT_STARTED,		/* no data (or no kTLS keys) yet */
 	COAP_KA_TX_GONE,		/* the connection is going away */
 	COAP_KA_TX_UNSUPPORTED,		/* kTLS we cannot seal records for */
@@ -121,7 +167,7 @@ enum {
 	COAP_KA_TODO_NACK,	/* report the failure, then the action */
 	COAP_KA_TODO_PEER_PING,	/* report the peer's Ping */
 	COAP_KA_TODO_RST,	/* answer the peer's Ping */
-	COAP_KA_TODO_QUEUED,	/* on coap_ka_sock.pending */
+	COAP_KA_TODO_QUEUED,	/* on coap_ka_net.pending */
 	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
 };
 
@@ -130,10 +176,15 @@ enum {
  * the budget is 256 bytes without lock debugging (checked at build time).
  */
 struct coap_ka_session {
-	struct coap_ka_peer peer;
+	union {
+		struct coap_ka_key key;
+		struct {
+			struct coap_ka_sock *ks;
+			struct coap_ka_peer peer;
+		};
+	};
 	u32 id;
 	struct rhash_head node;
-	struct coap_ka_sock *ks;
 	struct coap_ka_ctx *ctx;	/* holds a reference */
 	const struct coap_ka_overrides *over;	/* NULL: none; fixed */
 	union {
@@ -141,20 +192,21 @@ struct coap_ka_session {
 		struct list_head sock_node;
 		struct rcu_head rcu;		/* to free it, after that */
 	};
-	struct llist_node pending_node;	/* on coap_ka_sock.pending */
+	struct llist_node pending_node;	/* on coap_ka_net.pending */
 	struct llist_node reap_node;	/* on coap_ka_net.reap_list */
 	struct timer_list timer;
 	unsigned long todo;
 	unsigned long last_rx;		/* jiffies, written on the data path */
 	unsigned long last_tx;
 	unsigned long idle_base;	/* jiffies the idle period may start from */
+	unsigned long late_until;	/* UDP: answers to the last Ping eaten until */
 	u64 tx_ns;			/* when the Ping last left */
 	spinlock_t lock;		/* the Ping state below */
 	refcount_t refcnt;
 	u32 portid;			/* netlink socket that added it, 0: gone */
-	u32 jitter;			/* jiffies, this idle period's */
+	u32 jitter;			/* thousandths of the idle time, this period's */
 	u32 timeout_ms;			/* current retransmission timeout */
-	u32 pings, retransmissions, pongs, nacks, peer_pings;
+	u32 pings, retransmissions, pongs, nacks, peer_pings, deferrals;
 	u32 rtt_us;
 	u16 mid;			/* of the Ping in flight */
 	u16 app_mid;			/* last MID the application used */
@@ -164,11 +216,11 @@ struct coap_ka_session {
 	u8 nack_retries;		/* retransmissions of the failed Ping */
 	u8 end_reason;			/* enum coap_ka_gone_reason, on the reap list */
 	bool dead;
-	bool ks_last;			/* its socket ends with it */
 };
 
 /* main.c */
 extern unsigned int coap_ka_max_ctx_per_user;
+extern unsigned int coap_ka_max_sessions_per_user;
 extern bool coap_ka_unloading;
 struct coap_ka_net *coap_ka_pernet(const struct net *net);
 
@@ -190,6 +242,8 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 			struct list_head *dead);
 void coap_ka_ctx_put(struct coap_ka_ctx *ctx);
+int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack);
+void coap_ka_user_sessions_uncharge(kuid_t uid);
 
 static inline const struct coap_ka_params *
 coap_ka_ctx_params_locked(struct coap_ka_net *cn, const struct coap_ka_ctx *ctx)
@@ -210,80 +264,94 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead);
 void coap_ka_session_kick(struct coap_ka_session *s);
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason);
+void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason);
 void coap_ka_session_queue(struct coap_ka_session *s, int todo);
 void coap_ka_session_put(struct coap_ka_session *s);
+struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
+					     const struct coap_ka_peer *peer);
 void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len, bool *consume);
 void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len);
 bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
 			     unsigned int len);
-void coap_ka_sock_closed(struct coap_ka_sock *ks);
+void coap_ka_idle_restart(struct coap_ka_session *s,
+			  const struct coap_ka_params *p);
+unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
+				    const struct coap_ka_params *p);
+unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
+				    const struct coap_ka_params *p);
+unsigned long coap_ka_secs(const struct coap_ka_params *p);
+const struct coap_ka_params *
+coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *buf);
+void coap_ka_sock_put(struct coap_ka_sock *ks);
+void coap_ka_socks_wait(void);
 void coap_ka_session_net_init(struct coap_ka_net *cn);
 void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason);
 void coap_ka_netlink_released(struct net *net, u32 portid);
+bool coap_ka_sessions_exist(void);
 int coap_ka_session_init(void);
 void coap_ka_session_exit(void);
 
+/* proto.c: the watched socket's operations */
+struct proto *coap_ka_proto_for(struct sock *sk);
+void coap_ka_proto_restore(struct sock *sk);
+struct coap_ka_sock *coap_ka_proto_ks(struct sock *sk);
+int coap_ka_proto_base_sendmsg(struct sock *sk, struct msghdr *msg, size_t len);
+void coap_ka_proto_exit(void);
+
 /* udp.c */
-int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack);
-bool coap_ka_udp_detach(struct coap_ka_sock *ks, bool closing);
-void coap_ka_udp_wait_closers(void);
-bool coap_ka_udp_owns(const struct sock *sk);
-int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len);
-int coap_ka_out_hooks_get(struct coap_ka_net *cn);
-void coap_ka_out_hooks_put(struct coap_ka_net *cn);
-void coap_ka_out_hooks_exit(struct coap_ka_net *cn);
 void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer);
-extern const struct rhashtable_params coap_ka_peer_params;
+void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
+			      const u8 *hdr, unsigned int len);
+void coap_ka_udp_connected(struct coap_ka_sock *ks);
+void coap_ka_udp_unhook(struct coap_ka_sock *ks);
 
 /* tcp.c */
-int coap_ka_tcp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack);
-void coap_ka_tcp_detach(struct coap_ka_sock *ks);
-bool coap_ka_tcp_owns(const struct sock *sk);
-void coap_ka_tcp_out(struct sock *sk);
-void coap_ka_tcp_stamps(struct coap_ka_session *s, bool tx);
+void coap_ka_tcp_unhook(struct coap_ka_sock *ks);
+void coap_ka_tcp_rehook(struct coap_ka_sock *ks);
+void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags);
 unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx);
-u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks);
-bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq);
-u32 coap_ka_tcp_una(const struct coap_ka_sock *ks);
-u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty);
-int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
-		     u64 *rx_bytes);
-void coap_ka_tcp_abort(struct coap_ka_sock *ks);
-void coap_ka_tcp_gone(struct coap_ka_session *s);
-
-static inline bool coap_ka_is_tcp(const struct coap_ka_sock *ks)
-{
-	return ks->transport == COAP_KA_TRANSPORT_TCP ||
-	       ks->transport == COAP_KA_TRANSPORT_TLS;
-}
 
 /* tls.c */
+#define COAP_KA_TLS_MAX_RECORD	32
 struct tls_context;
 int coap_ka_tls_check(const struct tls_context *tctx,
 		      struct netlink_ext_ack *extack);
 bool coap_ka_tls_sent(const struct tls_context *tctx);
 bool coap_ka_tls_idle(struct tls_context *tctx);
-int coap_ka_tls_push(struct sock *sk, struct tls_context *tctx,
-		     const u8 *data, unsigned int len);
+int coap_ka_tls_seal(struct tls_context *tctx, const u8 *data,
+		     unsigned int len, u8 *rec, unsigned int *rec_len);
+void coap_ka_tls_advance(struct tls_context *tctx);
 
 /* event.c */
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason);
 int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer);
 
+static inline bool coap_ka_is_tcp(const struct coap_ka_sock *ks)
+{
+	return ks->ops == &coap_ka_tcp_ops;
+}
+
 /*
- * The coap_ka_sock published on @sk, if any; stable under @cn->lock,
- * under which it is published and unpublished.
+ * The coap_ka_sock published on @sk, under RCU. Ours is marked with
+ * SK_USER_DATA_NOCOPY, which also keeps it from accepted children.
  */
-static inline struct coap_ka_sock *coap_ka_sk_sock(struct sock *sk,
-						   struct coap_ka_net *cn)
+static inline struct coap_ka_sock *coap_ka_sk_ks_rcu(const struct sock *sk)
+{
+	return __rcu_dereference_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
+}
+
+/*
+ * The same, stable: under the socket lock (we publish and unpublish with
+ * it and the callback lock held) or under the namespace's lock.
+ */
+static inline struct coap_ka_sock *coap_ka_sk_ks(const struct sock *sk)
 {
 	struct coap_ka_sock *ks;
 
-	lockdep_assert_held(&cn->lock);
 	rcu_read_lock();
-	ks = rcu_dereference_sk_user_data(sk);
+	ks = coap_ka_sk_ks_rcu(sk);
 	rcu_read_unlock();
 	return ks;
 }

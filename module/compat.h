@@ -48,6 +48,17 @@ static inline bool coap_ka_recverr(struct sock *sk, bool v4)
 #endif
 }
 
+/*
+ * struct proto's sendpage (sendfile(), splice()) went in 6.5; Debian's 6.1
+ * still has it. MSG_SENDPAGE_NOTLAST went with it.
+ */
+#ifdef MSG_SENDPAGE_NOTLAST
+#define COAP_KA_HAVE_SENDPAGE
+#define COAP_KA_MSG_NOTLAST	MSG_SENDPAGE_NOTLAST
+#else
+#define COAP_KA_MSG_NOTLAST	0
+#endif
+
 /* from_timer() is timer_container_of() from 6.16 on. */
 #ifndef from_timer
 #define from_timer(var, t, field)	timer_container_of(var, t, field)

@@ -15,53 +15,72 @@
 static struct kmem_cache *coap_ka_ctx_cache;
 
 /*
- * Contexts owned per user, over all namespaces: kuid -> count, stored as
- * xarray value entries. Only the configuration path touches it.
+ * What each user owns over all namespaces: kuid -> count, stored as
+ * xarray value entries, one table for contexts and one for sessions.
+ * Only the configuration path touches them.
  */
-static DEFINE_XARRAY(coap_ka_users);
+static DEFINE_XARRAY(coap_ka_user_ctxs);
+static DEFINE_XARRAY(coap_ka_user_sessions);
 static DEFINE_MUTEX(coap_ka_users_lock);
 
-static int coap_ka_user_charge(kuid_t uid, struct netlink_ext_ack *extack)
+/* -EDQUOT at @limit (0: none): the caller says which limit. */
+static int coap_ka_user_charge(struct xarray *xa, unsigned int limit,
+			       kuid_t uid)
 {
-	unsigned int limit = READ_ONCE(coap_ka_max_ctx_per_user);
 	unsigned long key = __kuid_val(uid);
 	unsigned long n;
 	void *old;
 	int err;
 
 	mutex_lock(&coap_ka_users_lock);
-	old = xa_load(&coap_ka_users, key);
+	old = xa_load(xa, key);
 	n = old ? xa_to_value(old) : 0;
 	if (limit && n >= limit) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "per-user context limit reached (module parameter max_contexts_per_user)");
 		err = -EDQUOT;
 	} else {
-		err = xa_err(xa_store(&coap_ka_users, key, xa_mk_value(n + 1),
-				      GFP_KERNEL));
+		err = xa_err(xa_store(xa, key, xa_mk_value(n + 1),
+				      GFP_KERNEL_ACCOUNT));
 	}
 	mutex_unlock(&coap_ka_users_lock);
 	return err;
 }
 
-static void coap_ka_user_uncharge(kuid_t uid)
+static void coap_ka_user_uncharge(struct xarray *xa, kuid_t uid)
 {
 	unsigned long key = __kuid_val(uid);
 	unsigned long n;
 	void *old;
 
 	mutex_lock(&coap_ka_users_lock);
-	old = xa_load(&coap_ka_users, key);
+	old = xa_load(xa, key);
 	n = old ? xa_to_value(old) : 0;
 	if (WARN_ON_ONCE(!n))
 		goto out;
 	if (n == 1)
-		xa_erase(&coap_ka_users, key);
+		xa_erase(xa, key);
 	else
 		/* Replacing a present entry never allocates. */
-		xa_store(&coap_ka_users, key, xa_mk_value(n - 1), GFP_KERNEL);
+		xa_store(xa, key, xa_mk_value(n - 1), GFP_KERNEL);
 out:
 	mutex_unlock(&coap_ka_users_lock);
+}
+
+/* A session in a context of @uid's: counted against @uid's limit. */
+int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
+{
+	int err = coap_ka_user_charge(&coap_ka_user_sessions,
+				      READ_ONCE(coap_ka_max_sessions_per_user),
+				      uid);
+
+	if (err == -EDQUOT)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "per-user session limit reached (module parameter max_sessions_per_user)");
+	return err;
+}
+
+void coap_ka_user_sessions_uncharge(kuid_t uid)
+{
+	coap_ka_user_uncharge(&coap_ka_user_sessions, uid);
 }
 
 void coap_ka_params_default(struct coap_ka_params *p)
@@ -148,7 +167,11 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 
 	lockdep_assert_held(&cn->lock);
 
-	err = coap_ka_user_charge(owner, extack);
+	err = coap_ka_user_charge(&coap_ka_user_ctxs,
+				  READ_ONCE(coap_ka_max_ctx_per_user), owner);
+	if (err == -EDQUOT)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "per-user context limit reached (module parameter max_contexts_per_user)");
 	if (err)
 		return ERR_PTR(err);
 
@@ -179,7 +202,7 @@ err_free_params:
 err_free_ctx:
 	kmem_cache_free(coap_ka_ctx_cache, ctx);
 err_uncharge:
-	coap_ka_user_uncharge(owner);
+	coap_ka_user_uncharge(&coap_ka_user_ctxs, owner);
 	return ERR_PTR(err);
 }
 
@@ -231,7 +254,7 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 
 	xa_erase(&cn->ctxs, ctx->id);
 	coap_ka_net_bump(cn);
-	coap_ka_user_uncharge(ctx->owner);
+	coap_ka_user_uncharge(&coap_ka_user_ctxs, ctx->owner);
 	coap_ka_ctx_put(ctx);
 }
 
@@ -271,6 +294,8 @@ void coap_ka_ctx_exit(void)
 	/* Wait for every coap_ka_ctx_free_rcu() and kfree_rcu() in flight. */
 	rcu_barrier();
 	kmem_cache_destroy(coap_ka_ctx_cache);
-	WARN_ON_ONCE(!xa_empty(&coap_ka_users));
-	xa_destroy(&coap_ka_users);
+	WARN_ON_ONCE(!xa_empty(&coap_ka_user_ctxs));
+	WARN_ON_ONCE(!xa_empty(&coap_ka_user_sessions));
+	xa_destroy(&coap_ka_user_ctxs);
+	xa_destroy(&coap_ka_user_sessions);
 }

@@ -2,6 +2,7 @@
 /*
  * coap_keepalive: module entry points, parameters and per-namespace state.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
 #include <net/genetlink.h>
@@ -13,6 +14,17 @@ unsigned int coap_ka_max_ctx_per_user __read_mostly = 256;
 module_param_named(max_contexts_per_user, coap_ka_max_ctx_per_user, uint, 0644);
 MODULE_PARM_DESC(max_contexts_per_user,
 		 "Contexts one user may own over all network namespaces (0: no limit; default 256)");
+
+unsigned int coap_ka_max_sessions_per_user __read_mostly = 65536;
+module_param_named(max_sessions_per_user, coap_ka_max_sessions_per_user, uint, 0644);
+MODULE_PARM_DESC(max_sessions_per_user,
+		 "Sessions in the contexts of one user over all network namespaces (0: no limit; default 65536)");
+
+/*
+ * On unload no new Ping leaves; answers to those already out are still
+ * eaten for this long before the sockets are handed back.
+ */
+#define COAP_KA_UNLOAD_GRACE_MS	500
 
 static unsigned int coap_ka_net_id __read_mostly;
 bool coap_ka_unloading;
@@ -97,12 +109,14 @@ static void __exit coap_ka_module_exit(void)
 	 * No new requests; then every namespace's sessions end and their
 	 * sockets are handed back as the applications had them.
 	 */
-	WRITE_ONCE(coap_ka_unloading, true);	/* no events from here on */
+	WRITE_ONCE(coap_ka_unloading, true);	/* no Pings, no events from here on */
 	coap_ka_nl_exit();
 	netlink_unregister_notifier(&coap_ka_netlink_notifier);
+	if (coap_ka_sessions_exist())
+		msleep(COAP_KA_UNLOAD_GRACE_MS);
 	unregister_pernet_subsys(&coap_ka_pernet_ops);
-	/* Hooks that were entered before the sockets were restored are done. */
-	synchronize_rcu();
+	/* Every socket given back: wait for the last thread to leave us. */
+	coap_ka_proto_exit();
 	coap_ka_session_exit();
 	coap_ka_ctx_exit();
 }

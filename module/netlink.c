@@ -166,8 +166,48 @@ static int coap_ka_nl_ctx_reply(struct sk_buff *skb, struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
-/* Look the request's context up; @cn->lock is held. */
-static struct coap_ka_ctx *coap_ka_nl_ctx_lookup(struct genl_info *info,
+/*
+ * Who is asking: the effective uid of whoever opened the netlink socket
+ * the request came on, not of whichever process sent it (a socket handed
+ * to a more privileged process must not become that process's voice).
+ */
+static kuid_t coap_ka_nl_uid(const struct sk_buff *skb)
+{
+	const struct socket *sock = NETLINK_CB(skb).sk->sk_socket;
+
+	return sock && sock->file ? sock->file->f_cred->euid : current_euid();
+}
+
+/* CAP_NET_ADMIN over the namespace's user namespace: sees and changes all. */
+static bool coap_ka_nl_admin(const struct sk_buff *skb, struct net *net)
+{
+	return netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
+}
+
+/* May the requester see (and change) what @owner owns? */
+static bool coap_ka_nl_mine(const struct sk_buff *skb, struct net *net,
+			    kuid_t owner)
+{
+	return uid_eq(owner, coap_ka_nl_uid(skb)) || coap_ka_nl_admin(skb, net);
+}
+
+/* Only the owner, or CAP_NET_ADMIN over the namespace, may change a context. */
+static int coap_ka_nl_may_change(struct sk_buff *skb, struct genl_info *info,
+				 const struct coap_ka_ctx *ctx)
+{
+	if (coap_ka_nl_mine(skb, genl_info_net(info), ctx->owner))
+		return 0;
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "context belongs to another user; only its owner or CAP_NET_ADMIN may change it");
+	return -EPERM;
+}
+
+/*
+ * Look the request's context up; @cn->lock is held. Another user's
+ * context does not exist for an unprivileged requester.
+ */
+static struct coap_ka_ctx *coap_ka_nl_ctx_lookup(struct sk_buff *skb,
+						 struct genl_info *info,
 						 struct coap_ka_net *cn)
 {
 	struct coap_ka_ctx *ctx;
@@ -177,26 +217,14 @@ static struct coap_ka_ctx *coap_ka_nl_ctx_lookup(struct genl_info *info,
 		return ERR_PTR(-EINVAL);
 	}
 	ctx = coap_ka_ctx_find(cn, nla_get_u32(info->attrs[COAP_KA_A_CTX_ID]));
+	if (ctx && !coap_ka_nl_mine(skb, genl_info_net(info), ctx->owner))
+		ctx = NULL;
 	if (!ctx) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COAP_KA_A_CTX_ID],
 				    "no context with this id in this network namespace");
 		return ERR_PTR(-ENOENT);
 	}
 	return ctx;
-}
-
-/* Only the owner, or CAP_NET_ADMIN over the namespace, may change a context. */
-static int coap_ka_nl_may_change(struct sk_buff *skb, struct genl_info *info,
-				 const struct coap_ka_ctx *ctx)
-{
-	struct net *net = genl_info_net(info);
-
-	if (uid_eq(ctx->owner, current_euid()) ||
-	    netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
-		return 0;
-	NL_SET_ERR_MSG_MOD(info->extack,
-			   "context belongs to another user; only its owner or CAP_NET_ADMIN may change it");
-	return -EPERM;
 }
 
 static int coap_ka_nl_ctx_new(struct sk_buff *skb, struct genl_info *info)
@@ -211,7 +239,7 @@ static int coap_ka_nl_ctx_new(struct sk_buff *skb, struct genl_info *info)
 	coap_ka_nl_parse_params(info->attrs, &p);
 
 	mutex_lock(&cn->lock);
-	ctx = coap_ka_ctx_create(cn, current_euid(), &p, info->extack);
+	ctx = coap_ka_ctx_create(cn, coap_ka_nl_uid(skb), &p, info->extack);
 	if (IS_ERR(ctx)) {
 		err = PTR_ERR(ctx);
 		goto out;
@@ -234,7 +262,7 @@ static int coap_ka_nl_ctx_set(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&cn->lock);
-	ctx = coap_ka_nl_ctx_lookup(info, cn);
+	ctx = coap_ka_nl_ctx_lookup(skb, info, cn);
 	if (IS_ERR(ctx)) {
 		err = PTR_ERR(ctx);
 		goto out;
@@ -260,7 +288,7 @@ static int coap_ka_nl_ctx_get(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&cn->lock);
-	ctx = coap_ka_nl_ctx_lookup(info, cn);
+	ctx = coap_ka_nl_ctx_lookup(skb, info, cn);
 	if (IS_ERR(ctx))
 		err = PTR_ERR(ctx);
 	else
@@ -274,6 +302,8 @@ static int coap_ka_nl_ctx_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(sock_net(skb->sk));
 	struct user_namespace *ns = coap_ka_nl_user_ns(cb->skb);
+	bool admin = coap_ka_nl_admin(cb->skb, sock_net(skb->sk));
+	kuid_t uid = coap_ka_nl_uid(cb->skb);
 	unsigned long id = cb->args[0];
 	struct coap_ka_ctx *ctx;
 	int err = 0;
@@ -281,6 +311,10 @@ static int coap_ka_nl_ctx_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&cn->lock);
 	cb->seq = cn->gen;
 	xa_for_each_start(&cn->ctxs, id, ctx, cb->args[0]) {
+		if (!admin && !uid_eq(ctx->owner, uid)) {
+			cb->args[0] = id + 1;
+			continue;
+		}
 		err = coap_ka_nl_ctx_fill(skb, cn, ctx, ns,
 					  NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
@@ -305,7 +339,7 @@ static int coap_ka_nl_ctx_del(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&cn->lock);
-	ctx = coap_ka_nl_ctx_lookup(info, cn);
+	ctx = coap_ka_nl_ctx_lookup(skb, info, cn);
 	if (IS_ERR(ctx)) {
 		err = PTR_ERR(ctx);
 		goto out;
@@ -339,9 +373,10 @@ static const struct nla_policy coap_ka_session_get_policy[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_SOCK_INODE] = { .type = NLA_U64 },
 };
 
+/* Milliseconds since @then, saturating rather than wrapping after 49 days. */
 static u32 coap_ka_age_ms(unsigned long then)
 {
-	return jiffies_to_msecs(jiffies - then);
+	return min_t(u64, jiffies64_to_msecs(jiffies - then), U32_MAX);
 }
 
 /* A session's own settings: only those it overrides. */
@@ -368,7 +403,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 {
 	struct coap_ka_session *w = (struct coap_ka_session *)s;
 	unsigned long last_rx, last_tx;
-	u32 st[7];
+	u32 st[8];
 	void *hdr;
 
 	hdr = genlmsg_put(msg, portid, seq, &coap_ka_genl_family, flags, cmd);
@@ -385,15 +420,12 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	st[4] = s->nacks;
 	st[5] = s->peer_pings;
 	st[6] = s->rtt_us;
+	st[7] = s->deferrals;
 	spin_unlock_bh(&w->lock);
 	last_rx = READ_ONCE(s->last_rx);
 	last_tx = READ_ONCE(s->last_tx);
-	if (coap_ka_is_tcp(s->ks)) {
-		/* TCP's own stamps; while pinging, the last sent is our Ping. */
-		last_rx = coap_ka_tcp_last(s, false);
-		if (st[0] == COAP_KA_STATE_IDLE)
-			last_tx = coap_ka_tcp_last(s, true);
-	}
+	if (coap_ka_is_tcp(s->ks))
+		last_rx = coap_ka_tcp_last(s, false);	/* TCP's own stamp */
 
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
 	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
@@ -407,6 +439,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	    nla_put_u32(msg, COAP_KA_A_NACKS, st[4]) ||
 	    nla_put_u32(msg, COAP_KA_A_PEER_PINGS, st[5]) ||
 	    nla_put_u32(msg, COAP_KA_A_RTT_US, st[6]) ||
+	    nla_put_u32(msg, COAP_KA_A_PING_DEFERRALS, st[7]) ||
 	    nla_put_u32(msg, COAP_KA_A_TX_AGE_MS, coap_ka_age_ms(last_tx)) ||
 	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(last_rx)) ||
 	    coap_ka_nl_put_overrides(msg, s->over)) {
@@ -599,7 +632,7 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&cn->lock);
-	ctx = coap_ka_nl_ctx_lookup(info, cn);
+	ctx = coap_ka_nl_ctx_lookup(skb, info, cn);
 	if (IS_ERR(ctx)) {
 		err = PTR_ERR(ctx);
 		goto out_unlock;
@@ -619,7 +652,8 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	if (err) {
 		LIST_HEAD(dead);
 
-		coap_ka_session_unlink(cn, s, COAP_KA_GONE_REMOVED, &dead);
+		/* It never existed for anyone: no SESSION_GONE either. */
+		coap_ka_session_unlink(cn, s, COAP_KA_GONE_SILENT, &dead);
 		mutex_unlock(&cn->lock);
 		coap_ka_sessions_finish(cn, &dead);
 		goto out_put;
@@ -632,7 +666,9 @@ out_put:
 	return err;
 }
 
-static struct coap_ka_session *coap_ka_nl_session_lookup(struct genl_info *info,
+/* As coap_ka_nl_ctx_lookup(): a session is its context owner's. */
+static struct coap_ka_session *coap_ka_nl_session_lookup(struct sk_buff *skb,
+							 struct genl_info *info,
 							 struct coap_ka_net *cn)
 {
 	struct coap_ka_session *s;
@@ -642,6 +678,8 @@ static struct coap_ka_session *coap_ka_nl_session_lookup(struct genl_info *info,
 		return ERR_PTR(-EINVAL);
 	}
 	s = xa_load(&cn->sessions, nla_get_u32(info->attrs[COAP_KA_A_SESSION_ID]));
+	if (s && !coap_ka_nl_mine(skb, genl_info_net(info), s->ctx->owner))
+		s = NULL;
 	if (!s) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COAP_KA_A_SESSION_ID],
 				    "no session with this id in this network namespace");
@@ -658,7 +696,7 @@ static int coap_ka_nl_session_del(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&cn->lock);
-	s = coap_ka_nl_session_lookup(info, cn);
+	s = coap_ka_nl_session_lookup(skb, info, cn);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
 		goto out;
@@ -679,7 +717,7 @@ static int coap_ka_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&cn->lock);
-	s = coap_ka_nl_session_lookup(info, cn);
+	s = coap_ka_nl_session_lookup(skb, info, cn);
 	err = IS_ERR(s) ? PTR_ERR(s) : coap_ka_nl_session_reply(info, s);
 	mutex_unlock(&cn->lock);
 	return err;
@@ -693,6 +731,8 @@ static int coap_ka_nl_session_dump(struct sk_buff *skb, struct netlink_callback 
 	unsigned long id = cb->args[0];
 	struct coap_ka_session *s;
 	u32 ctx_id = 0;
+	bool admin;
+	kuid_t uid;
 	u64 ino = 0;
 	int err;
 
@@ -706,10 +746,13 @@ static int coap_ka_nl_session_dump(struct sk_buff *skb, struct netlink_callback 
 	if (a[COAP_KA_A_SOCK_INODE])
 		ino = nla_get_u64(a[COAP_KA_A_SOCK_INODE]);
 
+	admin = coap_ka_nl_admin(cb->skb, sock_net(skb->sk));
+	uid = coap_ka_nl_uid(cb->skb);
 	mutex_lock(&cn->lock);
 	cb->seq = cn->gen;
 	xa_for_each_start(&cn->sessions, id, s, cb->args[0]) {
-		if ((ctx_id && s->ctx->id != ctx_id) || (ino && s->ks->ino != ino)) {
+		if ((ctx_id && s->ctx->id != ctx_id) || (ino && s->ks->ino != ino) ||
+		    (!admin && !uid_eq(s->ctx->owner, uid))) {
 			cb->args[0] = id + 1;
 			continue;
 		}

@@ -10,8 +10,10 @@
  *
  * Locking: coap_ka_net.lock (mutex) covers membership (id table, socket
  * and context lists); coap_ka_session.lock (BH spinlock) covers the Ping
- * state. Sessions are freed after an RCU grace period: the receive and
- * transmit hooks find them under RCU.
+ * state. Sessions live in one hash table keyed by (socket, peer) and are
+ * freed after an RCU grace period: the receive and send paths find them
+ * under RCU. What differs between UDP and TCP is behind the socket's
+ * transport operations (udp.c, tcp.c).
  */
 #include <linux/file.h>
 #include <linux/net.h>
@@ -25,21 +27,26 @@
 #include "coap_ka.h"
 #include "compat.h"
 
-#define COAP_KA_COAP_VERSION	1
-#define COAP_KA_TYPE_CON	0
-#define COAP_KA_TYPE_NON	1
-#define COAP_KA_TYPE_ACK	2
-#define COAP_KA_TYPE_RST	3
-
 static struct kmem_cache *coap_ka_session_cache;
 static struct workqueue_struct *coap_ka_wq;
 
-const struct rhashtable_params coap_ka_peer_params = {
-	.key_len = sizeof(struct coap_ka_peer),
-	.key_offset = offsetof(struct coap_ka_session, peer),
+/*
+ * Every session of every namespace, by (socket, peer). Its buckets are
+ * shared infrastructure (a few bytes per session), not charged to users;
+ * the per-user session limit bounds them.
+ */
+static struct rhashtable coap_ka_table;
+
+static const struct rhashtable_params coap_ka_table_params = {
+	.key_len = COAP_KA_KEY_LEN,
+	.key_offset = offsetof(struct coap_ka_session, key),
 	.head_offset = offsetof(struct coap_ka_session, node),
 	.automatic_shrinking = true,
 };
+
+/* Sessions, and watched sockets not yet freed, over all namespaces. */
+static atomic_t coap_ka_nsessions = ATOMIC_INIT(0);
+static atomic_t coap_ka_live_socks = ATOMIC_INIT(0);
 
 /*
  * The budget of an idle session (design figure; `make bench` measures the
@@ -47,13 +54,27 @@ const struct rhashtable_params coap_ka_peer_params = {
  */
 #if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_LOCKDEP)
 static_assert(sizeof(struct coap_ka_session) <= 256);
+static_assert(sizeof(struct coap_ka_sock) <= 128);
 #endif
+
+/* The session of @peer on @ks; under RCU. */
+struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
+					     const struct coap_ka_peer *peer)
+{
+	struct coap_ka_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.ks = ks;
+	key.peer = *peer;
+	return rhashtable_lookup(&coap_ka_table, &key, coap_ka_table_params);
+}
 
 static void coap_ka_session_free_rcu(struct rcu_head *head)
 {
 	struct coap_ka_session *s = container_of(head, struct coap_ka_session, rcu);
 
 	kfree(s->over);
+	coap_ka_sock_put(s->ks);
 	kmem_cache_free(coap_ka_session_cache, s);
 }
 
@@ -61,7 +82,7 @@ static void coap_ka_session_free_rcu(struct rcu_head *head)
  * The settings @s runs on: its context's, under its own overrides. Under
  * RCU; @buf holds the merged copy when there are overrides.
  */
-static const struct coap_ka_params *
+const struct coap_ka_params *
 coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *buf)
 {
 	const struct coap_ka_params *p = rcu_dereference(s->ctx->params);
@@ -88,29 +109,42 @@ void coap_ka_session_queue(struct coap_ka_session *s, int todo)
 	if (test_and_set_bit(COAP_KA_TODO_QUEUED, &s->todo))
 		return;
 	refcount_inc(&s->refcnt);
-	llist_add(&s->pending_node, &s->ks->pending);
-	queue_work(coap_ka_wq, &s->ks->work);
+	llist_add(&s->pending_node, &s->ks->cn->pending);
+	queue_work(coap_ka_wq, &s->ks->cn->work);
 }
 
-static unsigned long coap_ka_secs(const struct coap_ka_params *p)
+unsigned long coap_ka_secs(const struct coap_ka_params *p)
 {
 	return (unsigned long)p->keepalive_secs * HZ;
 }
 
-/* Start a new idle period now; @s->lock held. */
-static void coap_ka_idle_restart(struct coap_ka_session *s,
-				 const struct coap_ka_params *p)
+/*
+ * Start a new idle period now; @s->lock held. Its jitter is drawn as a
+ * share of the idle time, so that it follows the settings if they change.
+ */
+void coap_ka_idle_restart(struct coap_ka_session *s,
+			  const struct coap_ka_params *p)
 {
-	unsigned long span = coap_ka_secs(p) / 100 * p->jitter_pct;
-
-	s->state = COAP_KA_STATE_IDLE;
+	WRITE_ONCE(s->state, COAP_KA_STATE_IDLE);
 	s->idle_base = jiffies;
-	s->jitter = span ? get_random_u32_below(span + 1) : 0;
+	s->jitter = p->jitter_pct ?
+		    get_random_u32_below(p->jitter_pct * 10 + 1) : 0;
+}
+
+/* When the session is due a Ping if nothing happens meanwhile. */
+unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
+				    const struct coap_ka_params *p)
+{
+	unsigned long secs = coap_ka_secs(p);
+	u32 jitter = min_t(u32, s->jitter, p->jitter_pct * 10);
+
+	return coap_ka_last_activity(s, p) + secs -
+	       (unsigned long)div_u64((u64)secs * jitter, 1000);
 }
 
 /* When the session last showed life, by the context's activity rule. */
-static unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
-					   const struct coap_ka_params *p)
+unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
+				    const struct coap_ka_params *p)
 {
 	unsigned long t = READ_ONCE(s->last_rx);
 	unsigned long tx = READ_ONCE(s->last_tx);
@@ -122,114 +156,11 @@ static unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
 	return t;
 }
 
-/*
- * Message IDs of our Pings come from the half of the MID space opposite
- * the application's latest MID towards this peer, and advance by one per
- * Ping: the application would have to send 16384 messages to the peer
- * between two of our Pings for one of its MIDs to meet ours.
- */
-static u16 coap_ka_next_mid(struct coap_ka_session *s)
-{
-	return (u16)(READ_ONCE(s->app_mid) + 0x8000 + (s->pings & 0x3fff));
-}
-
-static u32 coap_ka_first_timeout(const struct coap_ka_params *p)
-{
-	u32 spread = (u64)p->ack_timeout_ms * (p->random_factor - 1000) / 1000;
-
-	return p->ack_timeout_ms + get_random_u32_below(spread + 1);
-}
-
-/* How long a TCP session waits for the peer after a Ping fell due. */
-static unsigned long coap_ka_pong_timeout(const struct coap_ka_params *p)
-{
-	return p->pong_timeout_ms ? msecs_to_jiffies(p->pong_timeout_ms) :
-				    coap_ka_secs(p);
-}
-
-/* A TCP Ping not at a message boundary yet is tried again this often. */
-#define COAP_KA_TCP_RETRY	msecs_to_jiffies(10)
-
-/*
- * The TCP round, from the timer; @s->lock held. Activity is TCP's; while a
- * Ping is due the timer has it written until it could be, then polls
- * TCP's counters for the answer at a quarter of the time since it left
- * (at most 250 ms). The pong timeout runs from the Ping leaving, or, for
- * one that never could, from it falling due.
- */
-static void coap_ka_tcp_timer(struct coap_ka_session *s,
-			      const struct coap_ka_params *p)
-{
-	bool empty = p->flags & COAP_KA_F_EMPTY_PING;
-	struct coap_ka_sock *ks = s->ks;
-	unsigned long now = jiffies;
-	unsigned long deadline, step;
-	bool data, acked;
-
-	if (s->state == COAP_KA_STATE_IDLE) {
-		coap_ka_tcp_stamps(s, true);
-		deadline = coap_ka_last_activity(s, p) + coap_ka_secs(p) - s->jitter;
-		if (time_before(now, deadline)) {
-			mod_timer(&s->timer, deadline);
-			return;
-		}
-		s->state = COAP_KA_STATE_PINGING;
-		ks->ping_sent = false;
-		ks->due = now;
-		ks->rx_mark = coap_ka_tcp_rx_bytes(ks);
-		ks->una_mark = coap_ka_tcp_una(ks);
-		coap_ka_session_queue(s, COAP_KA_TODO_PING);
-		mod_timer(&s->timer, now + COAP_KA_TCP_RETRY);
-		return;
-	}
-
-	deadline = ks->due + coap_ka_pong_timeout(p);
-	data = coap_ka_tcp_rx_bytes(ks) != ks->rx_mark;
-	/*
-	 * A Ping that could not leave in the whole pong timeout (the
-	 * application kept writing) is no failure if the peer kept
-	 * acknowledging that data.
-	 */
-	if (ks->ping_sent)
-		acked = empty && coap_ka_tcp_acked(ks, ks->una_mark);
-	else
-		acked = !time_before(now, deadline) &&
-			coap_ka_tcp_una(ks) != ks->una_mark;
-	if (data || acked) {
-		/* Data before our Ping left is only activity. */
-		if (ks->ping_sent) {
-			s->pongs++;
-			s->rtt_us = coap_ka_tcp_rtt_us(ks, ks->ping_j, !data);
-			coap_ka_session_queue(s, COAP_KA_TODO_PONG);
-		}
-		coap_ka_tcp_stamps(s, false);
-		coap_ka_idle_restart(s, p);
-		mod_timer(&s->timer, now + coap_ka_secs(p) - s->jitter);
-		return;
-	}
-	if (!time_before(now, deadline)) {
-		s->nacks++;
-		s->nack_retries = 0;
-		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
-		coap_ka_idle_restart(s, p);
-		mod_timer(&s->timer, now + coap_ka_secs(p) - s->jitter);
-		return;
-	}
-	if (!ks->ping_sent) {
-		coap_ka_session_queue(s, COAP_KA_TODO_PING);
-		step = COAP_KA_TCP_RETRY;
-	} else {
-		step = clamp((now - ks->due) / 4, 1UL, (unsigned long)HZ / 4);
-	}
-	mod_timer(&s->timer, time_before(now + step, deadline) ? now + step : deadline);
-}
-
 static void coap_ka_timer(struct timer_list *t)
 {
 	struct coap_ka_session *s = from_timer(s, t, timer);
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
-	unsigned long deadline;
 
 	rcu_read_lock();
 	p = coap_ka_session_params(s, &buf);
@@ -238,37 +169,10 @@ static void coap_ka_timer(struct timer_list *t)
 		goto out;
 	if (!p->keepalive_secs) {
 		/* Disabled: drop any Ping in flight; a change re-kicks us. */
-		s->state = COAP_KA_STATE_IDLE;
+		WRITE_ONCE(s->state, COAP_KA_STATE_IDLE);
 		goto out;
 	}
-	if (coap_ka_is_tcp(s->ks)) {
-		coap_ka_tcp_timer(s, p);
-		goto out;
-	}
-	if (s->state == COAP_KA_STATE_IDLE) {
-		deadline = coap_ka_last_activity(s, p) + coap_ka_secs(p) - s->jitter;
-		if (time_before(jiffies, deadline)) {
-			mod_timer(&s->timer, deadline);
-			goto out;
-		}
-		s->state = COAP_KA_STATE_PINGING;
-		s->retries = 0;
-		s->mid = coap_ka_next_mid(s);
-		s->pings++;
-		s->timeout_ms = coap_ka_first_timeout(p);
-		coap_ka_session_queue(s, COAP_KA_TODO_PING);
-	} else if (s->retries < p->max_retransmit) {
-		s->retries++;
-		s->retransmissions++;
-		s->timeout_ms *= 2;
-		coap_ka_session_queue(s, COAP_KA_TODO_PING);
-	} else {
-		s->nacks++;
-		s->nack_retries = s->retries;
-		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
-		coap_ka_idle_restart(s, p);
-		mod_timer(&s->timer, jiffies + coap_ka_secs(p) - s->jitter);
-	}
+	s->ks->ops->timer(s, p);
 out:
 	spin_unlock(&s->lock);
 	rcu_read_unlock();
@@ -281,6 +185,7 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 	struct coap_ka_params buf;
 	u32 lo, hi;
 	s64 left;
+	u32 first;
 
 	rcu_read_lock();
 	p = coap_ka_session_params(s, &buf);
@@ -303,8 +208,11 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 	 */
 	lo = p->ack_timeout_ms << s->retries;
 	hi = (u64)lo * p->random_factor / 1000;
-	if (s->timeout_ms < lo || s->timeout_ms > hi)
-		s->timeout_ms = coap_ka_first_timeout(p) << s->retries;
+	if (s->timeout_ms < lo || s->timeout_ms > hi) {
+		first = p->ack_timeout_ms + get_random_u32_below((u64)p->ack_timeout_ms *
+				(p->random_factor - 1000) / 1000 + 1);
+		s->timeout_ms = first << s->retries;
+	}
 	left = (s64)s->timeout_ms * NSEC_PER_MSEC - (ktime_get_ns() - s->tx_ns);
 	mod_timer(&s->timer, jiffies + (left > 0 ? nsecs_to_jiffies(left) : 0));
 out:
@@ -345,15 +253,21 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		goto out;
 	if ((type == COAP_KA_TYPE_RST || type == COAP_KA_TYPE_ACK) &&
 	    s->pings && mid == s->mid && s->state != COAP_KA_STATE_PINGING) {
-		/* A late or repeated answer to our last Ping: ours to eat. */
-		*consume = true;
+		/*
+		 * A late or repeated answer to our last Ping: ours to eat for
+		 * as long as a retransmission of it could draw one, and not
+		 * once the application has used the MID itself.
+		 */
+		if (time_before(jiffies, s->late_until))
+			*consume = true;
 	} else if ((type == COAP_KA_TYPE_RST || type == COAP_KA_TYPE_ACK) &&
 		   s->state == COAP_KA_STATE_PINGING && mid == s->mid) {
 		s->rtt_us = div_u64(ktime_get_ns() - s->tx_ns, NSEC_PER_USEC);
 		s->pongs++;
+		s->late_until = jiffies + 2 * msecs_to_jiffies(s->timeout_ms);
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
-			mod_timer(&s->timer, jiffies + coap_ka_secs(p) - s->jitter);
+			mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
 		coap_ka_session_queue(s, COAP_KA_TODO_PONG);
 		*consume = true;
 	} else if (type == COAP_KA_TYPE_CON) {
@@ -395,22 +309,16 @@ void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 	if (coap_ka_session_sent_it(s, hdr, len))
 		return;
 	if (len >= 4 && hdr[0] >> 6 == COAP_KA_COAP_VERSION) {
+		u16 mid = (hdr[2] << 8) | hdr[3];
+
 		type = (hdr[0] >> 4) & 3;
 		if (type == COAP_KA_TYPE_CON || type == COAP_KA_TYPE_NON)
-			WRITE_ONCE(s->app_mid, (hdr[2] << 8) | hdr[3]);
+			WRITE_ONCE(s->app_mid, mid);
+		/* The MID is the application's now: answers to it are too. */
+		if (mid == READ_ONCE(s->mid))
+			WRITE_ONCE(s->late_until, jiffies);
 	}
 	WRITE_ONCE(s->last_tx, jiffies);
-}
-
-static void coap_ka_session_send_empty(struct coap_ka_session *s, u8 type,
-				       u16 mid)
-{
-	u8 msg[4] = {
-		COAP_KA_COAP_VERSION << 6 | type << 4, 0, mid >> 8, mid & 0xff,
-	};
-
-	/* A lost transmission is a lost datagram: the timer retries. */
-	coap_ka_udp_send(s, msg, sizeof(msg));
 }
 
 /*
@@ -434,147 +342,67 @@ void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 	spin_unlock_bh(&s->lock);
 }
 
-static void coap_ka_session_abort(struct coap_ka_session *s)
+/*
+ * End every session of @ks, from process context or with the socket
+ * locked (TCP: its one session, found without the namespace's lock).
+ */
+void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason)
 {
-	struct coap_ka_sock *ks = s->ks;
+	struct coap_ka_session *s;
 
-	coap_ka_session_end(s, COAP_KA_GONE_ABORTED);
 	if (coap_ka_is_tcp(ks)) {
-		coap_ka_tcp_abort(ks);
-	} else if (ks->connected) {
-		WRITE_ONCE(ks->sk->sk_err, ETIMEDOUT);
-		sk_error_report(ks->sk);
-	}
-}
-
-/* Write the TCP Ping of this round, if the stream is at a boundary. */
-static void coap_ka_tcp_process_ping(struct coap_ka_session *s)
-{
-	struct coap_ka_sock *ks = s->ks;
-	const struct coap_ka_params *p;
-	struct coap_ka_params buf;
-	bool empty, go;
-	u64 rx;
-	u32 seq;
-	int ret;
-
-	rcu_read_lock();
-	p = coap_ka_session_params(s, &buf);
-	empty = p->flags & COAP_KA_F_EMPTY_PING;
-	rcu_read_unlock();
-
-	spin_lock_bh(&s->lock);
-	go = !s->dead && s->state == COAP_KA_STATE_PINGING && !ks->ping_sent;
-	spin_unlock_bh(&s->lock);
-	if (!go)
+		rcu_read_lock();
+		s = rcu_dereference(ks->one);
+		if (s)
+			coap_ka_session_end(s, reason);
+		rcu_read_unlock();
 		return;
-
-	ret = coap_ka_tcp_ping(ks, empty, &seq, &rx);
-
-	rcu_read_lock();
-	p = coap_ka_session_params(s, &buf);
-	spin_lock_bh(&s->lock);
-	if (ret == COAP_KA_TX_SENT)
-		s->pings++;
-	if (s->dead || s->state != COAP_KA_STATE_PINGING) {
-		/* Answered (by earlier data) meanwhile: a Ping that left is harmless. */
-	} else if (ret == COAP_KA_TX_SENT) {
-		ks->ping_sent = true;
-		/*
-		 * The peer has the whole pong timeout from here; what TCP
-		 * takes in from now on answers the Ping.
-		 */
-		ks->due = jiffies;
-		ks->rx_mark = rx;
-		ks->ping_j = (u32)jiffies;	/* TCP's clock */
-		ks->una_mark = seq;
-		s->tx_ns = ktime_get_ns();
-	} else if (ret == COAP_KA_TX_NOT_STARTED) {
-		/* Nothing to keep alive yet: a new idle period. */
-		coap_ka_idle_restart(s, p);
-		if (p->keepalive_secs)
-			mod_timer(&s->timer, jiffies + coap_ka_secs(p) - s->jitter);
 	}
-	spin_unlock_bh(&s->lock);
-	rcu_read_unlock();
-
-	if (ret == COAP_KA_TX_GONE)
-		coap_ka_tcp_gone(s);
-	else if (ret == COAP_KA_TX_UNSUPPORTED)
-		coap_ka_session_end(s, COAP_KA_GONE_UNSUPPORTED);
+	mutex_lock(&ks->cn->lock);
+	list_for_each_entry(s, &ks->sessions, sock_node)
+		coap_ka_session_end(s, reason);
+	mutex_unlock(&ks->cn->lock);
 }
 
 static void coap_ka_session_process(struct coap_ka_session *s)
 {
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
-	bool dead;
-	u16 mid;
-	bool ping = false;
 	u8 action;
 
 	clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
-	spin_lock_bh(&s->lock);
-	dead = s->dead;
-	mid = s->mid;
-	/*
-	 * The Ping's clock starts as it leaves; under the lock, so that a
-	 * context change (coap_ka_session_kick()) sees either a Ping still
-	 * to send or one with its time and timer.
-	 */
-	if (!dead && !coap_ka_is_tcp(s->ks) &&
-	    test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
-	    s->state == COAP_KA_STATE_PINGING) {
-		s->tx_ns = ktime_get_ns();
-		mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
-		ping = true;
-	}
-	spin_unlock_bh(&s->lock);
-	if (dead)
+	if (READ_ONCE(s->dead))
 		return;
-
-	if (coap_ka_is_tcp(s->ks) && test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
-		coap_ka_tcp_process_ping(s);
-	if (ping)
-		coap_ka_session_send_empty(s, COAP_KA_TYPE_CON, mid);
-	if (test_and_clear_bit(COAP_KA_TODO_RST, &s->todo))
-		coap_ka_session_send_empty(s, COAP_KA_TYPE_RST,
-					   READ_ONCE(s->peer_mid));
+	s->ks->ops->ping(s);
 	if (test_and_clear_bit(COAP_KA_TODO_PONG, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PONG_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_PEER_PING, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PING_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_NACK, &s->todo)) {
-		coap_ka_event(s, COAP_KA_CMD_NACK_NTF,
-			      coap_ka_is_tcp(s->ks) ? COAP_KA_NACK_NO_PONG :
-						      COAP_KA_NACK_TOO_MANY_RETRIES);
+		coap_ka_event(s, COAP_KA_CMD_NACK_NTF, s->ks->ops->nack_reason);
 		rcu_read_lock();
 		p = coap_ka_session_params(s, &buf);
 		action = p->action;
 		rcu_read_unlock();
-		if (action == COAP_KA_ACTION_ABORT)
-			coap_ka_session_abort(s);
+		if (action == COAP_KA_ACTION_ABORT) {
+			coap_ka_session_end(s, COAP_KA_GONE_ABORTED);
+			s->ks->ops->abort(s->ks);
+		}
 	}
 }
 
-static void coap_ka_sock_work(struct work_struct *work)
+/* The namespace's sends and events, in process context. */
+static void coap_ka_net_work(struct work_struct *work)
 {
-	struct coap_ka_sock *ks = container_of(work, struct coap_ka_sock, work);
+	struct coap_ka_net *cn = container_of(work, struct coap_ka_net, work);
 	struct coap_ka_session *s, *tmp;
 	struct llist_node *list;
 
-	list = llist_del_all(&ks->pending);
+	list = llist_del_all(&cn->pending);
 	llist_for_each_entry_safe(s, tmp, list, pending_node) {
 		coap_ka_session_process(s);
 		coap_ka_session_put(s);
 	}
-}
-
-/* Is @sk's sk_user_data ours? */
-static bool coap_ka_owns(const struct sock *sk)
-{
-	return sk->sk_protocol == IPPROTO_TCP ? coap_ka_tcp_owns(sk) :
-						coap_ka_udp_owns(sk);
 }
 
 static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
@@ -585,36 +413,46 @@ static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
 	ks = kzalloc(sizeof(*ks), GFP_KERNEL_ACCOUNT);
 	if (!ks)
 		return NULL;
-	if (rhashtable_init(&ks->peers, &coap_ka_peer_params)) {
-		kfree(ks);
-		return NULL;
-	}
 	ks->sk = sock->sk;
 	ks->cn = cn;
+	ks->ops = transport == COAP_KA_TRANSPORT_UDP ? &coap_ka_udp_ops :
+						       &coap_ka_tcp_ops;
 	ks->ino = sock_i_ino(sock->sk);
-	ks->connected = sock->sk->sk_state == TCP_ESTABLISHED;
 	ks->transport = transport;
+	refcount_set(&ks->refcnt, 1);
 	INIT_LIST_HEAD(&ks->sessions);
-	init_llist_head(&ks->pending);
-	INIT_WORK(&ks->work, coap_ka_sock_work);
 	sock_hold(ks->sk);
+	atomic_inc(&coap_ka_live_socks);
 	return ks;
 }
 
-static void coap_ka_sock_free(struct coap_ka_sock *ks)
+static void coap_ka_sock_free_rcu(struct rcu_head *head)
 {
-	rhashtable_destroy(&ks->peers);
+	struct coap_ka_sock *ks = container_of(head, struct coap_ka_sock, rcu);
+
 	sock_put(ks->sk);
 	kfree(ks);
+	if (atomic_dec_and_test(&coap_ka_live_socks))
+		wake_up_var(&coap_ka_live_socks);
 }
 
-/* Give the socket back; false if a UDP socket's closer will (see udp.c). */
-static bool coap_ka_sock_detach(struct coap_ka_sock *ks, bool closing)
+/* Readers find @ks under RCU (sk_user_data, the session table). */
+void coap_ka_sock_put(struct coap_ka_sock *ks)
 {
-	if (!coap_ka_is_tcp(ks))
-		return coap_ka_udp_detach(ks, closing);
-	coap_ka_tcp_detach(ks);
-	return true;
+	if (refcount_dec_and_test(&ks->refcnt))
+		call_rcu(&ks->rcu, coap_ka_sock_free_rcu);
+}
+
+/* Module unload: every watched socket is freed (see proto.c). */
+void coap_ka_socks_wait(void)
+{
+	wait_var_event(&coap_ka_live_socks, !atomic_read(&coap_ka_live_socks));
+	rcu_barrier();
+}
+
+bool coap_ka_sessions_exist(void)
+{
+	return atomic_read(&coap_ka_nsessions);
 }
 
 struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
@@ -634,21 +472,35 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 
 	lockdep_assert_held(&cn->lock);
 
-	ks = coap_ka_sk_sock(sk, cn);
-	if (ks && !coap_ka_owns(sk)) {
+	ks = coap_ka_sk_ks(sk);
+	if (!ks && rcu_access_pointer(__sk_user_data(sk))) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "socket is already used by another kernel facility (sk_user_data is set)");
 		return ERR_PTR(-EBUSY);
 	}
-	if (ks && rhashtable_lookup_fast(&ks->peers, peer, coap_ka_peer_params)) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "this peer already has a session on this socket");
-		return ERR_PTR(-EEXIST);
+	if (ks) {
+		rcu_read_lock();
+		s = coap_ka_session_find(ks, peer);
+		rcu_read_unlock();
+		if (s) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "this peer already has a session on this socket");
+			return ERR_PTR(-EEXIST);
+		}
+		if (coap_ka_is_tcp(ks)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "a TCP connection has one session");
+			return ERR_PTR(-EEXIST);
+		}
 	}
+	err = coap_ka_user_sessions_charge(ctx->owner, extack);
+	if (err)
+		return ERR_PTR(err);
 
+	err = -ENOMEM;
 	s = kmem_cache_zalloc(coap_ka_session_cache, GFP_KERNEL_ACCOUNT);
 	if (!s)
-		return ERR_PTR(-ENOMEM);
+		goto err_uncharge;
 	s->peer = *peer;
 	spin_lock_init(&s->lock);
 	timer_setup(&s->timer, coap_ka_timer, 0);
@@ -656,27 +508,21 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	s->portid = portid;
 	s->last_rx = jiffies;
 	s->last_tx = jiffies;
+	s->late_until = jiffies;
 	s->app_mid = get_random_u32_below(0x10000);
 
 	if (!ks) {
-		err = -ENOMEM;
 		ks = coap_ka_sock_new(cn, sock, transport);
 		if (!ks)
 			goto err_free;
 		new_ks = true;
-		err = coap_ka_out_hooks_get(cn);
-		if (err) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "cannot register the netfilter hooks that watch sent datagrams");
-			goto err_free_ks;
-		}
-		if (coap_ka_is_tcp(ks))
-			err = coap_ka_tcp_attach(ks, extack);
-		else
-			err = coap_ka_udp_attach(ks, extack);
+		err = ks->ops->attach(ks, extack);
 		if (err)
-			goto err_hooks;
+			goto err_put_ks;
 	}
+	/* Each session holds its socket; a new one comes with a reference. */
+	if (!new_ks)
+		refcount_inc(&ks->refcnt);
 	s->ks = ks;
 	/* What the data path reads, before it can find the session. */
 	s->ctx = ctx;
@@ -690,7 +536,8 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					   "no free session id in this network namespace");
 		goto err_detach;
 	}
-	err = rhashtable_insert_fast(&ks->peers, &s->node, coap_ka_peer_params);
+	err = rhashtable_insert_fast(&coap_ka_table, &s->node,
+				     coap_ka_table_params);
 	if (err)
 		goto err_erase;
 
@@ -698,6 +545,9 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	refcount_inc(&ctx->refcnt);
 	ctx->nsessions++;
 	list_add_tail(&s->sock_node, &ks->sessions);
+	if (coap_ka_is_tcp(ks))
+		rcu_assign_pointer(ks->one, s);
+	atomic_inc(&coap_ka_nsessions);
 	cn->gen++;
 
 	rcu_read_lock();
@@ -712,25 +562,24 @@ err_erase:
 	xa_erase(&cn->sessions, s->id);
 err_detach:
 	if (new_ks)
-		coap_ka_sock_detach(ks, true);	/* we hold its file */
-err_hooks:
-	if (new_ks)
-		coap_ka_out_hooks_put(cn);
-err_free_ks:
-	if (new_ks) {
-		/* Never published (or unpublished above): no reader can hold it. */
-		synchronize_rcu();
-		coap_ka_sock_free(ks);
-	}
+		ks->ops->detach(ks);
+	/* Readers that found it hold their own reference. */
+	coap_ka_sock_put(ks);
+	goto err_free;
+err_put_ks:
+	coap_ka_sock_put(ks);
 err_free:
 	kmem_cache_free(coap_ka_session_cache, s);
+err_uncharge:
+	coap_ka_user_sessions_uncharge(ctx->owner);
 	return ERR_PTR(err);
 }
 
 /*
- * Take @s out of every table and report it gone; the rest, which may
- * sleep on timers and work, is coap_ka_sessions_finish()'s, after
- * @cn->lock is dropped. A socket left with no session is detached here.
+ * Take @s out of every table and report it gone (@reason; without an
+ * event for COAP_KA_GONE_SILENT); the rest, which may sleep on timers and
+ * work, is coap_ka_sessions_finish()'s, after @cn->lock is dropped. A
+ * socket left with no session is given back here.
  */
 void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 			    u32 reason, struct list_head *dead)
@@ -740,85 +589,40 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	lockdep_assert_held(&cn->lock);
 
 	spin_lock_bh(&s->lock);
-	s->dead = true;
+	WRITE_ONCE(s->dead, true);
 	spin_unlock_bh(&s->lock);
 
-	rhashtable_remove_fast(&ks->peers, &s->node, coap_ka_peer_params);
+	rhashtable_remove_fast(&coap_ka_table, &s->node, coap_ka_table_params);
 	xa_erase(&cn->sessions, s->id);
 	list_del(&s->sock_node);
+	if (rcu_access_pointer(ks->one) == s)
+		RCU_INIT_POINTER(ks->one, NULL);
 	s->ctx->nsessions--;
+	coap_ka_user_sessions_uncharge(s->ctx->owner);
+	atomic_dec(&coap_ka_nsessions);
 	cn->gen++;
-	coap_ka_event(s, COAP_KA_CMD_SESSION_GONE_NTF, reason);
+	if (reason != COAP_KA_GONE_SILENT)
+		coap_ka_event(s, COAP_KA_CMD_SESSION_GONE_NTF, reason);
 	list_add_tail(&s->sock_node, dead);
 
-	if (!list_empty(&ks->sessions))
-		return;
-	if (coap_ka_sock_detach(ks, reason == COAP_KA_GONE_CLOSED)) {
-		coap_ka_out_hooks_put(cn);
-		/* The socket goes on the list too, after its last session. */
-		s->ks_last = true;
-	} else {
-		/* Being closed: coap_ka_sock_closed() will free it. */
-		ks->orphan = true;
-	}
-}
-
-/* After an RCU grace period since @ks was detached: free it. */
-static void coap_ka_sock_end(struct coap_ka_sock *ks)
-{
-	struct coap_ka_session *q, *tmp;
-	struct llist_node *list;
-
-	cancel_work_sync(&ks->work);
-	list = llist_del_all(&ks->pending);
-	llist_for_each_entry_safe(q, tmp, list, pending_node)
-		coap_ka_session_put(q);
-	coap_ka_sock_free(ks);
+	/* The socket goes back with its last session. */
+	if (list_empty(&ks->sessions))
+		ks->ops->detach(ks);
 }
 
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 {
 	struct coap_ka_session *s, *tmp;
-	bool socks = false;
 
-	list_for_each_entry(s, dead, sock_node) {
+	list_for_each_entry(s, dead, sock_node)
 		timer_shutdown_sync(&s->timer);
-		socks |= s->ks_last;
-	}
-	/* Hooks that found a socket or session before unlinking are done. */
-	if (socks)
-		synchronize_rcu();
 	list_for_each_entry_safe(s, tmp, dead, sock_node) {
-		if (s->ks_last)
-			coap_ka_sock_end(s->ks);
 		list_del(&s->sock_node);
 		coap_ka_session_put(s);
 	}
 }
 
-/* The application closed a watched socket (encap_destroy); drops cn->lock. */
-void coap_ka_sock_closed(struct coap_ka_sock *ks)
-{
-	struct coap_ka_net *cn = ks->cn;
-	struct coap_ka_session *s, *tmp;
-	LIST_HEAD(dead);
-
-	if (ks->orphan) {
-		/* Its sessions ended while it was being closed. */
-		coap_ka_udp_detach(ks, true);
-		coap_ka_out_hooks_put(cn);
-		mutex_unlock(&cn->lock);
-		synchronize_rcu();
-		coap_ka_sock_end(ks);
-		return;
-	}
-	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
-		coap_ka_session_unlink(cn, s, COAP_KA_GONE_CLOSED, &dead);
-	mutex_unlock(&cn->lock);
-	coap_ka_sessions_finish(cn, &dead);
-}
-
-/* End the sessions whose context said abort. */
+/* End the sessions ended from atomic context (coap_ka_session_end()). */
 static void coap_ka_reap(struct work_struct *work)
 {
 	struct coap_ka_net *cn = container_of(work, struct coap_ka_net, reap);
@@ -856,6 +660,8 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	cn->next_session_id = 1;
 	INIT_WORK(&cn->reap, coap_ka_reap);
 	init_llist_head(&cn->reap_list);
+	INIT_WORK(&cn->work, coap_ka_net_work);
+	init_llist_head(&cn->pending);
 }
 
 /* Called before the contexts go: every session ends, every socket is restored. */
@@ -870,26 +676,33 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 		coap_ka_session_unlink(cn, s, reason, &dead);
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	/* Aborts queued meanwhile find their sessions dead. */
+	/* Ends and sends queued meanwhile find their sessions dead. */
 	flush_work(&cn->reap);
-	/* Sockets being closed meanwhile are their closers' to free. */
-	wait_var_event(&cn->nsocks, !READ_ONCE(cn->nsocks));
-	coap_ka_udp_wait_closers();
-	coap_ka_out_hooks_exit(cn);
+	flush_work(&cn->work);
 	xa_destroy(&cn->sessions);
 }
 
 int coap_ka_session_init(void)
 {
+	int err;
+
+	err = rhashtable_init(&coap_ka_table, &coap_ka_table_params);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	coap_ka_session_cache = KMEM_CACHE(coap_ka_session, SLAB_ACCOUNT);
 	if (!coap_ka_session_cache)
-		return -ENOMEM;
+		goto err_table;
 	coap_ka_wq = alloc_workqueue("coap_ka", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!coap_ka_wq) {
-		kmem_cache_destroy(coap_ka_session_cache);
-		return -ENOMEM;
-	}
+	if (!coap_ka_wq)
+		goto err_cache;
 	return 0;
+
+err_cache:
+	kmem_cache_destroy(coap_ka_session_cache);
+err_table:
+	rhashtable_destroy(&coap_ka_table);
+	return err;
 }
 
 void coap_ka_session_exit(void)
@@ -897,4 +710,5 @@ void coap_ka_session_exit(void)
 	destroy_workqueue(coap_ka_wq);
 	rcu_barrier();
 	kmem_cache_destroy(coap_ka_session_cache);
+	rhashtable_destroy(&coap_ka_table);
 }

@@ -2,21 +2,26 @@
 /*
  * coap_keepalive: watching an application's TCP (and kTLS) connection.
  *
- * Nothing is added to TCP's data path. Activity and liveness are read from
- * TCP's own counters when the session's timer fires (last data received and
- * sent, bytes received, what the peer acknowledged), as TCP keepalive does.
- * Two things are watched: state changes (sk_state_change, wrapped, as
- * in-kernel TCP users do) for the peer's FIN or RST and TCP giving up, and
- * the application's own close or shutdown, which TCP reports to nobody once
- * the socket is orphaned: the netfilter LOCAL_OUT hook (see udp.c) sees the
- * FIN or RST (or any later segment) leave a socket whose sending side is
- * shut down.
+ * Where messages end: the socket's sendmsg (proto.c) counts the threads
+ * inside it and records whether the application's last write ended a
+ * message (complete, without MSG_MORE). A Ping is written only with no
+ * writer inside, the last message complete, TCP_CORK off, and (kTLS) no
+ * record open or waiting; under the socket lock (and kTLS's tx_lock), so
+ * no write can start between the check and the Ping.
  *
- * kTLS does not touch sk_state_change or sk_user_data, so both work the
- * same with and without it, and whether kTLS is installed is looked up at
- * every Ping.
+ * A Ping goes into the stream whole or not at all: the room for it is
+ * reserved first, it gets a segment of its own, and a kTLS record's
+ * sequence and IV move on only once the record is in.
+ *
+ * Liveness and received data are read from TCP's counters when the
+ * session's timer fires (bytes received, what the peer acknowledged);
+ * what the application sent is stamped by its sendmsg, so TCP's own
+ * retransmissions are not activity. The peer's FIN or RST and TCP giving
+ * up come through sk_state_change (wrapped); the application's close,
+ * shutdown and disconnect through its protocol operations.
  */
-#include <linux/rhashtable.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <linux/string.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
@@ -26,12 +31,13 @@
 #include "coap_ka.h"
 #include "compat.h"
 
-static void coap_ka_tcp_state_change(struct sock *sk);
+/* Room reserved before a Ping: a fresh skb and its (at most 32) bytes. */
+#define COAP_KA_TCP_ROOM	SKB_TRUESIZE(2048)
+/* Retries of a Ping that could not go: from 10 ms, doubling, up to 1 s. */
+#define COAP_KA_TCP_RETRY_MIN_MS	10
+#define COAP_KA_TCP_RETRY_MAX_MS	1000
 
-bool coap_ka_tcp_owns(const struct sock *sk)
-{
-	return READ_ONCE(sk->sk_state_change) == coap_ka_tcp_state_change;
-}
+static void coap_ka_tcp_state_change(struct sock *sk);
 
 /* The kTLS context of @sk, NULL if none; an error for another ULP. Locked. */
 static struct tls_context *coap_ka_tcp_tls(struct sock *sk)
@@ -46,10 +52,12 @@ static struct tls_context *coap_ka_tcp_tls(struct sock *sk)
 	return tls_get_ctx(sk) ?: ERR_PTR(-EPIPE);
 }
 
-int coap_ka_tcp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
+static int coap_ka_tcp_attach(struct coap_ka_sock *ks,
+			      struct netlink_ext_ack *extack)
 {
 	struct sock *sk = ks->sk;
 	struct tls_context *tctx;
+	struct proto *prot;
 	int err = 0;
 
 	lock_sock(sk);
@@ -71,16 +79,28 @@ int coap_ka_tcp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
 			goto out;
 		ks->transport = COAP_KA_TRANSPORT_TLS;
 	}
+	prot = coap_ka_proto_for(sk);
+	if (IS_ERR(prot)) {
+		err = PTR_ERR(prot);
+		goto out;
+	}
+	/*
+	 * What was written before we were there: a message is taken as
+	 * complete if TCP has nothing unsent and was told to push it all.
+	 */
+	ks->msg_open = !tcp_write_queue_empty(sk) ||
+		       tcp_sk(sk)->pushed_seq != tcp_sk(sk)->write_seq;
 
 	write_lock_bh(&sk->sk_callback_lock);
-	if (READ_ONCE(sk->sk_user_data)) {
+	if (rcu_access_pointer(__sk_user_data(sk))) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "socket is already used by another kernel facility (sk_user_data is set)");
 		err = -EBUSY;
 	} else {
 		ks->saved_state_change = sk->sk_state_change;
-		rcu_assign_sk_user_data(sk, ks);
+		__rcu_assign_sk_user_data_with_flags(sk, ks, SK_USER_DATA_NOCOPY);
 		WRITE_ONCE(sk->sk_state_change, coap_ka_tcp_state_change);
+		WRITE_ONCE(sk->sk_prot, prot);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
 out:
@@ -89,36 +109,61 @@ out:
 }
 
 /*
- * Give the socket back. Under the socket lock no state change can be
- * running (TCP reports them with the socket owned or bh-locked), so once
- * this returns our callback is not entered again.
+ * Give the socket back: its protocol, state callback and sk_user_data.
+ * Socket locked; no state change runs meanwhile (TCP reports them with the
+ * socket owned or bh-locked), so ours is not entered once this returns.
  */
-void coap_ka_tcp_detach(struct coap_ka_sock *ks)
+void coap_ka_tcp_unhook(struct coap_ka_sock *ks)
 {
 	struct sock *sk = ks->sk;
 
-	lock_sock(sk);
 	write_lock_bh(&sk->sk_callback_lock);
-	if (__locked_read_sk_user_data_with_flags(sk, 0) == ks) {
+	if (coap_ka_sk_ks(sk) == ks) {
 		if (sk->sk_state_change == coap_ka_tcp_state_change)
 			WRITE_ONCE(sk->sk_state_change, ks->saved_state_change);
+		coap_ka_proto_restore(sk);
 		rcu_assign_sk_user_data(sk, NULL);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
-	release_sock(sk);
 }
 
-/* The session of a watched TCP socket; under RCU. */
-static struct coap_ka_session *coap_ka_tcp_session(struct sock *sk)
+static void coap_ka_tcp_detach(struct coap_ka_sock *ks)
 {
-	struct coap_ka_peer peer;
-	struct coap_ka_sock *ks;
+	lock_sock(ks->sk);
+	coap_ka_tcp_unhook(ks);
+	release_sock(ks->sk);
+}
 
-	ks = rcu_dereference_sk_user_data(sk);
-	if (!ks)
-		return NULL;
-	coap_ka_peer_from_sk(sk, &peer);
-	return rhashtable_lookup(&ks->peers, &peer, coap_ka_peer_params);
+/*
+ * After TCP_ULP or a kTLS setting: put ours over the socket's new
+ * protocol, or end the session if it has become something we cannot
+ * ping through.
+ */
+void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
+{
+	struct sock *sk = ks->sk;
+	struct tls_context *tctx;
+	struct proto *prot;
+	bool end = false;
+
+	lock_sock(sk);
+	if (coap_ka_sk_ks(sk) != ks)
+		goto out;
+	tctx = coap_ka_tcp_tls(sk);
+	prot = (IS_ERR(tctx) && PTR_ERR(tctx) != -EPIPE) ? ERR_PTR(-EOPNOTSUPP) :
+							   coap_ka_proto_for(sk);
+	if (IS_ERR(prot)) {
+		coap_ka_tcp_unhook(ks);
+		end = true;
+	} else {
+		write_lock_bh(&sk->sk_callback_lock);
+		WRITE_ONCE(sk->sk_prot, prot);
+		write_unlock_bh(&sk->sk_callback_lock);
+	}
+out:
+	release_sock(sk);
+	if (end)
+		coap_ka_sock_end_all(ks, COAP_KA_GONE_SOCKET_CHANGED);
 }
 
 /*
@@ -156,38 +201,46 @@ static void coap_ka_tcp_state_change(struct sock *sk)
 	int reason;
 
 	rcu_read_lock();
-	ks = rcu_dereference_sk_user_data(sk);
+	ks = coap_ka_sk_ks_rcu(sk);
 	if (ks) {
 		orig = ks->saved_state_change;
 		reason = coap_ka_tcp_gone_reason(sk);
-		s = reason >= 0 ? coap_ka_tcp_session(sk) : NULL;
+		s = reason >= 0 ? rcu_dereference(ks->one) : NULL;
 		if (s)
 			coap_ka_session_end(s, reason);
 	}
 	rcu_read_unlock();
-	/* Not reached without ks: detach swaps both under the socket lock. */
+	/* Not reached without ks: unhook swaps both under the socket lock. */
 	if (orig)
 		orig(sk);
 }
 
-/* A Ping found the connection going away: end @s for the reason why. */
-void coap_ka_tcp_gone(struct coap_ka_session *s)
-{
-	int reason = coap_ka_tcp_gone_reason(s->ks->sk);
-
-	coap_ka_session_end(s, reason >= 0 ? reason : COAP_KA_GONE_CONN_LOST);
-}
-
-/* A segment leaves a watched socket (LOCAL_OUT, under RCU). */
-void coap_ka_tcp_out(struct sock *sk)
+/*
+ * The application's write on a watched socket returned @ret for @size
+ * bytes with @flags: did it end a message? Then let a waiting Ping go.
+ */
+void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags)
 {
 	struct coap_ka_session *s;
+	bool open = READ_ONCE(ks->msg_open);
 
-	if (likely(!(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)))
-		return;
-	s = coap_ka_tcp_session(sk);
-	if (s)
-		coap_ka_session_end(s, COAP_KA_GONE_CLOSED);
+	/* An error wrote nothing; a short write leaves the message open. */
+	if (ret >= 0) {
+		open = (size_t)ret != size ||
+		       (flags & (MSG_MORE | COAP_KA_MSG_NOTLAST));
+		WRITE_ONCE(ks->msg_open, open);
+	}
+	smp_mb__before_atomic();	/* msg_open before we leave */
+	atomic_dec(&ks->writers);
+
+	rcu_read_lock();
+	s = rcu_dereference(ks->one);
+	if (s && ret > 0)
+		WRITE_ONCE(s->last_tx, jiffies);
+	if (s && !open && READ_ONCE(s->state) == COAP_KA_STATE_PINGING &&
+	    !READ_ONCE(ks->ping_sent))
+		mod_timer(&s->timer, jiffies);
+	rcu_read_unlock();
 }
 
 /* TCP's clock (tcp_jiffies32) as jiffies. */
@@ -198,53 +251,34 @@ static unsigned long coap_ka_tcp_j(u32 stamp)
 	return now - (u32)((u32)now - stamp);
 }
 
-/* The later of @s's stamp and TCP's for last data received or (@tx) sent. */
+/*
+ * Last data received (TCP's stamp, or ours if later) or (@tx) sent by the
+ * application (ours: TCP's would count its retransmissions).
+ */
 unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx)
 {
-	struct sock *sk = s->ks->sk;
 	unsigned long mine, t;
 
-	if (tx) {
-		mine = READ_ONCE(s->last_tx);
-		t = coap_ka_tcp_j(READ_ONCE(tcp_sk(sk)->lsndtime));
-	} else {
-		mine = READ_ONCE(s->last_rx);
-		t = coap_ka_tcp_j(READ_ONCE(inet_csk(sk)->icsk_ack.lrcvtime));
-	}
+	if (tx)
+		return READ_ONCE(s->last_tx);
+	mine = READ_ONCE(s->last_rx);
+	t = coap_ka_tcp_j(READ_ONCE(inet_csk(s->ks->sk)->icsk_ack.lrcvtime));
 	return time_after(t, mine) ? t : mine;
 }
 
-/*
- * Bring the session's activity stamps up to TCP's: last data received and,
- * if @tx, last data sent. @s->lock held.
- */
-void coap_ka_tcp_stamps(struct coap_ka_session *s, bool tx)
-{
-	WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
-	if (tx)
-		WRITE_ONCE(s->last_tx, coap_ka_tcp_last(s, true));
-}
-
-/* Bytes received so far: a change after a Ping is the peer's answer. */
-u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks)
+static u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks)
 {
 	return READ_ONCE(tcp_sk(ks->sk)->bytes_received);
 }
 
-/* Has TCP got everything up to @seq acknowledged? */
-/* What the peer has acknowledged so far. */
-u32 coap_ka_tcp_una(const struct coap_ka_sock *ks)
+static u32 coap_ka_tcp_una(const struct coap_ka_sock *ks)
 {
 	return READ_ONCE(tcp_sk(ks->sk)->snd_una);
 }
 
-bool coap_ka_tcp_acked(const struct coap_ka_sock *ks, u32 seq)
-{
-	return !before(coap_ka_tcp_una(ks), seq);
-}
-
 /* Jiffies from @ping_j to the answer: data received, or (@empty) an ACK. */
-u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty)
+static u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j,
+			      bool empty)
 {
 	struct sock *sk = ks->sk;
 	u32 t = empty ? READ_ONCE(tcp_sk(sk)->rcv_tstamp) :
@@ -253,35 +287,154 @@ u32 coap_ka_tcp_rtt_us(const struct coap_ka_sock *ks, u32 ping_j, bool empty)
 	return (s32)(t - ping_j) > 0 ? jiffies_to_usecs(t - ping_j) : 0;
 }
 
-/*
- * Write a Ping (@empty: the 0.00 message) into the stream if it is at a
- * message boundary. Process context. COAP_KA_TX_SENT with *@end_seq the
- * sequence number after it and *@rx_bytes the bytes received before it
- * left, or why not.
- */
-int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
-		     u64 *rx_bytes)
+/* How long a TCP session waits for the peer after a Ping fell due. */
+static unsigned long coap_ka_pong_timeout(const struct coap_ka_params *p)
 {
-	const u8 msg[2] = { 0x00, empty ? 0x00 : 0xe2 };
-	struct msghdr m = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-	struct kvec iov = { .iov_base = (void *)msg, .iov_len = sizeof(msg) };
-	struct sock *sk = ks->sk;
+	return p->pong_timeout_ms ? msecs_to_jiffies(p->pong_timeout_ms) :
+				    coap_ka_secs(p);
+}
+
+/*
+ * The TCP round, from the timer; @s->lock held. While a Ping is due the
+ * timer has it written until it could be (backing off), then polls TCP's
+ * counters for the answer at a quarter of the time since it left (at most
+ * 250 ms). The pong timeout runs from the Ping leaving, or, for one that
+ * never could, from it falling due.
+ */
+static void coap_ka_tcp_timer(struct coap_ka_session *s,
+			      const struct coap_ka_params *p)
+{
+	bool empty = p->flags & COAP_KA_F_EMPTY_PING;
+	struct coap_ka_sock *ks = s->ks;
+	unsigned long now = jiffies;
+	unsigned long deadline, step;
+	bool data, acked;
+
+	if (s->state == COAP_KA_STATE_IDLE) {
+		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
+		deadline = coap_ka_idle_deadline(s, p);
+		if (time_before(now, deadline)) {
+			mod_timer(&s->timer, deadline);
+			return;
+		}
+		if (READ_ONCE(coap_ka_unloading))
+			return;
+		WRITE_ONCE(s->state, COAP_KA_STATE_PINGING);
+		WRITE_ONCE(ks->ping_sent, false);
+		ks->due = now;
+		ks->rx_mark = coap_ka_tcp_rx_bytes(ks);
+		ks->una_mark = coap_ka_tcp_una(ks);
+		ks->retry_ms = COAP_KA_TCP_RETRY_MIN_MS;
+		coap_ka_session_queue(s, COAP_KA_TODO_PING);
+		mod_timer(&s->timer, now + coap_ka_pong_timeout(p));
+		return;
+	}
+
+	deadline = ks->due + coap_ka_pong_timeout(p);
+	data = coap_ka_tcp_rx_bytes(ks) != ks->rx_mark;
+	/*
+	 * A Ping that could not leave in the whole pong timeout (the
+	 * application kept writing) is no failure if the peer kept
+	 * acknowledging that data.
+	 */
+	if (ks->ping_sent)
+		acked = empty && !before(coap_ka_tcp_una(ks), ks->una_mark);
+	else
+		acked = !time_before(now, deadline) &&
+			coap_ka_tcp_una(ks) != ks->una_mark;
+	if (data || acked) {
+		/* Data before our Ping left is only activity. */
+		if (ks->ping_sent) {
+			s->pongs++;
+			s->rtt_us = coap_ka_tcp_rtt_us(ks, ks->ping_j, !data);
+			coap_ka_session_queue(s, COAP_KA_TODO_PONG);
+		}
+		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
+		coap_ka_idle_restart(s, p);
+		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+		return;
+	}
+	if (!time_before(now, deadline)) {
+		s->nacks++;
+		s->nack_retries = 0;
+		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
+		coap_ka_idle_restart(s, p);
+		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+		return;
+	}
+	if (!ks->ping_sent) {
+		/* Woken by a write that ended a message, or the back-off. */
+		if (!READ_ONCE(coap_ka_unloading))
+			coap_ka_session_queue(s, COAP_KA_TODO_PING);
+		step = deadline - now;
+	} else {
+		step = clamp((now - ks->due) / 4, 1UL, (unsigned long)HZ / 4);
+	}
+	mod_timer(&s->timer, time_before(now + step, deadline) ? now + step : deadline);
+}
+
+/* The cmsg that keeps SO_TIMESTAMPING's transmit stamps off the Ping. */
+union coap_ka_no_tstamp {
+	struct cmsghdr hdr;
+	u8 buf[CMSG_SPACE(sizeof(u32))];
+};
+
+static void coap_ka_no_tstamp_init(union coap_ka_no_tstamp *c, struct msghdr *m)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr.cmsg_len = CMSG_LEN(sizeof(u32));
+	c->hdr.cmsg_level = SOL_SOCKET;
+	c->hdr.cmsg_type = SO_TIMESTAMPING_OLD;
+	m->msg_control = c;
+	m->msg_controllen = sizeof(*c);
+}
+
+/*
+ * Can @len bytes go into the stream whole, in a segment of their own?
+ * Reserves the memory for them. Socket locked.
+ */
+static bool coap_ka_tcp_room(struct sock *sk)
+{
+	return sk_stream_memory_free(sk) && !tcp_under_memory_pressure(sk) &&
+	       sk_wmem_schedule(sk, COAP_KA_TCP_ROOM);
+}
+
+/*
+ * Write the Ping @msg (a kTLS record of it on a kTLS socket) if the
+ * stream is at a message boundary. Process context. COAP_KA_TX_SENT with
+ * *@end_seq the sequence number after it and *@rx_bytes the bytes
+ * received before it left, or why not.
+ */
+static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
+				  unsigned int len, u32 *end_seq, u64 *rx_bytes)
+{
+	struct msghdr m = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR };
+	u8 rec[COAP_KA_TLS_MAX_RECORD];
+	union coap_ka_no_tstamp cmsg;
 	struct tls_context *tctx;
+	struct sock *sk = ks->sk;
+	struct sk_buff *tail;
+	bool tls_locked = false;
+	bool abort = false;
 	int ret = COAP_KA_TX_LATER;
+	struct kvec iov;
+	u32 tsflags;
 	int err;
 
 	lock_sock(sk);
 	if (sock_flag(sk, SOCK_DEAD) || sk->sk_state != TCP_ESTABLISHED ||
-	    (sk->sk_shutdown & SEND_SHUTDOWN) || sk->sk_err) {
+	    (sk->sk_shutdown & SEND_SHUTDOWN) || coap_ka_sk_ks(sk) != ks) {
 		ret = COAP_KA_TX_GONE;
 		goto out;
 	}
-	/*
-	 * A writer waiting for send buffer space is in the middle of a
-	 * message: it dropped the socket lock to wait, after TCP took (and
-	 * maybe sent) the first part.
-	 */
-	if (sk->sk_write_pending)
+	/* The error is the application's to read: TCP would consume it. */
+	if (sk->sk_err)
+		goto out;
+	/* An application write inside, or its last one left a message open. */
+	if (atomic_read(&ks->writers))
+		goto out;
+	smp_rmb();	/* pairs with coap_ka_tcp_sent(): its msg_open, then writers */
+	if (READ_ONCE(ks->msg_open) || (tcp_sk(sk)->nonagle & TCP_NAGLE_CORK))
 		goto out;
 	tctx = coap_ka_tcp_tls(sk);
 	if (PTR_ERR(tctx) == -EPIPE) {
@@ -292,6 +445,34 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
 		ret = COAP_KA_TX_UNSUPPORTED;
 		goto out;
 	}
+	if (!tctx && ks->transport == COAP_KA_TRANSPORT_TLS) {
+		/* Declared TLS: its kTLS is still to come. */
+		ret = COAP_KA_TX_NOT_STARTED;
+		goto out;
+	}
+	if (!tctx) {
+		if (!ks->app_sent)
+			ks->app_sent = READ_ONCE(tcp_sk(sk)->bytes_sent) != 0;
+		if (!ks->app_sent) {
+			ret = COAP_KA_TX_NOT_STARTED;
+			goto out;
+		}
+		/* Anything held back (Nagle, a zero window) goes first. */
+	}
+	/*
+	 * Byte-offset timestamp keys count the stream from where the
+	 * application enabled them: once everything before is acknowledged
+	 * (so no stamp of it is pending), the key base can step over the
+	 * Ping.
+	 */
+	tsflags = READ_ONCE(sk->sk_tsflags);
+	if ((tsflags & SOF_TIMESTAMPING_OPT_ID) &&
+	    (tsflags & SOF_TIMESTAMPING_TX_RECORD_MASK) &&
+	    tcp_sk(sk)->snd_una != tcp_sk(sk)->write_seq)
+		goto out;
+	if (!coap_ka_tcp_room(sk))
+		goto out;
+
 	if (tctx) {
 		/* Never in the clear once kTLS is there, even without keys yet. */
 		ks->transport = COAP_KA_TRANSPORT_TLS;
@@ -302,44 +483,48 @@ int coap_ka_tcp_ping(struct coap_ka_sock *ks, bool empty, u32 *end_seq,
 		/* Against kTLS's lock order: only try; a writer holds it. */
 		if (!mutex_trylock(&tctx->tx_lock))
 			goto out;
+		tls_locked = true;
 		if (!ks->tls_sent)
 			ks->tls_sent = coap_ka_tls_sent(tctx);
-		if (!ks->tls_sent)
+		if (!ks->tls_sent) {
 			ret = COAP_KA_TX_NOT_STARTED;
-		else if (coap_ka_tls_idle(tctx))
-			ret = coap_ka_tls_push(sk, tctx, msg, sizeof(msg)) ?
-			      COAP_KA_TX_LATER : COAP_KA_TX_SENT;
-		mutex_unlock(&tctx->tx_lock);
-		goto out;
+			goto out;
+		}
+		if (!coap_ka_tls_idle(tctx))
+			goto out;
+		err = coap_ka_tls_seal(tctx, msg, len, rec, &len);
+		if (err) {
+			ret = err == -EOPNOTSUPP || err == -EOVERFLOW ?
+			      COAP_KA_TX_UNSUPPORTED : COAP_KA_TX_LATER;
+			goto out;
+		}
+		msg = rec;
 	}
-	if (ks->transport == COAP_KA_TRANSPORT_TLS) {
-		/* Declared TLS: its kTLS is still to come. */
-		ret = COAP_KA_TX_NOT_STARTED;
-		goto out;
-	}
-	if (!ks->app_sent)
-		ks->app_sent = READ_ONCE(tcp_sk(sk)->bytes_sent) != 0;
-	if (!ks->app_sent) {
-		ret = COAP_KA_TX_NOT_STARTED;
-		goto out;
-	}
-	/*
-	 * Nothing unsent: data held back with MSG_MORE or TCP_CORK waits
-	 * there. TCP may send such data on its own after a while; once the
-	 * connection knows the peer's window, TCP's push mark then still
-	 * says the last write was made with MSG_MORE (before that it marks
-	 * every write pushed, so the mark alone cannot be trusted).
-	 */
-	if (!tcp_write_queue_empty(sk) ||
-	    tcp_sk(sk)->pushed_seq != tcp_sk(sk)->write_seq ||
-	    (tcp_sk(sk)->nonagle & TCP_NAGLE_CORK) || !sk_stream_memory_free(sk))
-		goto out;
-	iov_iter_kvec(&m.msg_iter, ITER_SOURCE, &iov, 1, sizeof(msg));
-	/* Two bytes are copied whole or not at all. */
-	err = tcp_sendmsg_locked(sk, &m, sizeof(msg));
-	if (err == sizeof(msg))
+
+	/* A segment of its own: not glued to the application's last one. */
+	tail = tcp_write_queue_tail(sk);
+	if (tail)
+		TCP_SKB_CB(tail)->eor = 1;
+	coap_ka_no_tstamp_init(&cmsg, &m);
+	iov.iov_base = (void *)msg;
+	iov.iov_len = len;
+	iov_iter_kvec(&m.msg_iter, ITER_SOURCE, &iov, 1, len);
+	err = tcp_sendmsg_locked(sk, &m, len);
+	if (err == len) {
 		ret = COAP_KA_TX_SENT;
+		if (tctx)
+			coap_ka_tls_advance(tctx);
+		if ((tsflags & SOF_TIMESTAMPING_OPT_ID) &&
+		    (tsflags & SOF_TIMESTAMPING_TX_RECORD_MASK))
+			atomic_add(len, &sk->sk_tskey);
+	} else if (err > 0) {
+		/* Cannot be with the room reserved; the stream is broken. */
+		ret = COAP_KA_TX_GONE;
+		abort = true;
+	}
 out:
+	if (tls_locked)
+		mutex_unlock(&tctx->tx_lock);
 	/*
 	 * Before release_sock(): segments that came in while we held the
 	 * lock are still in the backlog and will count as the answer. They
@@ -349,14 +534,106 @@ out:
 	*end_seq = tcp_sk(sk)->write_seq;
 	*rx_bytes = tcp_sk(sk)->bytes_received;
 	release_sock(sk);
+	memzero_explicit(rec, sizeof(rec));
+	if (abort)
+		tcp_abort(sk, EPROTO);
 	return ret;
+}
+
+/* A Ping found the connection going away: end @s for the reason why. */
+static void coap_ka_tcp_gone(struct coap_ka_session *s)
+{
+	int reason = coap_ka_tcp_gone_reason(s->ks->sk);
+
+	coap_ka_session_end(s, reason >= 0 ? reason : COAP_KA_GONE_CONN_LOST);
+}
+
+/* Write the TCP Ping of this round, if the stream is at a boundary. */
+static void coap_ka_tcp_ping(struct coap_ka_session *s)
+{
+	struct coap_ka_sock *ks = s->ks;
+	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
+	bool empty, go;
+	u8 msg[2] = { 0x00, 0xe2 };
+	unsigned long next;
+	u64 rx;
+	u32 seq;
+	int ret;
+
+	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
+	empty = p->flags & COAP_KA_F_EMPTY_PING;
+	rcu_read_unlock();
+	if (empty)
+		msg[1] = 0x00;
+
+	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
+		return;
+	spin_lock_bh(&s->lock);
+	go = !s->dead && s->state == COAP_KA_STATE_PINGING && !ks->ping_sent &&
+	     !READ_ONCE(coap_ka_unloading);
+	spin_unlock_bh(&s->lock);
+	if (!go)
+		return;
+
+	ret = coap_ka_tcp_write_ping(ks, msg, sizeof(msg), &seq, &rx);
+
+	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
+	spin_lock_bh(&s->lock);
+	if (ret == COAP_KA_TX_SENT)
+		s->pings++;
+	if (s->dead || s->state != COAP_KA_STATE_PINGING) {
+		/* Answered (by earlier data) meanwhile: a Ping that left is harmless. */
+	} else if (ret == COAP_KA_TX_SENT) {
+		WRITE_ONCE(ks->ping_sent, true);
+		/*
+		 * The peer has the whole pong timeout from here; what TCP
+		 * takes in from now on answers the Ping.
+		 */
+		ks->due = jiffies;
+		ks->rx_mark = rx;
+		ks->ping_j = (u32)jiffies;	/* TCP's clock */
+		ks->una_mark = seq;
+		s->tx_ns = ktime_get_ns();
+		mod_timer(&s->timer, jiffies + 1);
+	} else if (ret == COAP_KA_TX_NOT_STARTED) {
+		/* Nothing to keep alive yet: a new idle period. */
+		coap_ka_idle_restart(s, p);
+		if (p->keepalive_secs)
+			mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+	} else if (ret == COAP_KA_TX_LATER) {
+		/* Again after a back-off, or as soon as a message ends. */
+		s->deferrals++;
+		next = jiffies + msecs_to_jiffies(ks->retry_ms);
+		ks->retry_ms = min(ks->retry_ms * 2, COAP_KA_TCP_RETRY_MAX_MS);
+		if (time_before(next, ks->due + coap_ka_pong_timeout(p)))
+			mod_timer(&s->timer, next);
+	}
+	spin_unlock_bh(&s->lock);
+	rcu_read_unlock();
+
+	if (ret == COAP_KA_TX_GONE)
+		coap_ka_tcp_gone(s);
+	else if (ret == COAP_KA_TX_UNSUPPORTED)
+		coap_ka_session_end(s, COAP_KA_GONE_UNSUPPORTED);
 }
 
 /*
  * NACK with the abort action: end the connection as TCP keepalive would,
  * ETIMEDOUT for the application (and an RST for the peer). Process context.
  */
-void coap_ka_tcp_abort(struct coap_ka_sock *ks)
+static void coap_ka_tcp_abort(struct coap_ka_sock *ks)
 {
 	tcp_abort(ks->sk, ETIMEDOUT);
 }
+
+const struct coap_ka_transport_ops coap_ka_tcp_ops = {
+	.attach = coap_ka_tcp_attach,
+	.detach = coap_ka_tcp_detach,
+	.timer = coap_ka_tcp_timer,
+	.ping = coap_ka_tcp_ping,
+	.abort = coap_ka_tcp_abort,
+	.nack_reason = COAP_KA_NACK_NO_PONG,
+};

@@ -9,8 +9,8 @@
  * without a window in which the application could open a record. Instead,
  * with tx_lock and the socket lock held, the record is sealed here with
  * the socket's own transmit AEAD, IV and record sequence, exactly as the
- * software kTLS path would have sealed it, handed to TCP, and the record
- * sequence is advanced. Only the software path (TLS_SW) and the AEADs
+ * software kTLS path would have sealed it, handed to TCP whole (tcp.c), and
+ * only then the record sequence is advanced. Only the software path (TLS_SW) and the AEADs
  * whose nonce rules are below are supported.
  */
 #include <crypto/aead.h>
@@ -24,7 +24,6 @@
 #define COAP_KA_TLS_TYPE_DATA	23
 #define COAP_KA_TLS_SEQ_LEN	8
 #define COAP_KA_TLS_NONCE_LEN	12
-#define COAP_KA_TLS_MAX_RECORD	32
 
 /* The initial record sequence the application gave for @info's cipher. */
 static const u8 *coap_ka_tls_first_seq(const union tls_crypto_context *c)
@@ -100,12 +99,14 @@ static void coap_ka_tls_header(u8 *p, unsigned int len)
 }
 
 /*
- * Seal @len bytes of application data as one record and hand it to TCP.
- * tx_lock and the socket lock held, coap_ka_tls_idle() true. 0 or -errno;
- * on error nothing was written to the stream.
+ * Seal @len bytes of application data as one record into @rec (room for
+ * COAP_KA_TLS_MAX_RECORD bytes), with the record sequence and IV the next
+ * record gets; *@rec_len is its length. tx_lock and the socket lock held,
+ * coap_ka_tls_idle() true. Nothing changes in the context: once the
+ * record is in the stream whole, coap_ka_tls_advance() moves them on.
  */
-int coap_ka_tls_push(struct sock *sk, struct tls_context *tctx,
-		     const u8 *data, unsigned int len)
+int coap_ka_tls_seal(struct tls_context *tctx, const u8 *data,
+		     unsigned int len, u8 *rec, unsigned int *rec_len)
 {
 	struct tls_prot_info *prot = &tctx->prot_info;
 	struct tls_sw_context_tx *sw = tls_sw_ctx_tx(tctx);
@@ -117,11 +118,9 @@ int coap_ka_tls_push(struct sock *sk, struct tls_context *tctx,
 	unsigned int aad = prot->aad_size;
 	u8 nonce[COAP_KA_TLS_NONCE_LEN];
 	struct aead_request *req;
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct scatterlist sg;
 	DECLARE_CRYPTO_WAIT(wait);
-	struct kvec iov;
-	u8 *buf, *rec;
+	u8 *buf;
 	int i, err;
 
 	if (total > COAP_KA_TLS_MAX_RECORD ||
@@ -133,12 +132,9 @@ int coap_ka_tls_push(struct sock *sk, struct tls_context *tctx,
 	/* A record sequence must never wrap (kTLS aborts the stream then). */
 	if (!memchr_inv(tctx->tx.rec_seq, 0xff, COAP_KA_TLS_SEQ_LEN))
 		return -EOVERFLOW;
-	/* TCP copies up to 32 bytes in one piece: the record goes whole or not at all. */
-	if (!sk_stream_memory_free(sk))
-		return -EAGAIN;
 
-	/* [aad][plaintext | tag] sealed in place, then [header][sealed]. */
-	buf = kmalloc(aad + body + total, GFP_KERNEL);
+	/* [aad][plaintext | tag], sealed in place. */
+	buf = kmalloc(aad + body, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	req = aead_request_alloc(sw->aead_send, GFP_KERNEL);
@@ -170,32 +166,26 @@ int coap_ka_tls_push(struct sock *sk, struct tls_context *tctx,
 	aead_request_set_crypt(req, &sg, &sg, plain, nonce);
 	err = crypto_wait_req(crypto_aead_encrypt(req), &wait);
 	aead_request_free(req);
-	if (err)
-		goto out;
-
-	rec = buf + aad + body;
-	coap_ka_tls_header(rec, total - TLS_HEADER_SIZE);
-	/* TLS 1.2 AES-GCM: the explicit nonce is the IV's counter part. */
-	memcpy(rec + TLS_HEADER_SIZE, tctx->tx.iv + prot->salt_size, explicit);
-	memcpy(rec + prot->prepend_size, buf + aad, body);
-
-	iov.iov_base = rec;
-	iov.iov_len = total;
-	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, total);
-	err = tcp_sendmsg_locked(sk, &msg, total);
-	if (err >= 0 && err != total) {
-		/* Cannot happen for a record this small (see above). */
-		err = -EIO;
-		goto out;
+	if (!err) {
+		coap_ka_tls_header(rec, total - TLS_HEADER_SIZE);
+		/* TLS 1.2 AES-GCM: the explicit nonce is the IV's counter part. */
+		memcpy(rec + TLS_HEADER_SIZE, tctx->tx.iv + prot->salt_size,
+		       explicit);
+		memcpy(rec + prot->prepend_size, buf + aad, body);
+		*rec_len = total;
 	}
-	if (err < 0)
-		goto out;
-	err = 0;
-	/* What the software path does after each record. */
+	kfree_sensitive(buf);
+	memzero_explicit(nonce, sizeof(nonce));
+	return err;
+}
+
+/* What the software path does after each record it sent whole. */
+void coap_ka_tls_advance(struct tls_context *tctx)
+{
+	struct tls_prot_info *prot = &tctx->prot_info;
+	unsigned int explicit = prot->prepend_size - TLS_HEADER_SIZE;
+
 	coap_ka_be_inc((u8 *)tctx->tx.rec_seq, COAP_KA_TLS_SEQ_LEN);
 	if (explicit)
 		coap_ka_be_inc((u8 *)tctx->tx.iv + prot->salt_size, explicit);
-out:
-	kfree_sensitive(buf);
-	return err;
 }

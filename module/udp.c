@@ -7,23 +7,23 @@
  * Pings (and, if asked, the peer's Pings, which we answer). Everything else
  * goes to the application untouched.
  *
- * Send: UDP keeps no send timestamp, so a netfilter LOCAL_OUT hook (only in
- * namespaces with watched sockets) looks at datagrams leaving them (and
- * tells tcp.c about segments leaving watched TCP sockets). It
- * runs under RCU, which keeps module unload safe without replacing the
- * socket's protocol operations.
+ * Send: the socket's sendmsg (proto.c) stamps activity and notes the
+ * application's MIDs. The kernel's own Pings and Resets never go through
+ * the application's socket: they are built here and routed as the socket
+ * would route them (its bound address and port, device, mark), so they
+ * cannot join a datagram the application has corked, and carry none of its
+ * timestamping requests.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ipv6.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter_ipv4.h>
-#include <linux/netfilter_ipv6.h>
-#include <linux/rhashtable.h>
 #include <linux/udp.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
 #include <net/sock.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
@@ -33,13 +33,6 @@
 
 /* Private encapsulation type: no other user of the hooks shares it. */
 #define COAP_KA_UDP_ENCAP	0xc0
-
-static int coap_ka_udp_rcv(struct sock *sk, struct sk_buff *skb);
-
-bool coap_ka_udp_owns(const struct sock *sk)
-{
-	return READ_ONCE(udp_sk(sk)->encap_rcv) == coap_ka_udp_rcv;
-}
 
 static void coap_ka_peer_set(struct coap_ka_peer *peer, bool v4,
 			     const void *addr, __be16 port)
@@ -84,7 +77,7 @@ static struct coap_ka_session *coap_ka_udp_find(struct coap_ka_sock *ks,
 		coap_ka_peer_set(&peer, false, rx ? &ip6h->saddr : &ip6h->daddr,
 				 rx ? uh->source : uh->dest);
 	}
-	return rhashtable_lookup(&ks->peers, &peer, coap_ka_peer_params);
+	return coap_ka_session_find(ks, &peer);
 }
 
 /* Softirq, under RCU, skb->data at the UDP header, checksum verified. */
@@ -97,7 +90,7 @@ static int coap_ka_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	unsigned int len;
 	u8 buf[4];
 
-	ks = rcu_dereference_sk_user_data(sk);
+	ks = coap_ka_sk_ks_rcu(sk);
 	if (!ks)
 		return 1;
 	s = coap_ka_udp_find(ks, skb_network_header(skb),
@@ -172,7 +165,7 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 	int err;
 
 	rcu_read_lock();
-	ks = rcu_dereference_sk_user_data(sk);
+	ks = coap_ka_sk_ks_rcu(sk);
 	if (ks)
 		s = coap_ka_udp_find(ks, skb->data, v4, uh, false);
 	if (s) {
@@ -190,13 +183,14 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 
 	harderr = coap_ka_udp_icmp_errno(sk, skb, v4, &err);
 	/*
-	 * IP_RECVERR: queued with its details, and always reported. Without
-	 * ip_icmp_error() (6.1) only the errno, when UDP would give it.
+	 * IP_RECVERR: always reported, queued with its details where the
+	 * kernel lets a module do that (6.2 on; 6.1: the errno only).
+	 * Without it, as UDP: hard errors on a connected socket only.
 	 */
-	if (COAP_KA_ERR_RCV_FULL && coap_ka_recverr(sk, v4)) {
-		if (v4)
+	if (coap_ka_recverr(sk, v4)) {
+		if (COAP_KA_ERR_RCV_FULL && v4)
 			ip_icmp_error(sk, skb, err, uh->dest, info, (u8 *)(uh + 1));
-		else
+		else if (COAP_KA_ERR_RCV_FULL)
 			ipv6_icmp_error(sk, skb, err, uh->dest, info,
 					(u8 *)(uh + 1));
 	} else if (!harderr || sk->sk_state != TCP_ESTABLISHED) {
@@ -223,50 +217,31 @@ static void __maybe_unused coap_ka_udp_err_rcv_off(struct sock *sk,
 			0);
 }
 
-/*
- * Threads inside coap_ka_udp_destroy(). udp_destroy_sock() marks the
- * socket SOCK_DEAD under the socket lock, then reads encap_destroy and
- * calls it without any lock: once a socket is dead, its hooks stay ours
- * until that call has come (coap_ka_udp_detach() refuses), and module
- * unload waits for it (coap_ka_udp_wait_closers()).
- */
-static atomic_t coap_ka_closers = ATOMIC_INIT(0);
-
-/* The application closed the socket: process context, from udp_destroy_sock(). */
-static void coap_ka_udp_destroy(struct sock *sk)
-{
-	struct coap_ka_net *cn = coap_ka_pernet(sock_net(sk));
-	struct coap_ka_sock *ks;
-
-	atomic_inc(&coap_ka_closers);
-	mutex_lock(&cn->lock);
-	ks = coap_ka_sk_sock(sk, cn);
-	if (ks && coap_ka_udp_owns(sk))
-		coap_ka_sock_closed(ks);	/* drops cn->lock */
-	else
-		mutex_unlock(&cn->lock);
-	/* Touches nothing of ours after this but its own return. */
-	if (atomic_dec_and_test(&coap_ka_closers))
-		wake_up_var(&coap_ka_closers);
-}
-
-/* Module unload: every close that reached our hook has left it. */
-void coap_ka_udp_wait_closers(void)
-{
-	wait_var_event(&coap_ka_closers, !atomic_read(&coap_ka_closers));
-}
-
-int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
+static int coap_ka_udp_attach(struct coap_ka_sock *ks,
+			      struct netlink_ext_ack *extack)
 {
 	struct sock *sk = ks->sk;
 	struct udp_sock *up = udp_sk(sk);
+	struct proto *prot;
 	int err = 0;
 
 	/* May sleep (static key); harmless if we then refuse. */
 	udp_tunnel_encap_enable(sk);
 
+	lock_sock(sk);
+	if (!inet_sk(sk)->inet_num) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the UDP socket is not bound: bind() it (or send from it) first, so that Pings leave from its port");
+		err = -EDESTADDRREQ;
+		goto out;
+	}
+	prot = coap_ka_proto_for(sk);
+	if (IS_ERR(prot)) {
+		err = PTR_ERR(prot);
+		goto out;
+	}
 	write_lock_bh(&sk->sk_callback_lock);
-	if (READ_ONCE(sk->sk_user_data)) {
+	if (rcu_access_pointer(__sk_user_data(sk))) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "socket is already used by another kernel facility (sk_user_data is set)");
 		err = -EBUSY;
@@ -275,175 +250,292 @@ int coap_ka_udp_attach(struct coap_ka_sock *ks, struct netlink_ext_ack *extack)
 				   "socket already has a UDP encapsulation (a tunnel or IPsec owns its datagrams)");
 		err = -EBUSY;
 	} else {
-		rcu_assign_sk_user_data(sk, ks);
-		WRITE_ONCE(up->encap_destroy, coap_ka_udp_destroy);
+		__rcu_assign_sk_user_data_with_flags(sk, ks, SK_USER_DATA_NOCOPY);
 		WRITE_ONCE(up->encap_err_rcv,
 			   COAP_KA_ERR_RCV(coap_ka_udp_err_rcv,
 					   coap_ka_udp_err_rcv_off));
 		WRITE_ONCE(up->encap_rcv, coap_ka_udp_rcv);
 		/* Last: the receive path tests the type, then reads the hook. */
 		WRITE_ONCE(up->encap_type, COAP_KA_UDP_ENCAP);
+		WRITE_ONCE(sk->sk_prot, prot);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
+out:
+	release_sock(sk);
 	return err;
 }
 
-/*
- * Give the socket back as the application had it. Refused (false) if the
- * socket is being closed and @closing is not set: its closer has seen, or
- * will see, our encap_destroy and will end the socket itself. Process
- * context; @closing is for the closer and for sockets whose file we hold.
- */
-bool coap_ka_udp_detach(struct coap_ka_sock *ks, bool closing)
+/* Give the socket back as the application had it. Socket locked. */
+void coap_ka_udp_unhook(struct coap_ka_sock *ks)
 {
 	struct sock *sk = ks->sk;
 	struct udp_sock *up = udp_sk(sk);
 
-	/* Orders us with udp_destroy_sock() setting SOCK_DEAD. */
-	lock_sock(sk);
-	if (!closing && sock_flag(sk, SOCK_DEAD)) {
-		release_sock(sk);
-		return false;
-	}
 	write_lock_bh(&sk->sk_callback_lock);
-	if (__locked_read_sk_user_data_with_flags(sk, 0) == ks) {
-		WRITE_ONCE(up->encap_type, 0);
-		WRITE_ONCE(up->encap_rcv, NULL);
-		WRITE_ONCE(up->encap_err_rcv, NULL);
-		WRITE_ONCE(up->encap_destroy, NULL);
+	if (coap_ka_sk_ks(sk) == ks) {
+		if (READ_ONCE(up->encap_rcv) == coap_ka_udp_rcv) {
+			WRITE_ONCE(up->encap_type, 0);
+			WRITE_ONCE(up->encap_rcv, NULL);
+			WRITE_ONCE(up->encap_err_rcv, NULL);
+		}
+		coap_ka_proto_restore(sk);
 		rcu_assign_sk_user_data(sk, NULL);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
-	release_sock(sk);
-	return true;
 }
 
-/* Send a small datagram to the session's peer, from process context. */
-int coap_ka_udp_send(struct coap_ka_session *s, const u8 *buf, size_t len)
+static void coap_ka_udp_detach(struct coap_ka_sock *ks)
 {
-	struct coap_ka_sock *ks = s->ks;
-	struct sock *sk = ks->sk;
-	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-	struct sockaddr_in6 sin6 = {};
-	struct sockaddr_in sin = {};
+	lock_sock(ks->sk);
+	coap_ka_udp_unhook(ks);
+	release_sock(ks->sk);
+}
 
-	if (!sk->sk_socket)
+/* Room in front of a Ping or Reset for the IP and link headers. */
+#define COAP_KA_UDP_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr))
+
+/*
+ * Send the 4-byte message @msg from the socket's address and port to the
+ * session's peer. Process context.
+ */
+static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
+			    unsigned int len)
+{
+	struct sock *sk = s->ks->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	__be16 sport = READ_ONCE(inet->inet_sport);
+	__be16 dport = s->peer.port;
+	struct sk_buff *skb;
+
+	/* Unbound meanwhile (disconnect): the session ends, see udp_connected. */
+	if (!sport || sock_flag(sk, SOCK_DEAD))
 		return -ENOTCONN;
-	if (ks->connected) {
-		/* use the connected address */
-	} else if (sk->sk_family == AF_INET) {
-		sin.sin_family = AF_INET;
-		sin.sin_addr.s_addr = s->peer.addr.s6_addr32[3];
-		sin.sin_port = s->peer.port;
-		msg.msg_name = &sin;
-		msg.msg_namelen = sizeof(sin);
+	skb = alloc_skb(COAP_KA_UDP_HEADROOM + len, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, COAP_KA_UDP_HEADROOM);
+	skb_put_data(skb, msg, len);
+	skb_set_owner_w(skb, sk);	/* netfilter sees the application's socket */
+
+	if (ipv6_addr_v4mapped(&s->peer.addr)) {
+		__be32 daddr = s->peer.addr.s6_addr32[3];
+		struct flowi4 fl4;
+		struct rtable *rt;
+
+		flowi4_init_output(&fl4, READ_ONCE(sk->sk_bound_dev_if),
+				   READ_ONCE(sk->sk_mark), 0, RT_SCOPE_UNIVERSE,
+				   IPPROTO_UDP, 0, daddr,
+				   READ_ONCE(inet->inet_saddr), dport, sport,
+				   sk->sk_uid);
+		rt = ip_route_output_flow(net, &fl4, sk);
+		if (IS_ERR(rt)) {
+			kfree_skb(skb);
+			return PTR_ERR(rt);
+		}
+		udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), 0, sport, dport,
+				    false, false);
+		return 0;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct flowi6 fl6 = {
+			.flowi6_proto = IPPROTO_UDP,
+			.flowi6_oif = READ_ONCE(sk->sk_bound_dev_if),
+			.flowi6_mark = READ_ONCE(sk->sk_mark),
+			.flowi6_uid = sk->sk_uid,
+			.daddr = s->peer.addr,
+			.saddr = sk->sk_v6_rcv_saddr,
+			.fl6_dport = dport,
+			.fl6_sport = sport,
+		};
+		struct dst_entry *dst;
+
+		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			kfree_skb(skb);
+			return PTR_ERR(dst);
+		}
+		udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl6.saddr, &fl6.daddr,
+				     0, ip6_dst_hoplimit(dst), 0, sport, dport,
+				     false);
+		return 0;
+	}
+#else
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
+#endif
+}
+
+static void coap_ka_udp_send_empty(struct coap_ka_session *s, u8 type, u16 mid)
+{
+	u8 msg[4] = { 1 << 6 | type << 4, 0, mid >> 8, mid & 0xff };
+
+	/* A lost transmission is a lost datagram: the timer retries. */
+	coap_ka_udp_xmit(s, msg, sizeof(msg));
+}
+
+static u32 coap_ka_first_timeout(const struct coap_ka_params *p)
+{
+	u32 spread = (u64)p->ack_timeout_ms * (p->random_factor - 1000) / 1000;
+
+	return p->ack_timeout_ms + get_random_u32_below(spread + 1);
+}
+
+/*
+ * Message IDs of our Pings come from the half of the MID space opposite
+ * the application's latest MID towards this peer, and advance by one per
+ * Ping: the application would have to send 16384 messages to the peer
+ * between two of our Pings for one of its MIDs to meet ours.
+ */
+static u16 coap_ka_next_mid(struct coap_ka_session *s)
+{
+	return (u16)(READ_ONCE(s->app_mid) + 0x8000 + (s->pings & 0x3fff));
+}
+
+/* The UDP round, from the timer; @s->lock held. */
+static void coap_ka_udp_timer(struct coap_ka_session *s,
+			      const struct coap_ka_params *p)
+{
+	unsigned long deadline;
+
+	/* Unloading: no new Ping, no retransmission. */
+	if (READ_ONCE(coap_ka_unloading))
+		return;
+	if (s->state == COAP_KA_STATE_IDLE) {
+		deadline = coap_ka_idle_deadline(s, p);
+		if (time_before(jiffies, deadline)) {
+			mod_timer(&s->timer, deadline);
+			return;
+		}
+		WRITE_ONCE(s->state, COAP_KA_STATE_PINGING);
+		s->retries = 0;
+		WRITE_ONCE(s->mid, coap_ka_next_mid(s));
+		WRITE_ONCE(s->pings, s->pings + 1);
+		s->timeout_ms = coap_ka_first_timeout(p);
+		coap_ka_session_queue(s, COAP_KA_TODO_PING);
+	} else if (s->retries < p->max_retransmit) {
+		s->retries++;
+		s->retransmissions++;
+		s->timeout_ms *= 2;
+		coap_ka_session_queue(s, COAP_KA_TODO_PING);
 	} else {
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_addr = s->peer.addr;
-		sin6.sin6_port = s->peer.port;
-		msg.msg_name = &sin6;
-		msg.msg_namelen = sizeof(sin6);
+		s->nacks++;
+		s->nack_retries = s->retries;
+		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
+		/* A late answer is still ours for as long as the last try had. */
+		WRITE_ONCE(s->late_until,
+			   jiffies + msecs_to_jiffies(s->timeout_ms));
+		coap_ka_idle_restart(s, p);
+		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
 	}
-	return kernel_sendmsg(sk->sk_socket, &msg, &iov, 1, len);
+}
+
+/* (Re)transmit the Ping, and answer the peer's. Process context. */
+static void coap_ka_udp_ping(struct coap_ka_session *s)
+{
+	bool ping = false;
+	u16 mid;
+
+	spin_lock_bh(&s->lock);
+	/*
+	 * The Ping's clock starts as it leaves; under the lock, so that a
+	 * context change (coap_ka_session_kick()) sees either a Ping still
+	 * to send or one with its time and timer.
+	 */
+	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) && !s->dead &&
+	    s->state == COAP_KA_STATE_PINGING && !READ_ONCE(coap_ka_unloading)) {
+		s->tx_ns = ktime_get_ns();
+		mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
+		ping = true;
+	}
+	mid = s->mid;
+	spin_unlock_bh(&s->lock);
+	if (ping)
+		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
+	if (test_and_clear_bit(COAP_KA_TODO_RST, &s->todo))
+		coap_ka_udp_send_empty(s, COAP_KA_TYPE_RST, READ_ONCE(s->peer_mid));
 }
 
 /*
- * Packets leaving the namespace's sockets. From a watched UDP socket:
- * activity and the application's MIDs; from a watched TCP socket: whether
- * the application has closed it or shut its sending side down.
+ * The application sent a datagram (@hdr: its first min(@len, 4) bytes)
+ * through the watched socket: to its msg_name, or the connected peer.
  */
-static unsigned int coap_ka_out(void *priv, struct sk_buff *skb,
-				const struct nf_hook_state *state)
+void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
+			      const u8 *hdr, unsigned int len)
 {
-	struct sock *sk = skb->sk;
+	struct sock *sk = ks->sk;
 	struct coap_ka_session *s;
-	struct coap_ka_sock *ks;
-	const struct udphdr *uh;
-	struct udphdr uhbuf;
-	unsigned int off, len;
-	const u8 *hdr;
-	u8 buf[4];
+	struct coap_ka_peer peer;
 
-	if (!sk || !sk_fullsock(sk))
-		return NF_ACCEPT;
-	if (sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM) {
-		if (coap_ka_tcp_owns(sk))
-			coap_ka_tcp_out(sk);
-		return NF_ACCEPT;
+	if (msg->msg_name && msg->msg_namelen >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *sin = msg->msg_name;
+		const struct sockaddr_in6 *sin6 = msg->msg_name;
+
+		if (sin->sin_family == AF_INET)
+			coap_ka_peer_set(&peer, true, &sin->sin_addr, sin->sin_port);
+		else if (sin->sin_family == AF_INET6 &&
+			 msg->msg_namelen >= sizeof(*sin6))
+			coap_ka_peer_set(&peer, false, &sin6->sin6_addr,
+					 sin6->sin6_port);
+		else
+			return;
+	} else if (!msg->msg_name && sk->sk_state == TCP_ESTABLISHED) {
+		coap_ka_peer_from_sk(sk, &peer);
+	} else {
+		return;
 	}
-	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP ||
-	    !coap_ka_udp_owns(sk))
-		return NF_ACCEPT;
-	ks = rcu_dereference_sk_user_data(sk);
-	if (!ks)
-		return NF_ACCEPT;
-	off = skb_transport_offset(skb);
-	uh = skb_header_pointer(skb, off, sizeof(uhbuf), &uhbuf);
-	if (!uh)
-		return NF_ACCEPT;
-	s = coap_ka_udp_find(ks, skb_network_header(skb),
-			     state->pf == NFPROTO_IPV4, uh, false);
-	if (!s)
-		return NF_ACCEPT;
-	off += sizeof(*uh);
-	len = skb->len > off ? skb->len - off : 0;
-	hdr = skb_header_pointer(skb, off, min(len, 4U), buf);
-	if (hdr)
+	rcu_read_lock();
+	s = coap_ka_session_find(ks, &peer);
+	if (s)
 		coap_ka_session_tx(s, hdr, len);
-	return NF_ACCEPT;
+	rcu_read_unlock();
 }
-
-static const struct nf_hook_ops coap_ka_nf_ops[] = {
-	{
-		.hook = coap_ka_out,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_LOCAL_OUT,
-		.priority = NF_IP_PRI_LAST,
-	},
-	{
-		.hook = coap_ka_out,
-		.pf = NFPROTO_IPV6,
-		.hooknum = NF_INET_LOCAL_OUT,
-		.priority = NF_IP6_PRI_LAST,
-	},
-};
 
 /*
- * The hooks are registered with a namespace's first watched socket and
- * stay until the namespace (or the module) goes: registering flips static
- * keys, i.e. patches kernel text, which is not worth doing for every
- * first and last socket. A namespace that never watches a socket never
- * has them.
+ * The socket connected somewhere (or disconnected): sessions with other
+ * peers end, as do all of them once it is unbound. Process context.
  */
-int coap_ka_out_hooks_get(struct coap_ka_net *cn)
+void coap_ka_udp_connected(struct coap_ka_sock *ks)
 {
-	int err;
+	struct sock *sk = ks->sk;
+	struct coap_ka_net *cn = ks->cn;
+	struct coap_ka_session *s;
+	struct coap_ka_peer peer;
+	bool connected, bound;
 
-	lockdep_assert_held(&cn->lock);
-	if (!cn->hooks) {
-		err = nf_register_net_hooks(cn->net, coap_ka_nf_ops,
-					    ARRAY_SIZE(coap_ka_nf_ops));
-		if (err)
-			return err;
-		cn->hooks = true;
+	lock_sock(sk);
+	connected = sk->sk_state == TCP_ESTABLISHED;
+	bound = inet_sk(sk)->inet_sport != 0;
+	if (connected)
+		coap_ka_peer_from_sk(sk, &peer);
+	release_sock(sk);
+
+	mutex_lock(&cn->lock);
+	list_for_each_entry(s, &ks->sessions, sock_node)
+		if (!bound || (connected && memcmp(&peer, &s->peer, sizeof(peer))))
+			coap_ka_session_end(s, COAP_KA_GONE_DISCONNECTED);
+	mutex_unlock(&cn->lock);
+}
+
+/* NACK with the abort action: a connected socket hears ETIMEDOUT. */
+static void coap_ka_udp_abort(struct coap_ka_sock *ks)
+{
+	struct sock *sk = ks->sk;
+
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		sk_error_report(sk);
 	}
-	cn->nsocks++;
-	return 0;
 }
 
-void coap_ka_out_hooks_put(struct coap_ka_net *cn)
-{
-	lockdep_assert_held(&cn->lock);
-	if (!--cn->nsocks)
-		wake_up_var(&cn->nsocks);
-}
-
-/* Namespace exit, once no socket is watched. */
-void coap_ka_out_hooks_exit(struct coap_ka_net *cn)
-{
-	if (cn->hooks)
-		nf_unregister_net_hooks(cn->net, coap_ka_nf_ops,
-					ARRAY_SIZE(coap_ka_nf_ops));
-	cn->hooks = false;
-}
+const struct coap_ka_transport_ops coap_ka_udp_ops = {
+	.attach = coap_ka_udp_attach,
+	.detach = coap_ka_udp_detach,
+	.timer = coap_ka_udp_timer,
+	.ping = coap_ka_udp_ping,
+	.abort = coap_ka_udp_abort,
+	.nack_reason = COAP_KA_NACK_TOO_MANY_RETRIES,
+};

@@ -18,12 +18,31 @@
  * that uses it.
  *
  * Contexts live in the network namespace the request was sent in and die
- * with it. A context belongs to the user (effective uid) that made it:
- * only that user, or a process with CAP_NET_ADMIN over the namespace's
- * user namespace, may change or delete it. Anyone in the namespace may
- * read contexts. Each user may own at most the number of contexts set by
- * the module parameter max_contexts_per_user (EDQUOT past that).
+ * with it.
  *
+ * Privileges
+ * ==========
+ *
+ * A context belongs to the user that made it: the effective uid of
+ * whoever opened the netlink socket the request came on (not of the
+ * process that sent it). A session belongs to its context's owner. An
+ * unprivileged user may attach its own sockets (passing the file
+ * descriptor proves it may use the socket) to its own contexts, and sees,
+ * changes and hears about only its own contexts and sessions: another
+ * user's do not exist for it (ENOENT, absent from dumps). A process with
+ * CAP_NET_ADMIN over the user namespace that owns the network namespace
+ * (e.g. root of a user namespace that made its own network namespace)
+ * sees and changes every context and session there. The events multicast
+ * group can be joined only with CAP_NET_ADMIN (on Debian's 6.1 as on 6.7
+ * and later); every event is also sent by unicast to the netlink socket
+ * that added the session, while that socket is open.
+ *
+ * Limits: each user may own at most max_contexts_per_user contexts and
+ * max_sessions_per_user sessions (module parameters, over all network
+ * namespaces; EDQUOT past them). Contexts, sessions and the kernel's state
+ * for a watched socket are charged to the memory cgroup of the process
+ * that made them.
+
  * Commands
  * ========
  *
@@ -53,11 +72,13 @@
  *	a transport that does not match the socket is refused (EINVAL).
  *	One session per (socket, peer): EEXIST for a second. A socket that
  *	already has a UDP encapsulation or sk_user_data is refused (EBUSY).
- *	A TCP socket must be connected (TCP_ESTABLISHED); listening and
- *	unconnected ones are refused (EINVAL), as are sockets with an upper
- *	layer protocol other than kTLS, and kTLS sockets whose transmit side
- *	is offloaded to hardware or uses a cipher other than AES-GCM-128,
- *	AES-GCM-256 or ChaCha20-Poly1305 (EOPNOTSUPP).
+ *	A TCP socket must be connected (TCP_ESTABLISHED): a listening one is
+ *	refused with EINVAL, an unconnected one with ENOTCONN. Sockets with
+ *	an upper layer protocol other than kTLS, and kTLS sockets whose
+ *	transmit side is offloaded to hardware or uses a cipher other than
+ *	AES-GCM-128, AES-GCM-256 or ChaCha20-Poly1305, are refused
+ *	(EOPNOTSUPP). A UDP socket must be bound (EDESTADDRREQ). A user
+ *	past its session limit gets EDQUOT.
  *	Only the context's owner or CAP_NET_ADMIN may add sessions to it.
  *	Any settings attribute (COAP_KA_A_KEEPALIVE_SECS ... COAP_KA_A_FLAGS,
  *	same ranges as for contexts) overrides the context's value for this
@@ -68,9 +89,25 @@
  *	from a session's peer (activity); after keepalive-secs without
  *	activity sends the empty Confirmable 0.00 (40 00 MID MID) to the peer,
  *	retransmits it per RFC 7252 and eats the peer's Reset or ACK with that
- *	MID (also a late or repeated one, until the next Ping), so the
- *	application never sees it; every other datagram reaches the
- *	application untouched. A context change while a Ping is out keeps its
+ *	MID (also a late or repeated one, for twice the last retransmission
+ *	timeout after the answer, or one retransmission timeout after the
+ *	last try, and not once the application has sent a message with that
+ *	MID itself), so the application never sees it; every other datagram
+ *	reaches the application untouched. The kernel's Pings and Resets
+ *	leave from the socket's bound address and port, routed as the socket
+ *	would be (bound device, mark), but never through the application's
+ *	send path: they never join a datagram the application has corked
+ *	(MSG_MORE, UDP_CORK) and carry none of its SO_TIMESTAMPING requests
+ *	(and take no OPT_ID key). The socket must be bound (EDESTADDRREQ
+ *	otherwise). A UDP session ends (COAP_KA_GONE_DISCONNECTED) when its
+ *	socket connects to another peer than the session's, or is
+ *	disconnected and thereby unbound; a socket bound to its port keeps
+ *	its sessions through connect(AF_UNSPEC). It ends
+ *	(COAP_KA_GONE_SOCKET_CHANGED) when the application sets UDP_ENCAP
+ *	or IPV6_ADDRFORM on the socket (even if that call then fails): the
+ *	socket is handed back first. Several Pings of the peer that arrive
+ *	before the kernel answered the first get one Reset, to the last.
+ *	A context change while a Ping is out keeps its
  *	retransmission due at the time it was, unless the new ACK timeout
  *	range excludes it; then a new timeout is drawn from the new range.
  *	Ping MIDs are taken from the half of the MID space opposite the
@@ -80,35 +117,48 @@
  *	the IP_RECVERR queue); errors about the kernel's own Pings and Resets
  *	are kept from it.
  *
- *	TCP and TLS sessions (RFC 8323). Activity is read from TCP's own
- *	timestamps (last data received, last data sent); nothing is added
- *	to TCP's data path. When the session is idle the kernel writes a
- *	7.02 Ping with no token and no options (00 E2), or with
- *	COAP_KA_F_EMPTY_PING the empty 0.00 message (00 00), into the
- *	stream, but only at a message boundary: the application has sent
- *	bytes (its CSM) since the connection began; on plain TCP nothing is
- *	queued unsent (data held with MSG_MORE or TCP_CORK waits there),
- *	TCP_CORK is off and TCP's push mark is at the end of the stream;
- *	with kTLS no record is left open (MSG_MORE) and none is waiting to
- *	be encrypted or handed to TCP (the Ping record then goes after the
- *	complete records TCP has queued); and no application thread is
- *	waiting for send buffer space in the middle of a write. The check
- *	and the write are done under the socket's locks, so the application
- *	cannot write between them. A Ping that cannot go out yet is retried
- *	every 10 ms, not forced; if it never could within the pong timeout,
- *	the peer having acknowledged data meanwhile counts as an answer.
- *	The kernel cannot see message boundaries inside the byte stream
- *	itself: a message written with several send() calls without
- *	MSG_MORE (also the rest of a non-blocking write that came back
- *	short), or a part held with MSG_MORE that TCP sent on its own (its
- *	probe timer, about 200 ms, or an ACK with TCP_NODELAY) early in a
- *	connection, before TCP's push mark is reliable, may have the Ping
- *	in between. On a kTLS socket the Ping is a TLS record of its own,
- *	encrypted with the socket's transmit keys and record sequence; on a
- *	socket declared COAP_KA_TRANSPORT_TLS, or one that has the kTLS
- *	upper layer protocol, nothing is sent until kTLS transmit keys are
- *	installed, so a Ping is never sent in the clear on a TLS
- *	connection.
+ *	TCP and TLS sessions (RFC 8323). Activity: data received (TCP's
+ *	own stamp) and data the application writes (stamped by its send
+ *	calls; TCP's retransmissions, also of the kernel's Pings, are not
+ *	activity). When the session is idle the kernel writes a 7.02 Ping
+ *	with no token and no options (00 E2), or with COAP_KA_F_EMPTY_PING
+ *	the empty 0.00 message (00 00), into the stream, only between two
+ *	of the application's messages. While a socket is watched the
+ *	kernel sits in front of its send calls and knows where they end a
+ *	message. The guarantee: a Ping never lands inside a message the
+ *	application writes (a) in one send call (sendmsg, send, write,
+ *	sendfile, splice), or (b) as several calls all but the last with
+ *	MSG_MORE, or (c) while TCP_CORK is set, whatever TCP then does with
+ *	the bytes (pushes, probes, Nagle, zero windows, short non-blocking
+ *	writes: the rest of a short write is still inside the message). It
+ *	is written only when no application thread is inside a send call,
+ *	the last call ended a message, TCP_CORK is off and, with kTLS, no
+ *	record is open or waiting; the check and the write happen under the
+ *	socket's locks. Its limits: a message written as several calls
+ *	without MSG_MORE or TCP_CORK cannot be told from several messages;
+ *	and what was written before the socket was attached is judged by
+ *	TCP's state then (a message is taken as complete if nothing was left
+ *	unsent and it was pushed). A Ping goes into the stream whole or not
+ *	at all: the room for it is reserved first and it gets a segment of
+ *	its own; a kTLS record's sequence number and IV move on only once
+ *	the whole record is in. Nothing is written until the application
+ *	has sent bytes (its CSM), nor while the socket has a pending error
+ *	(the application's to read). A Ping that cannot go yet is tried
+ *	again as soon as the application ends a message, and otherwise
+ *	after 10 ms, doubling up to 1 s (COAP_KA_A_PING_DEFERRALS counts
+ *	the tries that could not write); if it never could within the pong
+ *	timeout, the peer having acknowledged data meanwhile counts as an
+ *	answer. With SO_TIMESTAMPING the kernel's Pings get no timestamps,
+ *	and byte-offset keys (SOF_TIMESTAMPING_OPT_ID) keep counting the
+ *	application's bytes only: such a socket is pinged only when all it
+ *	sent has been acknowledged. On a kTLS socket the Ping is a TLS
+ *	record of its own, encrypted with the socket's transmit keys and
+ *	record sequence; on a socket declared COAP_KA_TRANSPORT_TLS, or one
+ *	that has the kTLS upper layer protocol, nothing is sent until kTLS
+ *	transmit keys are installed, so a Ping is never sent in the clear on
+ *	a TLS connection. Installing kTLS (TCP_ULP, TLS_TX, TLS_RX) on a
+ *	watched socket is followed; another upper layer protocol ends the
+ *	session (COAP_KA_GONE_SOCKET_CHANGED).
  *	The peer's Pong (or any other byte) lands in the application's
  *	stream, which the kernel never reads: any data from the peer within
  *	COAP_KA_A_PONG_TIMEOUT_MS of the Ping is the answer (PONG event);
@@ -121,12 +171,21 @@
  *	the application and are not reported (no PING event), and
  *	COAP_KA_F_ANSWER_PINGS has no effect on TCP. A TCP session ends with
  *	SESSION_GONE when the application closes the socket or shuts down
- *	its sending side (COAP_KA_GONE_CLOSED), when the peer closes
- *	(COAP_KA_GONE_PEER_CLOSED) or resets (COAP_KA_GONE_PEER_RESET) the
- *	connection, or TCP itself gives it up (COAP_KA_GONE_CONN_LOST).
+ *	its sending side (COAP_KA_GONE_CLOSED, at the close() call, also
+ *	when the socket then lingers as an orphan), disconnects it with
+ *	connect(AF_UNSPEC) (COAP_KA_GONE_DISCONNECTED: the socket is handed
+ *	back at once, so that a new connection or a listen() on it, and the
+ *	connections it accepts, carry nothing of the kernel's), when the
+ *	peer closes (COAP_KA_GONE_PEER_CLOSED) or resets
+ *	(COAP_KA_GONE_PEER_RESET) the connection, or TCP itself gives it up
+ *	(COAP_KA_GONE_CONN_LOST). A transient error (an ICMP error with
+ *	IP_RECVERR) does not end a session.
  *
  * COAP_KA_CMD_SESSION_DEL (do): COAP_KA_A_SESSION_ID. The socket is handed
- *	back as the application had it when its last session goes.
+ *	back as the application had it when its last session goes. An answer
+ *	to a UDP Ping sent just before may still reach the application
+ *	afterwards: an empty ACK or Reset with a MID it never used, which an
+ *	RFC 7252 endpoint ignores.
  *
  * COAP_KA_CMD_SESSION_GET (do, dump): do takes COAP_KA_A_SESSION_ID; a
  *	dump may be filtered by COAP_KA_A_CTX_ID and COAP_KA_A_SOCK_INODE.
@@ -140,14 +199,21 @@
  * and the peer, plus what the event is about (see each command). A session
  * ends when the application closes its socket, on SESSION_DEL, on abort,
  * when its context is deleted, and when the module is unloaded (then
- * without an event; every socket is handed back).
+ * without an event; every socket is handed back). A SESSION_ADD that
+ * fails sends no event.
+ *
+ * Module unload: from the moment it begins no Ping (first or
+ * retransmission) leaves; answers to Pings already out are still eaten
+ * for half a second, then every socket is handed back. Unload waits for
+ * application threads that are inside a send call on a watched socket
+ * (e.g. blocked for buffer space) to return.
  *
  * Unknown attributes, attributes a command does not take, values out of
  * range and unknown flag bits are refused with EINVAL (ERANGE for ranges)
  * and an extended ACK naming the attribute.
  *
- * Multicast group COAP_KA_MCGRP_EVENTS carries events; on kernels that
- * support it (6.7 and later) joining it needs CAP_NET_ADMIN.
+ * Multicast group COAP_KA_MCGRP_EVENTS carries events; joining it needs
+ * CAP_NET_ADMIN (see Privileges).
  */
 #ifndef _UAPI_LINUX_COAP_KEEPALIVE_H
 #define _UAPI_LINUX_COAP_KEEPALIVE_H
@@ -280,8 +346,8 @@ enum coap_ka_nack_reason {
  *	ping through (hardware offload, or another cipher than those listed
  *	at COAP_KA_CMD_SESSION_ADD)
  * @COAP_KA_GONE_DISCONNECTED: the socket was disconnected: TCP:
- *	connect(AF_UNSPEC), or shutdown() of its sending side; UDP: connected
- *	to another peer than the session's, or disconnected and so unbound
+ *	connect(AF_UNSPEC); UDP: connected to another peer than the
+ *	session's, or disconnected and so unbound
  * @COAP_KA_GONE_SOCKET_CHANGED: the application changed the socket in a
  *	way the kernel cannot keep it alive through: UDP: UDP_ENCAP or
  *	IPV6_ADDRFORM; TCP: an upper layer protocol other than kTLS

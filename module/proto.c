@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coap_keepalive: the watched socket's operations.
+ *
+ * While a socket is watched, its sk_prot is a copy of the protocol it had
+ * (TCP, kTLS's, UDP), with the operations below in front of the real ones,
+ * as kTLS and espintcp do. They see what no hook in the data path can:
+ * every application write with its flags and its result (where TCP
+ * messages end; UDP activity), and every change to the socket that ends a
+ * session (close, shutdown, disconnect, connect, an upper layer protocol
+ * or encapsulation). A socket that is not watched never runs this code.
+ *
+ * Copies are made per base protocol, once, and kept until module unload:
+ * a thread may have loaded sk_prot just before the socket was given back.
+ * Unload therefore waits until every watched socket is freed (threads
+ * inside an operation hold a reference, so an application blocked in
+ * send() on a watched socket holds unload up), then for every task to
+ * have left this code (synchronize_rcu_tasks()), and only then frees them.
+ *
+ * A socket is given back (sk_prot restored) under its lock: by the
+ * operations themselves when the socket goes (close, disconnect) or
+ * changes, and by detach when its last session ends.
+ */
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/udp.h>
+
+#include "coap_ka.h"
+#include "compat.h"
+
+struct coap_ka_proto {
+	struct proto prot;		/* what sk_prot points to */
+	struct proto *base;		/* what it was */
+	struct list_head node;
+};
+
+static LIST_HEAD(coap_ka_protos);
+static DEFINE_MUTEX(coap_ka_protos_lock);
+
+static void coap_ka_tcp_close(struct sock *sk, long timeout);
+static void coap_ka_udp_close(struct sock *sk, long timeout);
+
+static bool coap_ka_proto_ours(const struct proto *p)
+{
+	return p->close == coap_ka_tcp_close || p->close == coap_ka_udp_close;
+}
+
+/* The protocol @sk runs on under ours, or its own if it is not ours. */
+static struct proto *coap_ka_base(struct sock *sk)
+{
+	struct proto *p = READ_ONCE(sk->sk_prot);
+
+	if (coap_ka_proto_ours(p))
+		return container_of(p, struct coap_ka_proto, prot)->base;
+	return p;
+}
+
+/* The watched socket of @sk with a reference, or NULL. Any context. */
+struct coap_ka_sock *coap_ka_proto_ks(struct sock *sk)
+{
+	struct coap_ka_sock *ks;
+
+	rcu_read_lock();
+	ks = coap_ka_sk_ks_rcu(sk);
+	if (ks && !refcount_inc_not_zero(&ks->refcnt))
+		ks = NULL;
+	rcu_read_unlock();
+	return ks;
+}
+
+/* The application's protocol's sendmsg, past ours. */
+int coap_ka_proto_base_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	return coap_ka_base(sk)->sendmsg(sk, msg, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP and kTLS                                                        */
+
+static int coap_ka_tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+	int flags = msg->msg_flags;
+	int ret;
+
+	if (!ks)
+		return coap_ka_base(sk)->sendmsg(sk, msg, size);
+	atomic_inc(&ks->writers);
+	smp_mb__after_atomic();	/* the Ping's check sees us, or we see its bytes */
+	ret = coap_ka_base(sk)->sendmsg(sk, msg, size);
+	coap_ka_tcp_sent(ks, ret, size, flags);
+	coap_ka_sock_put(ks);
+	return ret;
+}
+
+#ifdef COAP_KA_HAVE_SENDPAGE
+static int coap_ka_tcp_sendpage(struct sock *sk, struct page *page, int offset,
+				size_t size, int flags)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+	int ret;
+
+	if (!ks)
+		return coap_ka_base(sk)->sendpage(sk, page, offset, size, flags);
+	atomic_inc(&ks->writers);
+	smp_mb__after_atomic();	/* as in coap_ka_tcp_sendmsg() */
+	ret = coap_ka_base(sk)->sendpage(sk, page, offset, size, flags);
+	coap_ka_tcp_sent(ks, ret, size, flags);
+	coap_ka_sock_put(ks);
+	return ret;
+}
+#endif
+
+/* The socket closes: give it back, then let it close. */
+static void coap_ka_tcp_close(struct sock *sk, long timeout)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+
+	if (ks) {
+		lock_sock(sk);
+		coap_ka_tcp_unhook(ks);
+		release_sock(sk);
+		coap_ka_sock_end_all(ks, COAP_KA_GONE_CLOSED);
+		coap_ka_sock_put(ks);
+	}
+	coap_ka_base(sk)->close(sk, timeout);
+}
+
+/*
+ * connect(AF_UNSPEC), with the socket locked: from here it may connect
+ * elsewhere or listen (and its children must not inherit us).
+ */
+static int coap_ka_tcp_disconnect(struct sock *sk, int flags)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+
+	if (ks) {
+		coap_ka_tcp_unhook(ks);
+		coap_ka_sock_end_all(ks, COAP_KA_GONE_DISCONNECTED);
+		coap_ka_sock_put(ks);
+	}
+	return coap_ka_base(sk)->disconnect(sk, flags);
+}
+
+/* shutdown(), socket locked: no Ping can follow the application's FIN. */
+static void coap_ka_tcp_shutdown(struct sock *sk, int how)
+{
+	struct coap_ka_sock *ks;
+
+	if (how & SEND_SHUTDOWN) {
+		ks = coap_ka_proto_ks(sk);
+		if (ks) {
+			coap_ka_tcp_unhook(ks);
+			coap_ka_sock_end_all(ks, COAP_KA_GONE_CLOSED);
+			coap_ka_sock_put(ks);
+		}
+	}
+	coap_ka_base(sk)->shutdown(sk, how);
+}
+
+static int coap_ka_tcp_setsockopt(struct sock *sk, int level, int optname,
+				  sockptr_t optval, unsigned int optlen)
+{
+	struct coap_ka_sock *ks;
+	int ret;
+
+	if ((level != SOL_TCP || optname != TCP_ULP) && level != SOL_TLS)
+		return coap_ka_base(sk)->setsockopt(sk, level, optname, optval,
+						    optlen);
+	ks = coap_ka_proto_ks(sk);
+	if (!ks)
+		return coap_ka_base(sk)->setsockopt(sk, level, optname, optval,
+						    optlen);
+	/*
+	 * kTLS builds its protocol tables from the socket's sk_prot and
+	 * keeps it as the one below it: it must see TCP's, never ours.
+	 * kTLS's own settings replace sk_prot too. Either way ours goes on
+	 * top of what the socket has afterwards.
+	 */
+	if (level == SOL_TCP) {
+		lock_sock(sk);
+		coap_ka_proto_restore(sk);
+		release_sock(sk);
+	}
+	ret = coap_ka_base(sk)->setsockopt(sk, level, optname, optval, optlen);
+	coap_ka_tcp_rehook(ks);
+	coap_ka_sock_put(ks);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* UDP                                                                 */
+
+static int coap_ka_udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+	struct iov_iter peek;
+	bool first;
+	u8 hdr[4];
+	int ret;
+
+	if (!ks)
+		return coap_ka_base(sk)->sendmsg(sk, msg, len);
+	/* The CoAP header, unless this continues a corked datagram. */
+	first = !READ_ONCE(udp_sk(sk)->pending);
+	if (first) {
+		peek = msg->msg_iter;
+		first = copy_from_iter(hdr, min_t(size_t, len, sizeof(hdr)),
+				       &peek) == min_t(size_t, len, sizeof(hdr));
+	}
+	ret = coap_ka_base(sk)->sendmsg(sk, msg, len);
+	if (ret >= 0 && first)
+		coap_ka_udp_sendmsg_seen(ks, msg, hdr, len);
+	coap_ka_sock_put(ks);
+	return ret;
+}
+
+static void coap_ka_udp_close(struct sock *sk, long timeout)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+
+	if (ks) {
+		lock_sock(sk);
+		coap_ka_udp_unhook(ks);
+		release_sock(sk);
+		coap_ka_sock_end_all(ks, COAP_KA_GONE_CLOSED);
+		coap_ka_sock_put(ks);
+	}
+	coap_ka_base(sk)->close(sk, timeout);
+}
+
+static int coap_ka_udp_connect(struct sock *sk, struct sockaddr *uaddr,
+			       int addr_len)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+	int ret;
+
+	ret = coap_ka_base(sk)->connect(sk, uaddr, addr_len);
+	if (ks) {
+		if (!ret)
+			coap_ka_udp_connected(ks);
+		coap_ka_sock_put(ks);
+	}
+	return ret;
+}
+
+/* connect(AF_UNSPEC): an unbound socket can no longer be pinged from. */
+static int coap_ka_udp_disconnect(struct sock *sk, int flags)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+	int ret;
+
+	ret = coap_ka_base(sk)->disconnect(sk, flags);
+	if (ks) {
+		coap_ka_udp_connected(ks);
+		coap_ka_sock_put(ks);
+	}
+	return ret;
+}
+
+/*
+ * A new encapsulation would take the socket's datagrams from us, and
+ * IPV6_ADDRFORM replaces sk_prot: give the socket back first.
+ */
+static int coap_ka_udp_setsockopt(struct sock *sk, int level, int optname,
+				  sockptr_t optval, unsigned int optlen)
+{
+	struct coap_ka_sock *ks;
+
+	if ((level == SOL_UDP && optname == UDP_ENCAP) ||
+	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM)) {
+		ks = coap_ka_proto_ks(sk);
+		if (ks) {
+			lock_sock(sk);
+			coap_ka_udp_unhook(ks);
+			release_sock(sk);
+			coap_ka_sock_end_all(ks, COAP_KA_GONE_SOCKET_CHANGED);
+			coap_ka_sock_put(ks);
+		}
+	}
+	return coap_ka_base(sk)->setsockopt(sk, level, optname, optval, optlen);
+}
+
+/* ------------------------------------------------------------------ */
+/* copies                                                              */
+
+static struct coap_ka_proto *coap_ka_proto_new(struct proto *base, bool tcp)
+{
+	struct coap_ka_proto *c;
+
+	/* Shared by every watched socket on @base: not any user's memory. */
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	c->prot = *base;
+	c->base = base;
+	if (tcp) {
+		c->prot.sendmsg = coap_ka_tcp_sendmsg;
+#ifdef COAP_KA_HAVE_SENDPAGE
+		if (base->sendpage)
+			c->prot.sendpage = coap_ka_tcp_sendpage;
+#endif
+		c->prot.close = coap_ka_tcp_close;
+		c->prot.disconnect = coap_ka_tcp_disconnect;
+		c->prot.shutdown = coap_ka_tcp_shutdown;
+		c->prot.setsockopt = coap_ka_tcp_setsockopt;
+	} else {
+		c->prot.sendmsg = coap_ka_udp_sendmsg;
+		c->prot.close = coap_ka_udp_close;
+		c->prot.connect = coap_ka_udp_connect;
+		c->prot.disconnect = coap_ka_udp_disconnect;
+		c->prot.setsockopt = coap_ka_udp_setsockopt;
+	}
+#ifdef CONFIG_BPF_SYSCALL
+	/* sockmap would take sk_prot over too: keep it off watched sockets. */
+	c->prot.psock_update_sk_prot = NULL;
+#endif
+	return c;
+}
+
+/*
+ * Our protocol for @sk: the copy of what it runs on now. May sleep; the
+ * socket is locked, so sk_prot cannot change under us.
+ */
+struct proto *coap_ka_proto_for(struct sock *sk)
+{
+	struct proto *base = READ_ONCE(sk->sk_prot);
+	bool tcp = sk->sk_protocol == IPPROTO_TCP;
+	struct coap_ka_proto *c;
+
+	if (coap_ka_proto_ours(base))
+		return base;
+	mutex_lock(&coap_ka_protos_lock);
+	list_for_each_entry(c, &coap_ka_protos, node)
+		if (c->base == base)
+			goto out;
+	c = coap_ka_proto_new(base, tcp);
+	if (c)
+		list_add(&c->node, &coap_ka_protos);
+out:
+	mutex_unlock(&coap_ka_protos_lock);
+	return c ? &c->prot : ERR_PTR(-ENOMEM);
+}
+
+/* Put back the protocol @sk had under ours, if ours is there. Locked. */
+void coap_ka_proto_restore(struct sock *sk)
+{
+	struct proto *p = READ_ONCE(sk->sk_prot);
+
+	if (coap_ka_proto_ours(p))
+		WRITE_ONCE(sk->sk_prot,
+			   container_of(p, struct coap_ka_proto, prot)->base);
+}
+
+/* Module unload, after every socket was given back (see the top). */
+void coap_ka_proto_exit(void)
+{
+	struct coap_ka_proto *c, *tmp;
+
+	coap_ka_socks_wait();
+	synchronize_rcu_tasks();
+	list_for_each_entry_safe(c, tmp, &coap_ka_protos, node) {
+		list_del(&c->node);
+		kfree(c);
+	}
+}
