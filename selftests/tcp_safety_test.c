@@ -233,10 +233,11 @@ static long watched_conn(struct __test_metadata *_metadata, FIXTURE_DATA(unpriv)
 static void expect_disconnected(struct __test_metadata *_metadata,
 				FIXTURE_DATA(unpriv) *self, long sid, double t0)
 {
+	int left = t0 + GONE_MS - now_ms(), err;
 	struct cka_ev ev, s;
-	int err;
 
-	err = wait_gone(_metadata, self->ev, sid, GONE_MS, &ev);
+	/* the bound runs from the disconnect (an event already queued counts) */
+	err = wait_gone(_metadata, self->ev, sid, left < 0 ? 0 : left, &ev);
 	EXPECT_EQ(0, err) TH_LOG("no SESSION_GONE within %d ms of connect(AF_UNSPEC); SESSION_GET: %s",
 				 GONE_MS, strerror(-session_get(self->nl, sid, &s)));
 	if (!err) {
@@ -647,8 +648,9 @@ static int send_icmp_unreach(int sport, int dport, uint32_t seq)
  * itself keeps going). The session must not end for it: its next Ping
  * goes out and the peer's Pong answers it.
  */
-TEST_F(safe, soft_icmp_error_not_fatal)
+static void soft_icmp(struct __test_metadata *_metadata, FIXTURE_DATA(safe) *self, bool tls)
 {
+	struct ktls_keys a2p, p2a;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP) };
 	int one = 1, pfd, sport, dport, tries;
 	struct pollfd p;
@@ -660,7 +662,18 @@ TEST_F(safe, soft_icmp_error_not_fatal)
 	int soerr = 0;
 	socklen_t sl = sizeof(soerr);
 
+	if (tls) {
+		const char *why = tls_skip(TLS_1_2_VERSION);
+
+		if (why)
+			SKIP(return, "%s", why);
+		ktls_keys_init(&a2p, TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128, 61);
+		ktls_keys_init(&p2a, TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128, 62);
+	}
 	ASSERT_EQ(0, tcp_pair("127.0.0.1", &self->app, &self->peer));
+	if (tls) {
+		ASSERT_EQ(0, ktls_pair(self->app, self->peer, &a2p, &p2a));
+	}
 	ASSERT_EQ(0, setsockopt(self->app, SOL_IP, IP_RECVERR, &one, sizeof(one)));
 	sport = sock_port(self->app);
 	dport = sock_port(self->peer);
@@ -706,6 +719,16 @@ TEST_F(safe, soft_icmp_error_not_fatal)
 	TH_LOG("the application's SO_ERROR afterwards: %s", soerr ? strerror(soerr) : "none");
 	ASSERT_EQ(3, read_exact(self->app, buf, 3, 1000, NULL));
 	EXPECT_EQ(0, memcmp(buf, coap_tcp_pong_msg, 3));
+}
+
+TEST_F(safe, soft_icmp_error_not_fatal)
+{
+	soft_icmp(_metadata, self, false);
+}
+
+TEST_F(safe, soft_icmp_error_not_fatal_tls12)
+{
+	soft_icmp(_metadata, self, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -874,7 +897,7 @@ static void deferrals(struct __test_metadata *_metadata, FIXTURE_DATA(safe) *sel
 		       COAP_KA_A_PING_DEFERRALS);
 	EXPECT_LE(1, s.v[COAP_KA_A_PING_DEFERRALS]);
 	EXPECT_GE(DEFERRALS_MAX, s.v[COAP_KA_A_PING_DEFERRALS]);
-	EXPECT_EQ(1, s.v[COAP_KA_A_PINGS]);
+	EXPECT_LE(1, s.v[COAP_KA_A_PINGS]);
 	TH_LOG("%s%s: the Ping was deferred %u times over the %d ms hold",
 	       tls ? "kTLS " : "", mode == HOLD_CORK ? "TCP_CORK" : "MSG_MORE",
 	       s.v[COAP_KA_A_PING_DEFERRALS], HOLD_MS);
