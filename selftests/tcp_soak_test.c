@@ -10,7 +10,7 @@
  * CPU. In each, the application writes RFC 8323 frames of random size
  * (body 0 B to 64 KiB - 8) as one send(), as MSG_MORE pieces, or as
  * TCP_CORK'd runs of one to three frames cut at random (stalling inside a
- * message now and then, 50-150 ms about every 0.9 s), pausing between
+ * message now and then, 50-250 ms about every 0.9 s), pausing between
  * messages for 100-400 ms after about every 600 ms of writing (and
  * briefly at random), with a 64 KiB send buffer; some variants set
  * TCP_NOTSENT_LOWAT small. The peer has a
@@ -41,6 +41,7 @@ static int soak_secs = 60;
 #define NVAR		6
 #define PAUSE_EVERY_MS	600
 #define STALL_EVERY_MS	900
+#define STALL_PIECE	4096
 #define APP_SNDBUF	65536	/* bounds how long a Ping queues behind data */
 
 struct soak_cfg {
@@ -142,6 +143,7 @@ static void *soak_writer(void *p)
 	for (seq = 0; now_ms() < st->end && !st->stop; seq++) {
 		size_t n = soak_frame(frame, st->v, seq), cut[4], off = 0;
 		int mode = rnd_below(&r, 3), k = 1 + rnd_below(&r, 4), i, err = 0;
+		size_t piece;
 
 		/* cut points, increasing */
 		for (i = 0; i < k - 1; i++)
@@ -168,17 +170,21 @@ static void *soak_writer(void *p)
 				bool last = i == k - 1;
 				int fl = mode == 1 && !last ? MSG_MORE : 0;
 
-				if (cut[i] > off)
-					err = send_all(st->app, frame + off, cut[i] - off, fl);
+				piece = cut[i] - off;
+				if (piece)
+					err = send_all(st->app, frame + off, piece, fl);
 				off = cut[i];
 				/*
 				 * now and then the rest takes a while: at
 				 * random, and a longer stall about once
 				 * every STALL_EVERY_MS, when a Ping may
-				 * well be due
+				 * well be due, after a large MSG_MORE
+				 * piece (TCP may push it: a push mark
+				 * inside the message) or under the cork
 				 */
-				if (!last && now_ms() - stall > STALL_EVERY_MS) {
-					sleep_ms(50 + rnd_below(&r, 100));
+				if (!last && now_ms() - stall > STALL_EVERY_MS &&
+				    (corked || piece >= STALL_PIECE)) {
+					sleep_ms(50 + rnd_below(&r, 200));
 					stall = now_ms();
 				} else if (!last && rnd_below(&r, 100) < 5) {
 					sleep_ms(rnd_below(&r, 40));
