@@ -144,270 +144,6 @@ static int accept_within(int lfd, int ms)
 }
 
 /* ------------------------------------------------------------------ */
-/* F2: disconnect, listen, children, reconnect -- as uid 65534          */
-
-/*
- * The event socket is root's (the events group may need CAP_NET_ADMIN);
- * everything else, the context included, is the unprivileged user's.
- */
-FIXTURE(unpriv) {
-	struct cka_nl *nl;
-	struct cka_nl *ev;
-	long ctx;
-	int fd[32];
-	int nfd;
-};
-
-FIXTURE_SETUP(unpriv)
-{
-	self->nfd = 0;
-	self->ev = open_events();
-	ASSERT_NE(NULL, self->ev);
-	ASSERT_EQ(0, setgroups(0, NULL));
-	ASSERT_EQ(0, setresgid(NOBODY, NOBODY, NOBODY));
-	ASSERT_EQ(0, setresuid(NOBODY, NOBODY, NOBODY));
-	ASSERT_EQ(NOBODY, geteuid());
-	self->nl = cka_open();
-	ASSERT_NE(NULL, self->nl) TH_LOG("uid %d cannot talk to the family: %s", NOBODY,
-					 strerror(errno));
-	self->ctx = cka_ctx_new(self->nl, SET(COAP_KA_A_KEEPALIVE_SECS, 1), NULL);
-	ASSERT_LT(0, self->ctx) TH_LOG("CTX_NEW as uid %d: %s", NOBODY, self->nl->msg);
-}
-
-FIXTURE_TEARDOWN(unpriv)
-{
-	int i;
-
-	for (i = 0; i < self->nfd; i++)
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-	if (self->nl)
-		cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, self->ctx, NULL, NULL);
-	if (self->nl)
-		cka_close(self->nl);
-	cka_close(self->ev);
-}
-
-/* Remember @fd for the teardown; returns it. */
-static int keep(FIXTURE_DATA(unpriv) *self, int fd)
-{
-	if (fd >= 0 && self->nfd < (int)(sizeof(self->fd) / sizeof(self->fd[0])))
-		self->fd[self->nfd++] = fd;
-	return fd;
-}
-
-/* Close @fd now, and not again in the teardown. */
-static void drop(FIXTURE_DATA(unpriv) *self, int fd)
-{
-	int i;
-
-	for (i = 0; i < self->nfd; i++)
-		if (self->fd[i] == fd)
-			self->fd[i] = -1;
-	close(fd);
-}
-
-/*
- * A watched connection: *@app connected to a listener of ours, which
- * stays open (*@lfd), its accepted end *@peer; the application sent its
- * CSM and the peer read it. Session settings @set. Returns the session id.
- */
-static long watched_conn(struct __test_metadata *_metadata, FIXTURE_DATA(unpriv) *self,
-			 const uint32_t *set, int *app, int *peer)
-{
-	uint8_t buf[2];
-	long sid;
-
-	ASSERT_EQ(0, tcp_pair("127.0.0.1", app, peer));
-	keep(self, *app);
-	keep(self, *peer);
-	ASSERT_EQ(0, send_all(*app, coap_tcp_csm_msg, 2, 0));
-	ASSERT_EQ(2, read_exact(*peer, buf, 2, 2000, NULL));
-	sid = tcp_session_add(self->nl, self->ctx, *app, -1, set, NULL);
-	ASSERT_LT(0, sid) TH_LOG("SESSION_ADD as uid %d: %s (%s)", NOBODY, strerror(-sid),
-				 self->nl->msg);
-	return sid;
-}
-
-/* After connect(AF_UNSPEC): SESSION_GONE (disconnected) within 2 s, the session gone. */
-static void expect_disconnected(struct __test_metadata *_metadata,
-				FIXTURE_DATA(unpriv) *self, long sid, double t0)
-{
-	int left = t0 + GONE_MS - now_ms(), err;
-	struct cka_ev ev, s;
-
-	/* the bound runs from the disconnect (an event already queued counts) */
-	err = wait_gone(_metadata, self->ev, sid, left < 0 ? 0 : left, &ev);
-	EXPECT_EQ(0, err) TH_LOG("no SESSION_GONE within %d ms of connect(AF_UNSPEC); SESSION_GET: %s",
-				 GONE_MS, strerror(-session_get(self->nl, sid, &s)));
-	if (!err) {
-		EXPECT_EQ(COAP_KA_GONE_DISCONNECTED, ev.v[COAP_KA_A_GONE_REASON])
-			TH_LOG("gone reason %u (%s)", ev.v[COAP_KA_A_GONE_REASON],
-			       gone_name(ev.v[COAP_KA_A_GONE_REASON]));
-		TH_LOG("SESSION_GONE (%s) %.0f ms after connect(AF_UNSPEC)",
-		       gone_name(ev.v[COAP_KA_A_GONE_REASON]), ev.t - t0);
-	}
-	EXPECT_EQ(-ENOENT, session_get(self->nl, sid, &s));
-}
-
-/* keepalive 60 s: only the disconnect can end the session within the test */
-TEST_F(unpriv, disconnect_gone)
-{
-	int app, peer;
-	long sid;
-	double t0;
-
-	sid = watched_conn(_metadata, self, SET(COAP_KA_A_KEEPALIVE_SECS, 60), &app, &peer);
-	ASSERT_LT(0, sid);
-	t0 = now_ms();
-	ASSERT_EQ(0, disconnect(app));
-	expect_disconnected(_metadata, self, sid, t0);
-	EXPECT_EQ(0, ctx_sessions(self->nl, self->ctx));
-}
-
-/*
- * Disconnect, listen() on the same fd, accept children; clients close
- * (each child gets the FIN: its state changes), the old session is
- * deleted (ENOENT: it ended at the disconnect), the remaining children
- * close. Nothing may touch freed memory: the guest oopses if it does.
- */
-TEST_F(unpriv, disconnect_listen_children)
-{
-	int app, peer, lport = 0, cli[6], child[6], i;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	long sid;
-	double t0;
-
-	sid = watched_conn(_metadata, self, SET(COAP_KA_A_KEEPALIVE_SECS, 60), &app, &peer);
-	ASSERT_LT(0, sid);
-	t0 = now_ms();
-	ASSERT_EQ(0, disconnect(app));
-	ASSERT_EQ(0, listen(app, 16)) TH_LOG("listen after disconnect: %s", strerror(errno));
-	ASSERT_EQ(0, getsockname(app, (void *)&ss, &len));
-	lport = sockaddr_port(&ss);
-	for (i = 0; i < 6; i++) {
-		cli[i] = keep(self, connect_to(lport));
-		ASSERT_LE(0, cli[i]) TH_LOG("connect to the listener: %s", strerror(-cli[i]));
-		child[i] = keep(self, accept_within(app, 2000));
-		ASSERT_LE(0, child[i]) TH_LOG("accept: %s", strerror(errno));
-		/* some traffic on each child, both ways */
-		ASSERT_EQ(0, send_all(child[i], coap_tcp_csm_msg, 2, 0));
-		ASSERT_EQ(0, send_all(cli[i], coap_tcp_csm_msg, 2, 0));
-	}
-	expect_disconnected(_metadata, self, sid, t0);
-
-	/* the clients of half the children close: a state change on each child */
-	for (i = 0; i < 3; i++)
-		drop(self, cli[i]);
-	sleep_ms(200);
-	EXPECT_EQ(-ENOENT, session_del(self->nl, sid)) TH_LOG("SESSION_DEL of the old id: %s",
-							       self->nl->msg);
-	/* whatever the module freed is past its grace period now */
-	sleep_ms(500);
-	for (i = 3; i < 6; i++)
-		drop(self, cli[i]);
-	sleep_ms(300);
-	for (i = 0; i < 6; i++)
-		drop(self, child[i]);
-	/* the listener itself, then a moment for anything deferred */
-	drop(self, app);
-	sleep_ms(500);
-	EXPECT_EQ(0, ctx_sessions(self->nl, self->ctx));
-}
-
-/*
- * A child accepted on the disconnected, now listening fd is a socket of
- * its own: SESSION_ADD makes a fresh session, pinged after its idle
- * second, and the client's Pong answers it.
- */
-TEST_F(unpriv, disconnect_child_fresh_session)
-{
-	int app, peer, cli, child, lport;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	struct cka_ev ev, r, s;
-	uint8_t buf[2];
-	long sid, csid;
-
-	sid = watched_conn(_metadata, self, SET(COAP_KA_A_KEEPALIVE_SECS, 60), &app, &peer);
-	ASSERT_LT(0, sid);
-	ASSERT_EQ(0, disconnect(app));
-	ASSERT_EQ(0, listen(app, 16));
-	ASSERT_EQ(0, getsockname(app, (void *)&ss, &len));
-	lport = sockaddr_port(&ss);
-	cli = keep(self, connect_to(lport));
-	ASSERT_LE(0, cli);
-	child = keep(self, accept_within(app, 2000));
-	ASSERT_LE(0, child);
-
-	csid = tcp_session_add(self->nl, self->ctx, child, -1,
-			       SET(COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_PONG_TIMEOUT_MS, 3000), &r);
-	ASSERT_LT(0, csid) TH_LOG("SESSION_ADD of the child: %s (%s)", strerror(-csid),
-				  self->nl->msg);
-	EXPECT_NE(sid, csid);
-	EXPECT_EQ(cka_sock_ino(child), r.ino);
-	EXPECT_EQ(sock_port(cli), r.port) TH_LOG("the child's session has peer port %u", r.port);
-
-	ASSERT_EQ(0, send_all(child, coap_tcp_csm_msg, 2, 0));
-	ASSERT_EQ(2, read_exact(cli, buf, 2, 2000, NULL));
-	ASSERT_TRUE(read_ping(_metadata, cli, 1000 + LATE_MS + 1500));
-	ASSERT_EQ(0, send_all(cli, coap_tcp_pong_msg, 3, 0));
-	ASSERT_EQ(0, first_event(self->ev, csid, 3000, &ev)) TH_LOG("no event of the child's session");
-	EXPECT_EQ(COAP_KA_CMD_PONG_NTF, ev.cmd) TH_LOG("event %u (gone reason %s) instead of PONG",
-						       ev.cmd,
-						       gone_name(ev.v[COAP_KA_A_GONE_REASON]));
-	ASSERT_EQ(0, session_get(self->nl, csid, &s));
-	EXPECT_EQ(1, s.v[COAP_KA_A_PONGS]);
-	EXPECT_EQ(-ENOENT, session_get(self->nl, sid, &s));
-	EXPECT_EQ(-ENOENT, session_del(self->nl, sid));
-	EXPECT_EQ(0, session_del(self->nl, csid));
-}
-
-/*
- * Disconnect, then connect to an unrelated server: the new connection is
- * not the session's. The server gets nothing while the application is
- * silent (2.5 keepalive periods), then exactly the application's bytes,
- * and nothing more for 2.5 periods.
- */
-TEST_F(unpriv, disconnect_reconnect_never_pinged)
-{
-	static const uint8_t hello[] = "application bytes only";
-	int app, peer, lfd2, port2, srv;
-	struct sockaddr_storage ss;
-	uint8_t buf[64];
-	socklen_t len;
-	long sid;
-	ssize_t n;
-	double t0;
-
-	sid = watched_conn(_metadata, self, NULL, &app, &peer);
-	ASSERT_LT(0, sid);
-	lfd2 = keep(self, tcp_listener("127.0.0.1", &port2));
-	ASSERT_LE(0, lfd2);
-	t0 = now_ms();
-	ASSERT_EQ(0, disconnect(app));
-	len = sockaddr_fill(&ss, "127.0.0.1", port2);
-	ASSERT_EQ(0, connect(app, (void *)&ss, len)) TH_LOG("reconnect: %s", strerror(errno));
-	srv = keep(self, accept_within(lfd2, 2000));
-	ASSERT_LE(0, srv);
-
-	EXPECT_TRUE(stream_quiet(srv, 2500)) {
-		n = read_exact(srv, buf, sizeof(buf), 0, NULL);
-		TH_LOG("the unrelated server got %s before the application wrote", hex(buf, n));
-	}
-	ASSERT_EQ(0, send_all(app, hello, sizeof(hello), 0));
-	n = read_exact(srv, buf, sizeof(hello), 2000, NULL);
-	ASSERT_EQ((ssize_t)sizeof(hello), n);
-	EXPECT_EQ(0, memcmp(buf, hello, sizeof(hello))) TH_LOG("the server read %s", hex(buf, n));
-	EXPECT_TRUE(stream_quiet(srv, 2500)) {
-		n = read_exact(srv, buf, sizeof(buf), 0, NULL);
-		TH_LOG("after the application's bytes the server got %s", hex(buf, n));
-	}
-	expect_disconnected(_metadata, self, sid, t0);
-}
-
-/* ------------------------------------------------------------------ */
 /* root fixture                                                        */
 
 FIXTURE(safe) {
@@ -1092,6 +828,271 @@ TEST_F_TIMEOUT(safe, udp_ping_not_timestamped, 40)
 	TH_LOG("%d timestamps after %d Pings", ts.n, pings);
 	close(fd);
 	close(peer);
+}
+
+/* ------------------------------------------------------------------ */
+/* F2: disconnect, listen, children, reconnect -- as uid 65534          */
+
+/*
+ * The event socket is root's (the events group may need CAP_NET_ADMIN);
+ * everything else, the context included, is the unprivileged user's.
+ */
+FIXTURE(unpriv) {
+	struct cka_nl *nl;
+	struct cka_nl *ev;
+	long ctx;
+	int fd[32];
+	int nfd;
+};
+
+FIXTURE_SETUP(unpriv)
+{
+	self->nfd = 0;
+	self->ev = open_events();
+	ASSERT_NE(NULL, self->ev);
+	ASSERT_EQ(0, setgroups(0, NULL));
+	ASSERT_EQ(0, setresgid(NOBODY, NOBODY, NOBODY));
+	ASSERT_EQ(0, setresuid(NOBODY, NOBODY, NOBODY));
+	ASSERT_EQ(NOBODY, geteuid());
+	self->nl = cka_open();
+	ASSERT_NE(NULL, self->nl) TH_LOG("uid %d cannot talk to the family: %s", NOBODY,
+					 strerror(errno));
+	self->ctx = cka_ctx_new(self->nl, SET(COAP_KA_A_KEEPALIVE_SECS, 1), NULL);
+	ASSERT_LT(0, self->ctx) TH_LOG("CTX_NEW as uid %d: %s", NOBODY, self->nl->msg);
+}
+
+FIXTURE_TEARDOWN(unpriv)
+{
+	int i;
+
+	for (i = 0; i < self->nfd; i++)
+		if (self->fd[i] >= 0)
+			close(self->fd[i]);
+	if (self->nl)
+		cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, self->ctx, NULL, NULL);
+	if (self->nl)
+		cka_close(self->nl);
+	cka_close(self->ev);
+}
+
+/* Remember @fd for the teardown; returns it. */
+static int keep(FIXTURE_DATA(unpriv) *self, int fd)
+{
+	if (fd >= 0 && self->nfd < (int)(sizeof(self->fd) / sizeof(self->fd[0])))
+		self->fd[self->nfd++] = fd;
+	return fd;
+}
+
+/* Close @fd now, and not again in the teardown. */
+static void drop(FIXTURE_DATA(unpriv) *self, int fd)
+{
+	int i;
+
+	for (i = 0; i < self->nfd; i++)
+		if (self->fd[i] == fd)
+			self->fd[i] = -1;
+	close(fd);
+}
+
+/*
+ * A watched connection: *@app connected to a listener of ours, which
+ * stays open (*@lfd), its accepted end *@peer; the application sent its
+ * CSM and the peer read it. Session settings @set. Returns the session id.
+ */
+static long watched_conn(struct __test_metadata *_metadata, FIXTURE_DATA(unpriv) *self,
+			 const uint32_t *set, int *app, int *peer)
+{
+	uint8_t buf[2];
+	long sid;
+
+	ASSERT_EQ(0, tcp_pair("127.0.0.1", app, peer));
+	keep(self, *app);
+	keep(self, *peer);
+	ASSERT_EQ(0, send_all(*app, coap_tcp_csm_msg, 2, 0));
+	ASSERT_EQ(2, read_exact(*peer, buf, 2, 2000, NULL));
+	sid = tcp_session_add(self->nl, self->ctx, *app, -1, set, NULL);
+	ASSERT_LT(0, sid) TH_LOG("SESSION_ADD as uid %d: %s (%s)", NOBODY, strerror(-sid),
+				 self->nl->msg);
+	return sid;
+}
+
+/* After connect(AF_UNSPEC): SESSION_GONE (disconnected) within 2 s, the session gone. */
+static void expect_disconnected(struct __test_metadata *_metadata,
+				FIXTURE_DATA(unpriv) *self, long sid, double t0)
+{
+	int left = t0 + GONE_MS - now_ms(), err;
+	struct cka_ev ev, s;
+
+	/* the bound runs from the disconnect (an event already queued counts) */
+	err = wait_gone(_metadata, self->ev, sid, left < 0 ? 0 : left, &ev);
+	EXPECT_EQ(0, err) TH_LOG("no SESSION_GONE within %d ms of connect(AF_UNSPEC); SESSION_GET: %s",
+				 GONE_MS, strerror(-session_get(self->nl, sid, &s)));
+	if (!err) {
+		EXPECT_EQ(COAP_KA_GONE_DISCONNECTED, ev.v[COAP_KA_A_GONE_REASON])
+			TH_LOG("gone reason %u (%s)", ev.v[COAP_KA_A_GONE_REASON],
+			       gone_name(ev.v[COAP_KA_A_GONE_REASON]));
+		TH_LOG("SESSION_GONE (%s) %.0f ms after connect(AF_UNSPEC)",
+		       gone_name(ev.v[COAP_KA_A_GONE_REASON]), ev.t - t0);
+	}
+	EXPECT_EQ(-ENOENT, session_get(self->nl, sid, &s));
+}
+
+/* keepalive 60 s: only the disconnect can end the session within the test */
+TEST_F(unpriv, disconnect_gone)
+{
+	int app, peer;
+	long sid;
+	double t0;
+
+	sid = watched_conn(_metadata, self, SET(COAP_KA_A_KEEPALIVE_SECS, 60), &app, &peer);
+	ASSERT_LT(0, sid);
+	t0 = now_ms();
+	ASSERT_EQ(0, disconnect(app));
+	expect_disconnected(_metadata, self, sid, t0);
+	EXPECT_EQ(0, ctx_sessions(self->nl, self->ctx));
+}
+
+/*
+ * A child accepted on the disconnected, now listening fd is a socket of
+ * its own: SESSION_ADD makes a fresh session, pinged after its idle
+ * second, and the client's Pong answers it.
+ */
+TEST_F(unpriv, disconnect_child_fresh_session)
+{
+	int app, peer, cli, child, lport;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct cka_ev ev, r, s;
+	uint8_t buf[2];
+	long sid, csid;
+
+	sid = watched_conn(_metadata, self, SET(COAP_KA_A_KEEPALIVE_SECS, 60), &app, &peer);
+	ASSERT_LT(0, sid);
+	ASSERT_EQ(0, disconnect(app));
+	ASSERT_EQ(0, listen(app, 16));
+	ASSERT_EQ(0, getsockname(app, (void *)&ss, &len));
+	lport = sockaddr_port(&ss);
+	cli = keep(self, connect_to(lport));
+	ASSERT_LE(0, cli);
+	child = keep(self, accept_within(app, 2000));
+	ASSERT_LE(0, child);
+
+	csid = tcp_session_add(self->nl, self->ctx, child, -1,
+			       SET(COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_PONG_TIMEOUT_MS, 3000), &r);
+	ASSERT_LT(0, csid) TH_LOG("SESSION_ADD of the child: %s (%s)", strerror(-csid),
+				  self->nl->msg);
+	EXPECT_NE(sid, csid);
+	EXPECT_EQ(cka_sock_ino(child), r.ino);
+	EXPECT_EQ(sock_port(cli), r.port) TH_LOG("the child's session has peer port %u", r.port);
+
+	ASSERT_EQ(0, send_all(child, coap_tcp_csm_msg, 2, 0));
+	ASSERT_EQ(2, read_exact(cli, buf, 2, 2000, NULL));
+	ASSERT_TRUE(read_ping(_metadata, cli, 1000 + LATE_MS + 1500));
+	ASSERT_EQ(0, send_all(cli, coap_tcp_pong_msg, 3, 0));
+	ASSERT_EQ(0, first_event(self->ev, csid, 3000, &ev)) TH_LOG("no event of the child's session");
+	EXPECT_EQ(COAP_KA_CMD_PONG_NTF, ev.cmd) TH_LOG("event %u (gone reason %s) instead of PONG",
+						       ev.cmd,
+						       gone_name(ev.v[COAP_KA_A_GONE_REASON]));
+	ASSERT_EQ(0, session_get(self->nl, csid, &s));
+	EXPECT_EQ(1, s.v[COAP_KA_A_PONGS]);
+	EXPECT_EQ(-ENOENT, session_get(self->nl, sid, &s));
+	EXPECT_EQ(-ENOENT, session_del(self->nl, sid));
+	EXPECT_EQ(0, session_del(self->nl, csid));
+}
+
+/*
+ * Disconnect, then connect to an unrelated server: the new connection is
+ * not the session's. The server gets nothing while the application is
+ * silent (2.5 keepalive periods), then exactly the application's bytes,
+ * and nothing more for 2.5 periods.
+ */
+TEST_F(unpriv, disconnect_reconnect_never_pinged)
+{
+	static const uint8_t hello[] = "application bytes only";
+	int app, peer, lfd2, port2, srv;
+	struct sockaddr_storage ss;
+	uint8_t buf[64];
+	socklen_t len;
+	long sid;
+	ssize_t n;
+	double t0;
+
+	sid = watched_conn(_metadata, self, NULL, &app, &peer);
+	ASSERT_LT(0, sid);
+	lfd2 = keep(self, tcp_listener("127.0.0.1", &port2));
+	ASSERT_LE(0, lfd2);
+	t0 = now_ms();
+	ASSERT_EQ(0, disconnect(app));
+	len = sockaddr_fill(&ss, "127.0.0.1", port2);
+	ASSERT_EQ(0, connect(app, (void *)&ss, len)) TH_LOG("reconnect: %s", strerror(errno));
+	srv = keep(self, accept_within(lfd2, 2000));
+	ASSERT_LE(0, srv);
+
+	EXPECT_TRUE(stream_quiet(srv, 2500)) {
+		n = read_exact(srv, buf, sizeof(buf), 0, NULL);
+		TH_LOG("the unrelated server got %s before the application wrote", hex(buf, n));
+	}
+	ASSERT_EQ(0, send_all(app, hello, sizeof(hello), 0));
+	n = read_exact(srv, buf, sizeof(hello), 2000, NULL);
+	ASSERT_EQ((ssize_t)sizeof(hello), n);
+	EXPECT_EQ(0, memcmp(buf, hello, sizeof(hello))) TH_LOG("the server read %s", hex(buf, n));
+	EXPECT_TRUE(stream_quiet(srv, 2500)) {
+		n = read_exact(srv, buf, sizeof(buf), 0, NULL);
+		TH_LOG("after the application's bytes the server got %s", hex(buf, n));
+	}
+	expect_disconnected(_metadata, self, sid, t0);
+}
+
+/*
+ * Disconnect, listen() on the same fd, accept children; clients close
+ * (each child gets the FIN: its state changes), the old session is
+ * deleted (ENOENT: it ended at the disconnect), the remaining children
+ * close. Nothing may touch freed memory: the guest oopses if it does
+ * (last in the file, so that such an oops hides no other result).
+ */
+TEST_F(unpriv, disconnect_listen_children)
+{
+	int app, peer, lport = 0, cli[6], child[6], i;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	long sid;
+	double t0;
+
+	sid = watched_conn(_metadata, self, SET(COAP_KA_A_KEEPALIVE_SECS, 60), &app, &peer);
+	ASSERT_LT(0, sid);
+	t0 = now_ms();
+	ASSERT_EQ(0, disconnect(app));
+	ASSERT_EQ(0, listen(app, 16)) TH_LOG("listen after disconnect: %s", strerror(errno));
+	ASSERT_EQ(0, getsockname(app, (void *)&ss, &len));
+	lport = sockaddr_port(&ss);
+	for (i = 0; i < 6; i++) {
+		cli[i] = keep(self, connect_to(lport));
+		ASSERT_LE(0, cli[i]) TH_LOG("connect to the listener: %s", strerror(-cli[i]));
+		child[i] = keep(self, accept_within(app, 2000));
+		ASSERT_LE(0, child[i]) TH_LOG("accept: %s", strerror(errno));
+		/* some traffic on each child, both ways */
+		ASSERT_EQ(0, send_all(child[i], coap_tcp_csm_msg, 2, 0));
+		ASSERT_EQ(0, send_all(cli[i], coap_tcp_csm_msg, 2, 0));
+	}
+	expect_disconnected(_metadata, self, sid, t0);
+
+	/* the clients of half the children close: a state change on each child */
+	for (i = 0; i < 3; i++)
+		drop(self, cli[i]);
+	sleep_ms(200);
+	EXPECT_EQ(-ENOENT, session_del(self->nl, sid)) TH_LOG("SESSION_DEL of the old id: %s",
+							       self->nl->msg);
+	/* whatever the module freed is past its grace period now */
+	sleep_ms(500);
+	for (i = 3; i < 6; i++)
+		drop(self, cli[i]);
+	sleep_ms(300);
+	for (i = 0; i < 6; i++)
+		drop(self, child[i]);
+	/* the listener itself, then a moment for anything deferred */
+	drop(self, app);
+	sleep_ms(500);
+	EXPECT_EQ(0, ctx_sessions(self->nl, self->ctx));
 }
 
 TEST_HARNESS_MAIN
