@@ -10,6 +10,8 @@
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
 #   make lint             checkpatch + sparse + W=1 builds, fail on warnings
 #   make demo             run the demo script in a 6.12 guest
+#   make soak             the TCP/kTLS stream soak, SOAK_SECS (600) per variant,
+#                         on each kernel of KERNELS
 #   make deps             install the Debian packages everything needs
 #
 # Useful variables:
@@ -20,6 +22,7 @@
 #   KERNELS="6.12 6.1"          kernels of `make check` (series, release, debug)
 #   TESTS="selftests/foo.sh"    run only these tests (see selftests/TESTS)
 #   JOBS=N                      VMs in parallel (default nproc)
+#   SOAK_SECS=N                 seconds per variant of `make soak` (default 600)
 # Example: make check KERNELS=6.12 TESTS=selftests/vm/selftest_smoke.sh
 
 MODNAME   := coap_keepalive
@@ -49,7 +52,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo
+	checkpatch sparse lint check debug-kernel check-debug demo soak
 
 all: module cli
 
@@ -117,3 +120,15 @@ demo: deps ksrc cli selftests
 	@test -n "$(DEMO)" || { echo "no selftests/demo.sh yet"; exit 1; }
 	@$(MAKE) --no-print-directory modules-test KERNELS=$(DEMO_KERNEL)
 	selftests/vm/run-vm.sh --timeout $(DEMO_TIMEOUT) $(DEMO_KERNEL) $(DEMO)
+
+# The stream soak of selftests/tcp_soak_test.c run longer than in `make check`
+# (60 s there): SOAK_SECS per variant, all six variants at once, one guest
+# per kernel; the test's timeout leaves room for boot, setup and draining.
+SOAK_SECS ?= 600
+soak: deps ksrc selftests
+	@$(MAKE) --no-print-directory modules-test KERNELS="$(KERNELS)"
+	@mkdir -p build
+	@echo "timeout=$$(( $(SOAK_SECS) + 240 )) build/selftests/tcp_soak_test --secs $(SOAK_SECS)" \
+		>build/soak.tests
+	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/soak.tests \
+		--kernels "$(KERNELS)"
