@@ -287,6 +287,7 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead);
 void coap_ka_session_kick(struct coap_ka_session *s);
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason);
 void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason);
+void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason);
 void coap_ka_session_queue(struct coap_ka_session *s, int todo);
 void coap_ka_session_put(struct coap_ka_session *s);
 struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,

@@ -400,25 +400,37 @@ void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 }
 
 /*
- * End every session of @ks, from process context or with the socket
- * locked (TCP: its one session, found without the namespace's lock).
+ * End every session of @ks, with the socket locked (or in any context):
+ * TCP's one session, found without the namespace's lock, ends from the
+ * reap work.
  */
 void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason)
 {
 	struct coap_ka_session *s;
 
-	if (coap_ka_is_tcp(ks)) {
-		rcu_read_lock();
-		s = rcu_dereference(ks->one);
-		if (s)
-			coap_ka_session_end(s, reason);
-		rcu_read_unlock();
-		return;
-	}
-	mutex_lock(&ks->cn->lock);
-	list_for_each_entry(s, &ks->sessions, sock_node)
+	rcu_read_lock();
+	s = rcu_dereference(ks->one);
+	if (s)
 		coap_ka_session_end(s, reason);
-	mutex_unlock(&ks->cn->lock);
+	rcu_read_unlock();
+}
+
+/*
+ * End every session of @ks now, which has been given back: process
+ * context, socket not locked (e.g. its close). When this returns, the
+ * sessions are gone and have said so.
+ */
+void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason)
+{
+	struct coap_ka_net *cn = ks->cn;
+	struct coap_ka_session *s, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&cn->lock);
+	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
+		coap_ka_session_unlink(cn, s, reason, &dead);
+	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
 }
 
 static void coap_ka_session_process(struct coap_ka_session *s)

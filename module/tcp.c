@@ -163,7 +163,7 @@ void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 out:
 	release_sock(sk);
 	if (end)
-		coap_ka_sock_end_all(ks, COAP_KA_GONE_SOCKET_CHANGED);
+		coap_ka_sock_gone(ks, COAP_KA_GONE_SOCKET_CHANGED);
 }
 
 /*
@@ -421,6 +421,7 @@ static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
 	bool abort = false;
 	int ret = COAP_KA_TX_LATER;
 	struct kvec iov;
+	int soft_err;
 	u32 tsflags;
 	int err;
 
@@ -430,9 +431,6 @@ static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
 		ret = COAP_KA_TX_GONE;
 		goto out;
 	}
-	/* The error is the application's to read: TCP would consume it. */
-	if (sk->sk_err)
-		goto out;
 	/* An application write inside, or its last one left a message open. */
 	if (atomic_read(&ks->writers))
 		goto out;
@@ -512,7 +510,18 @@ static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
 	iov.iov_base = (void *)msg;
 	iov.iov_len = len;
 	iov_iter_kvec(&m.msg_iter, ITER_SOURCE, &iov, 1, len);
+	/*
+	 * A pending error on an established connection is a soft one (an
+	 * ICMP error with IP_RECVERR): the application's to read, which
+	 * tcp_sendmsg_locked() would do. Held aside while we own the socket
+	 * (TCP's softirq side sets only sk_err_soft then).
+	 */
+	soft_err = sk->sk_err;
+	if (soft_err)
+		WRITE_ONCE(sk->sk_err, 0);
 	err = tcp_sendmsg_locked(sk, &m, len);
+	if (soft_err && !sk->sk_err)
+		WRITE_ONCE(sk->sk_err, soft_err);
 	if (err == len) {
 		ret = COAP_KA_TX_SENT;
 		if (tctx)
