@@ -16,7 +16,9 @@
  * Every cell is printed as a KTAP diagnostic line:
  *   # perm ACTOR TARGET COMMAND: RESULT (expected allow|deny) ok|WRONG
  */
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "cka_udp.h"
 #include "kselftest_harness.h"
@@ -73,7 +75,7 @@ static void run_seq(struct cka_nl *nl, long ctx, long sid, struct seq_res *r)
 
 	memset(&c, 0, sizeof(c));
 	r->err[C_CTX_GET] = cka_ctx_cmd(nl, COAP_KA_CMD_CTX_GET, ctx, NULL, &c);
-	r->data[C_CTX_GET] = c.present != 0;
+	r->data[C_CTX_GET] = r->err[C_CTX_GET] && c.present;
 	n = ctx_dump(nl, &l);
 	r->err[C_CTX_DUMP] = n < 0 ? n : ctx_listed(&l, ctx) ? 0 : -ENOENT;
 	r->err[C_CTX_SET] = ctx_set(nl, ctx, seven);
@@ -84,7 +86,7 @@ static void run_seq(struct cka_nl *nl, long ctx, long sid, struct seq_res *r)
 
 	memset(&e, 0, sizeof(e));
 	r->err[C_SESS_GET] = session_get(nl, sid, &e);
-	r->data[C_SESS_GET] = e.present != 0;
+	r->data[C_SESS_GET] = r->err[C_SESS_GET] && e.present;
 	n = evs ? session_dump(nl, 0, evs, 256) : -ENOMEM;
 	r->err[C_SESS_DUMP] = n < 0 ? n : sess_listed(evs, n < 256 ? n : 256, sid) ? 0 : -ENOENT;
 	r->err[C_SESS_DEL] = session_del(nl, sid);
@@ -295,12 +297,34 @@ static int write_map(const char *file, const char *map)
 	return write_file(path, map);
 }
 
+/*
+ * The test runs chrooted (the guest's chroot into the host tree), and a
+ * chrooted process may not make a user namespace: as root, give this
+ * process a mount namespace whose root is its root (pivot_root onto a bind
+ * mount of it).
+ */
+static int unchroot(void)
+{
+	const char *dir = "/tmp/cka-perm-root";
+
+	mkdir(dir, 0700);
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("/", dir, NULL, MS_BIND | MS_REC, NULL) || chdir(dir) ||
+	    syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
+		return -1;
+	return 0;
+}
+
 static int userns_proc(int sk, void *arg)
 {
 	struct cka_nl *nl_init, *nl_own;
 	int keep[8], nkeep = 0;
 	char map[32];
 
+	if (unchroot())
+		return 29;
+	if (drop_to(UID_NSROOT))
+		return 28;
 	snprintf(map, sizeof(map), "0 %d 1", UID_NSROOT);
 	if (unshare(CLONE_NEWUSER) || write_map("setgroups", "deny") ||
 	    write_map("uid_map", map) || write_map("gid_map", map))
@@ -373,7 +397,7 @@ static int userns_start(struct proc *u, int *netns)
 {
 	char path[64];
 
-	if (proc_start(u, UID_NSROOT, userns_proc, NULL))
+	if (proc_start(u, 0, userns_proc, NULL))
 		return -1;
 	if (get_long(u->sk, 20000, -1) != 1)
 		return -1;

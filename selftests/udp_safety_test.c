@@ -721,7 +721,12 @@ static int memcg_child(int sk, void *arg)
 	r.err = i < MC_SOCKS ? err : 0;
 	r.delta = cg_current() - m0;
 	snprintf(r.msg, sizeof(r.msg), "%s", nl->msg);
-	msg_put(sk, &r, sizeof(r));
+	/* room for the report itself: at the limit even its skb may fail */
+	for (i = MC_CONN; i < MC_SOCKS; i++)
+		close(mc_socks[i]);
+	sleep_ms(200);
+	if (msg_put(sk, &r, sizeof(r)))
+		return 32;
 	get_long(sk, 60000, -1);
 	return 0;
 }
