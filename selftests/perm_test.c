@@ -413,8 +413,14 @@ TEST_F(perm, userns_root)
 	struct proc u;
 	int netns;
 
-	ASSERT_EQ(0, userns_start(&u, &netns)) TH_LOG("no user namespace (status %d)",
-						       proc_end(&u, 1000));
+	if (userns_start(&u, &netns)) {
+		int st = proc_end(&u, 1000);
+
+		/* 30: unshare(CLONE_NEWUSER) refused; the guest runs tests chrooted */
+		if (st == 30)
+			SKIP(return, "no user namespace can be made here (EPERM: chrooted guest)");
+		ASSERT_EQ(0, st) TH_LOG("the user namespace process failed");
+	}
 	/* its own object, in its own namespace */
 	ASSERT_EQ(0, put_long(u.sk, 1));
 	own.ctx = get_long(u.sk, 20000, -1);
@@ -491,7 +497,13 @@ TEST_F(perm, events_group)
 	print_join(_metadata, "owner", "init-ns", join_as(UID_OWNER), false);
 	print_join(_metadata, "other-user", "init-ns", join_as(UID_OTHER), false);
 	print_join(_metadata, "net-admin", "init-ns", join_as(0), true);
-	ASSERT_EQ(0, userns_start(&u, &netns));
+	if (userns_start(&u, &netns)) {
+		int st = proc_end(&u, 1000);
+
+		if (st == 30)
+			SKIP(return, "userns rows: no user namespace can be made here (EPERM: chrooted guest)");
+		ASSERT_EQ(0, st) TH_LOG("the user namespace process failed");
+	}
 	ASSERT_EQ(0, put_long(u.sk, 4));
 	e1 = get_long(u.sk, 20000, -1000);
 	e2 = get_long(u.sk, 20000, -1000);
