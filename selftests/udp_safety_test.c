@@ -557,7 +557,8 @@ TEST_F(safe, session_quota_per_user)
  * F5b. A user in a memory cgroup. Phase A (a roomy limit): what a session
  * costs in memory.current, on a shared socket (MC_SHARED peers) and on a
  * connected socket (MC_CONN sockets, made beforehand); the cgroup must see
- * most of the kernel memory the sessions took (Slab + VmallocUsed), and a
+ * at least 60% of the kernel memory the sessions took (Slab + VmallocUsed;
+ * memory.current moves in 64-page steps), and a
  * connected socket's session may cost at most 1.5 x a shared one's.
  * Phase B: memory.max 4 MiB above the current use: peers on one socket
  * until refused (ENOMEM or EDQUOT with extack), the host still adds a
@@ -577,9 +578,21 @@ struct mc_res {
 	char msg[300];
 };
 
+/* memory.current, through a descriptor opened before the limit (no file to allocate) */
+static int cg_fd = -1;
+
 static long cg_current(void)
 {
-	return read_long(CG "/memory.current");
+	char buf[32];
+	ssize_t n;
+
+	if (cg_fd < 0)
+		return read_long(CG "/memory.current");
+	n = pread(cg_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return atol(buf);
 }
 
 /* Slab + VmallocUsed from /proc/meminfo, bytes. */
@@ -653,8 +666,9 @@ static int memcg_child(int sk, void *arg)
 	    write_file("/proc/self/oom_score_adj", "-1000") ||
 	    setrlimit(RLIMIT_NOFILE, &rl) || drop_to(UID_NOBODY))
 		return 20;
+	cg_fd = open(CG "/memory.current", O_RDONLY | O_CLOEXEC);
 	nl = cka_open();
-	if (!nl)
+	if (cg_fd < 0 || !nl)
 		return 21;
 	ctx = cka_ctx_new(nl, (const uint32_t[]){ COAP_KA_A_KEEPALIVE_SECS, 3600, 0 }, NULL);
 	if (ctx <= 0)
@@ -809,9 +823,9 @@ TEST_F_TIMEOUT(safe, memcg_charges_sessions, 300)
 		TH_LOG("a connected socket's session costs %ld bytes, a shared one's %ld",
 		       cost_conn, cost_shared);
 	/* the sessions' kernel memory is charged to the user's cgroup */
-	EXPECT_LE(a.shared_glob * 3 / 4, a.shared_cg)
+	EXPECT_LE(a.shared_glob * 3 / 5, a.shared_cg)
 		TH_LOG("shared: the cgroup saw %ld of %ld bytes", a.shared_cg, a.shared_glob);
-	EXPECT_LE(a.conn_glob * 3 / 4, a.conn_cg)
+	EXPECT_LE(a.conn_glob * 3 / 5, a.conn_cg)
 		TH_LOG("connected: the cgroup saw %ld of %ld bytes", a.conn_cg, a.conn_glob);
 
 	/* B1: 4 MiB of room, peers on one socket */
