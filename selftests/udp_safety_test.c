@@ -853,6 +853,8 @@ TEST_F_TIMEOUT(safe, memcg_charges_sessions, 300)
 	EXPECT_LT(0, sid) TH_LOG("the host was refused: %s", self->nl->msg);
 	close(fd);
 	EXPECT_EQ(0, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL));
+	/* room again, so the child can let go of its sessions and reopen */
+	ASSERT_EQ(0, cg_room(256L << 20));
 	put_long(p.sk, 3);
 	ASSERT_EQ(0, mc_wait(4, &b2, 60000));
 
