@@ -130,8 +130,6 @@ struct coap_ka_transport_ops {
 	void (*detach)(struct coap_ka_sock *ks);
 	/* The timer, @s->lock held: start, retransmit or give up a Ping. */
 	void (*timer)(struct coap_ka_session *s, const struct coap_ka_params *p);
-	/* The timer, after it dropped @s->lock; may be NULL. */
-	void (*timer_done)(struct coap_ka_session *s);
 	/* Process context: send what the timer decided. */
 	void (*ping)(struct coap_ka_session *s);
 	void (*abort)(struct coap_ka_sock *ks);

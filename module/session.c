@@ -248,8 +248,6 @@ static void coap_ka_timer(struct timer_list *t)
 out:
 	spin_unlock(&s->lock);
 	rcu_read_unlock();
-	if (coap_ka_ops(s->ks)->timer_done)
-		coap_ka_ops(s->ks)->timer_done(s);
 }
 
 /* Re-evaluate now, e.g. after the context changed. */

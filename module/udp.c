@@ -396,16 +396,19 @@ static u16 coap_ka_next_mid(struct coap_ka_session *s)
 }
 
 /*
- * The Ping (or its retransmission) leaves now: the timer's caller sends it
- * once @s->lock is dropped (coap_ka_udp_timer_done()). Its clock starts
- * here, under the lock, so that a context change (coap_ka_session_kick())
- * sees a Ping with its time and timer.
+ * The Ping (or its retransmission) is to leave now, from process context
+ * (coap_ka_udp_ping()). Its clock starts here, under the lock, so that a
+ * context change (coap_ka_session_kick()) sees a Ping with its time and
+ * timer. Not sent from the timer itself: a tick in which many sessions
+ * fall due would hand all their Pings to the stack in one softirq (on lo,
+ * overflowing the backlog: measured, issue 13); the work item's sends let
+ * the receive side run between them.
  */
 static void coap_ka_udp_ping_start(struct coap_ka_session *s)
 {
 	s->tx_ns = ktime_get_ns();
 	mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
-	set_bit(COAP_KA_TODO_PING, &s->todo);
+	coap_ka_session_queue(s, COAP_KA_TODO_PING);
 }
 
 /* The UDP round, from the timer; @s->lock held. */
@@ -446,25 +449,18 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 	}
 }
 
-/*
- * After the timer's round, in softirq: send the Ping it decided on,
- * straight from here (no process context, no wake-up).
- */
-static void coap_ka_udp_timer_done(struct coap_ka_session *s)
-{
-	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
-		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, READ_ONCE(s->mid));
-}
-
 /* Answer the peer's Ping @mid with a Reset; softirq, from its receipt. */
 void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid)
 {
 	coap_ka_udp_send_empty(s, COAP_KA_TYPE_RST, mid);
 }
 
-/* Nothing of UDP's waits for process context. */
+/* Send the Ping the timer decided on. Process context. */
 static void coap_ka_udp_ping(struct coap_ka_session *s)
 {
+	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
+	    !READ_ONCE(s->dead) && !READ_ONCE(coap_ka_unloading))
+		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, READ_ONCE(s->mid));
 }
 
 /*
@@ -546,7 +542,6 @@ const struct coap_ka_transport_ops coap_ka_udp_ops = {
 	.attach = coap_ka_udp_attach,
 	.detach = coap_ka_udp_detach,
 	.timer = coap_ka_udp_timer,
-	.timer_done = coap_ka_udp_timer_done,
 	.ping = coap_ka_udp_ping,
 	.abort = coap_ka_udp_abort,
 	.nack_reason = COAP_KA_NACK_TOO_MANY_RETRIES,
