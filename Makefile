@@ -10,6 +10,9 @@
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
 #   make lint             checkpatch + sparse + W=1 builds, fail on warnings
 #   make demo             run the demo script in a 6.12 guest
+#   make bench            measure the module in a 6.12 guest (no slab debugging,
+#                         BENCH_MEM=4G): table + JSON in build/bench/
+#                         (Documentation/bench.rst); QUICK=1: a 2-minute smoke
 #   make deps             install the Debian packages everything needs
 #
 # Useful variables:
@@ -49,7 +52,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo
+	checkpatch sparse lint check debug-kernel check-debug demo bench bench-bin
 
 all: module cli
 
@@ -76,8 +79,11 @@ deps:
 ksrc:
 	@scripts/extract-ksrc.sh
 
-selftests: ksrc
+selftests: ksrc bench-bin
 	$(MAKE) -C selftests OUT=$(CURDIR)/build/selftests KSFT_INC=$(KSFT_INC)
+
+bench-bin:
+	$(MAKE) -C bench OUT=$(CURDIR)/build/bench
 
 build/mod-%/$(MODNAME).ko: $(MOD_SRCS)
 	scripts/build-module.sh $* W=1
@@ -117,3 +123,7 @@ demo: deps ksrc cli selftests
 	@test -n "$(DEMO)" || { echo "no selftests/demo.sh yet"; exit 1; }
 	@$(MAKE) --no-print-directory modules-test KERNELS=$(DEMO_KERNEL)
 	selftests/vm/run-vm.sh --timeout $(DEMO_TIMEOUT) $(DEMO_KERNEL) $(DEMO)
+
+bench: deps cli bench-bin
+	@$(MAKE) --no-print-directory modules-test KERNELS=6.12
+	@scripts/bench.sh $(if $(QUICK),--quick)
