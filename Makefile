@@ -13,6 +13,8 @@
 #   make bench            measure the module in a 6.12 guest (no slab debugging,
 #                         BENCH_MEM=4G): table + JSON in build/bench/
 #                         (Documentation/bench.rst); QUICK=1: a 2-minute smoke
+#   make soak             the TCP/kTLS stream soak, SOAK_SECS (600) per variant,
+#                         on each kernel of KERNELS
 #   make deps             install the Debian packages everything needs
 #
 # Useful variables:
@@ -23,6 +25,7 @@
 #   KERNELS="6.12 6.1"          kernels of `make check` (series, release, debug)
 #   TESTS="selftests/foo.sh"    run only these tests (see selftests/TESTS)
 #   JOBS=N                      VMs in parallel (default nproc)
+#   SOAK_SECS=N                 seconds per variant of `make soak` (default 600)
 # Example: make check KERNELS=6.12 TESTS=selftests/vm/selftest_smoke.sh
 
 MODNAME   := coap_keepalive
@@ -52,7 +55,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo bench bench-bin
+	checkpatch sparse lint check debug-kernel check-debug demo soak bench bench-bin
 
 all: module cli
 
@@ -127,3 +130,14 @@ demo: deps ksrc cli selftests
 bench: deps cli bench-bin
 	@$(MAKE) --no-print-directory modules-test KERNELS=6.12
 	@scripts/bench.sh $(if $(QUICK),--quick)
+# The stream soak of selftests/tcp_soak_test.c run longer than in `make check`
+# (60 s there): SOAK_SECS per variant, all six variants at once, one guest
+# per kernel; the test's timeout leaves room for boot, setup and draining.
+SOAK_SECS ?= 600
+soak: deps ksrc selftests
+	@$(MAKE) --no-print-directory modules-test KERNELS="$(KERNELS)"
+	@mkdir -p build
+	@echo "timeout=$$(( $(SOAK_SECS) + 240 )) build/selftests/tcp_soak_test --secs $(SOAK_SECS)" \
+		>build/soak.tests
+	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/soak.tests \
+		--kernels "$(KERNELS)"

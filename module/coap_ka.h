@@ -80,6 +80,20 @@ struct coap_ka_net {
 	struct llist_head reap_list;	/* sessions to end */
 	struct work_struct work;	/* sends and events */
 	struct llist_head pending;	/* sessions with process-context work */
+	struct xarray owners;		/* portid -> struct coap_ka_owner */
+};
+
+/*
+ * A netlink socket that added sessions: they tell it their events while
+ * it is open. Looked up by portid only when it adds or goes away, so that
+ * its close costs nothing per session, and a later socket that gets the
+ * same portid gets a new one.
+ */
+struct coap_ka_owner {
+	u32 portid;
+	bool gone;
+	refcount_t refcnt;	/* the owners table's and each session's */
+	struct rcu_head rcu;
 };
 
 /* A peer: IPv4 is v4-mapped. */
@@ -123,13 +137,12 @@ extern const struct coap_ka_transport_ops coap_ka_tcp_ops;
  * A socket the module watches, and its sessions: many for a UDP server
  * socket, one for a connected socket. Referenced by each of its sessions
  * and by threads inside the socket's operations (proto.c); freed after an
- * RCU grace period. Kept within 128 bytes: with a session it is the cost
+ * RCU grace period. Kept within 96 bytes: with a session it is the cost
  * of a connected socket.
  */
 struct coap_ka_sock {
 	struct sock *sk;		/* holds a reference */
 	struct coap_ka_net *cn;
-	const struct coap_ka_transport_ops *ops;
 	struct list_head sessions;	/* under cn->lock */
 	struct coap_ka_session __rcu *one;	/* TCP: its session */
 	unsigned long ino;
@@ -140,13 +153,6 @@ struct coap_ka_sock {
 	bool msg_open;			/* its last write did not end a message */
 	bool app_sent;			/* the application has sent data */
 	bool tls_sent;			/* ... a record through kTLS */
-	/* TCP: the Ping of this round, under the session's lock */
-	bool ping_sent;
-	u32 ping_j;			/* tcp_jiffies32 it left */
-	u32 una_mark;			/* sequence after it; acked when it fell due */
-	u32 retry_ms;			/* next wait for a Ping that could not go */
-	u64 rx_mark;			/* bytes received when it fell due, then left */
-	unsigned long due;		/* jiffies it fell due, then left */
 	void (*saved_state_change)(struct sock *sk);
 	struct rcu_head rcu;
 };
@@ -171,6 +177,16 @@ enum {
 	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
 };
 
+/* The TCP Ping of this round (times as the low 32 bits of jiffies). */
+struct coap_ka_tcp_round {
+	u32 due;		/* it fell due, then left */
+	u32 rx_mark;		/* bytes received (low bits) then */
+	u32 una_mark;		/* sequence after it; acked when it fell due */
+	u32 ping_j;		/* tcp_jiffies32 it left */
+	u16 retry_ms;		/* next wait for a Ping that could not go */
+	bool sent;
+};
+
 /*
  * A session: (socket, peer). Kept small, as a server may watch many peers:
  * the budget is 256 bytes without lock debugging (checked at build time).
@@ -183,7 +199,6 @@ struct coap_ka_session {
 			struct coap_ka_peer peer;
 		};
 	};
-	u32 id;
 	struct rhash_head node;
 	struct coap_ka_ctx *ctx;	/* holds a reference */
 	const struct coap_ka_overrides *over;	/* NULL: none; fixed */
@@ -199,21 +214,28 @@ struct coap_ka_session {
 	unsigned long last_rx;		/* jiffies, written on the data path */
 	unsigned long last_tx;
 	unsigned long idle_base;	/* jiffies the idle period may start from */
-	unsigned long late_until;	/* UDP: answers to the last Ping eaten until */
 	u64 tx_ns;			/* when the Ping last left */
 	spinlock_t lock;		/* the Ping state below */
 	refcount_t refcnt;
-	u32 portid;			/* netlink socket that added it, 0: gone */
+	struct coap_ka_owner *owner;	/* netlink socket that added it */
 	u32 jitter;			/* thousandths of the idle time, this period's */
-	u32 timeout_ms;			/* current retransmission timeout */
 	u32 pings, retransmissions, pongs, nacks, peer_pings, deferrals;
 	u32 rtt_us;
-	u16 mid;			/* of the Ping in flight */
-	u16 app_mid;			/* last MID the application used */
-	u16 peer_mid;			/* of the peer's last Ping */
+	u32 id;
+	/* The Ping state, under the lock: */
+	union {
+		struct {	/* UDP */
+			unsigned long late_until;	/* answers eaten until */
+			u32 timeout_ms;		/* current retransmission timeout */
+			u16 mid;		/* of the Ping in flight */
+			u16 peer_mid;		/* of the peer's last Ping */
+			u8 retries;
+			u8 nack_retries;	/* of the failed Ping */
+		};
+		struct coap_ka_tcp_round tcp;
+	};
+	u16 app_mid;			/* UDP: last MID the application used */
 	u8 state;			/* enum coap_ka_state */
-	u8 retries;
-	u8 nack_retries;		/* retransmissions of the failed Ping */
 	u8 end_reason;			/* enum coap_ka_gone_reason, on the reap list */
 	bool dead;
 };
@@ -265,6 +287,7 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead);
 void coap_ka_session_kick(struct coap_ka_session *s);
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason);
 void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason);
+void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason);
 void coap_ka_session_queue(struct coap_ka_session *s, int todo);
 void coap_ka_session_put(struct coap_ka_session *s);
 struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
@@ -289,6 +312,8 @@ void coap_ka_socks_wait(void);
 void coap_ka_session_net_init(struct coap_ka_net *cn);
 void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason);
 void coap_ka_netlink_released(struct net *net, u32 portid);
+u32 coap_ka_session_portid(const struct coap_ka_session *s);
+bool coap_ka_event_wanted(const struct coap_ka_session *s);
 bool coap_ka_sessions_exist(void);
 int coap_ka_session_init(void);
 void coap_ka_session_exit(void);
@@ -328,9 +353,16 @@ void coap_ka_tls_advance(struct tls_context *tctx);
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason);
 int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer);
 
+static inline const struct coap_ka_transport_ops *
+coap_ka_ops(const struct coap_ka_sock *ks)
+{
+	return ks->transport == COAP_KA_TRANSPORT_UDP ? &coap_ka_udp_ops :
+							&coap_ka_tcp_ops;
+}
+
 static inline bool coap_ka_is_tcp(const struct coap_ka_sock *ks)
 {
-	return ks->ops == &coap_ka_tcp_ops;
+	return ks->transport != COAP_KA_TRANSPORT_UDP;
 }
 
 /*

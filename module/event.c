@@ -75,14 +75,25 @@ static size_t coap_ka_event_size(void)
 	       nla_total_size(sizeof(u16));
 }
 
+/*
+ * Is anyone to tell about @s: the netlink socket that added it, or a
+ * member of the events group? Any context; cheap, so that nobody's
+ * events cost nothing.
+ */
+bool coap_ka_event_wanted(const struct coap_ka_session *s)
+{
+	return coap_ka_session_portid(s) ||
+	       genl_has_listeners(&coap_ka_genl_family, s->ks->cn->net, 0);
+}
+
 /* Process context. A full listener misses the event, as with any netlink. */
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason)
 {
 	struct net *net = s->ks->cn->net;
-	u32 portid = READ_ONCE(s->portid);
+	u32 portid = coap_ka_session_portid(s);
 	struct sk_buff *msg, *copy;
 
-	if (READ_ONCE(coap_ka_unloading))
+	if (READ_ONCE(coap_ka_unloading) || !coap_ka_event_wanted(s))
 		return;
 	msg = genlmsg_new(coap_ka_event_size(), GFP_KERNEL);
 	if (!msg)

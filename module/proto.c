@@ -127,7 +127,7 @@ static void coap_ka_tcp_close(struct sock *sk, long timeout)
 		lock_sock(sk);
 		coap_ka_tcp_unhook(ks);
 		release_sock(sk);
-		coap_ka_sock_end_all(ks, COAP_KA_GONE_CLOSED);
+		coap_ka_sock_gone(ks, COAP_KA_GONE_CLOSED);
 		coap_ka_sock_put(ks);
 	}
 	coap_ka_base(sk)->close(sk, timeout);
@@ -230,7 +230,7 @@ static void coap_ka_udp_close(struct sock *sk, long timeout)
 		lock_sock(sk);
 		coap_ka_udp_unhook(ks);
 		release_sock(sk);
-		coap_ka_sock_end_all(ks, COAP_KA_GONE_CLOSED);
+		coap_ka_sock_gone(ks, COAP_KA_GONE_CLOSED);
 		coap_ka_sock_put(ks);
 	}
 	coap_ka_base(sk)->close(sk, timeout);
@@ -281,7 +281,7 @@ static int coap_ka_udp_setsockopt(struct sock *sk, int level, int optname,
 			lock_sock(sk);
 			coap_ka_udp_unhook(ks);
 			release_sock(sk);
-			coap_ka_sock_end_all(ks, COAP_KA_GONE_SOCKET_CHANGED);
+			coap_ka_sock_gone(ks, COAP_KA_GONE_SOCKET_CHANGED);
 			coap_ka_sock_put(ks);
 		}
 	}

@@ -54,8 +54,62 @@ static atomic_t coap_ka_live_socks = ATOMIC_INIT(0);
  */
 #if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_LOCKDEP)
 static_assert(sizeof(struct coap_ka_session) <= 256);
-static_assert(sizeof(struct coap_ka_sock) <= 128);
+static_assert(sizeof(struct coap_ka_sock) <= 96);
 #endif
+
+static void coap_ka_owner_put(struct coap_ka_owner *o)
+{
+	if (o && refcount_dec_and_test(&o->refcnt))
+		kfree_rcu(o, rcu);
+}
+
+/* The owner record of netlink socket @portid, with a reference. */
+static struct coap_ka_owner *coap_ka_owner_get(struct coap_ka_net *cn, u32 portid)
+{
+	struct coap_ka_owner *o;
+	int err;
+
+	lockdep_assert_held(&cn->lock);
+	o = xa_load(&cn->owners, portid);
+	if (o) {
+		refcount_inc(&o->refcnt);
+		return o;
+	}
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		return ERR_PTR(-ENOMEM);
+	o->portid = portid;
+	refcount_set(&o->refcnt, 2);
+	err = xa_err(xa_store(&cn->owners, portid, o, GFP_KERNEL_ACCOUNT));
+	if (err) {
+		kfree(o);
+		return ERR_PTR(err);
+	}
+	return o;
+}
+
+/* The netlink socket @portid of @cn is closed: O(1), whatever it added. */
+void coap_ka_netlink_released(struct net *net, u32 portid)
+{
+	struct coap_ka_net *cn = coap_ka_pernet(net);
+	struct coap_ka_owner *o;
+
+	mutex_lock(&cn->lock);
+	o = xa_erase(&cn->owners, portid);
+	if (o) {
+		WRITE_ONCE(o->gone, true);
+		coap_ka_owner_put(o);
+	}
+	mutex_unlock(&cn->lock);
+}
+
+/* The netlink socket to tell @s's events, 0 if none. */
+u32 coap_ka_session_portid(const struct coap_ka_session *s)
+{
+	const struct coap_ka_owner *o = s->owner;
+
+	return o && !READ_ONCE(o->gone) ? o->portid : 0;
+}
 
 /* The session of @peer on @ks; under RCU. */
 struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
@@ -74,6 +128,7 @@ static void coap_ka_session_free_rcu(struct rcu_head *head)
 	struct coap_ka_session *s = container_of(head, struct coap_ka_session, rcu);
 
 	kfree(s->over);
+	coap_ka_owner_put(s->owner);
 	coap_ka_sock_put(s->ks);
 	kmem_cache_free(coap_ka_session_cache, s);
 }
@@ -172,7 +227,7 @@ static void coap_ka_timer(struct timer_list *t)
 		WRITE_ONCE(s->state, COAP_KA_STATE_IDLE);
 		goto out;
 	}
-	s->ks->ops->timer(s, p);
+	coap_ka_ops(s->ks)->timer(s, p);
 out:
 	spin_unlock(&s->lock);
 	rcu_read_unlock();
@@ -268,12 +323,14 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
 			mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
-		coap_ka_session_queue(s, COAP_KA_TODO_PONG);
+		if (coap_ka_event_wanted(s))
+			coap_ka_session_queue(s, COAP_KA_TODO_PONG);
 		*consume = true;
 	} else if (type == COAP_KA_TYPE_CON) {
 		s->peer_pings++;
 		s->peer_mid = mid;
-		coap_ka_session_queue(s, COAP_KA_TODO_PEER_PING);
+		if (coap_ka_event_wanted(s))
+			coap_ka_session_queue(s, COAP_KA_TODO_PEER_PING);
 		if (p->flags & COAP_KA_F_ANSWER_PINGS) {
 			coap_ka_session_queue(s, COAP_KA_TODO_RST);
 			*consume = true;
@@ -343,25 +400,37 @@ void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 }
 
 /*
- * End every session of @ks, from process context or with the socket
- * locked (TCP: its one session, found without the namespace's lock).
+ * End every session of @ks, with the socket locked (or in any context):
+ * TCP's one session, found without the namespace's lock, ends from the
+ * reap work.
  */
 void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason)
 {
 	struct coap_ka_session *s;
 
-	if (coap_ka_is_tcp(ks)) {
-		rcu_read_lock();
-		s = rcu_dereference(ks->one);
-		if (s)
-			coap_ka_session_end(s, reason);
-		rcu_read_unlock();
-		return;
-	}
-	mutex_lock(&ks->cn->lock);
-	list_for_each_entry(s, &ks->sessions, sock_node)
+	rcu_read_lock();
+	s = rcu_dereference(ks->one);
+	if (s)
 		coap_ka_session_end(s, reason);
-	mutex_unlock(&ks->cn->lock);
+	rcu_read_unlock();
+}
+
+/*
+ * End every session of @ks now, which has been given back: process
+ * context, socket not locked (e.g. its close). When this returns, the
+ * sessions are gone and have said so.
+ */
+void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason)
+{
+	struct coap_ka_net *cn = ks->cn;
+	struct coap_ka_session *s, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&cn->lock);
+	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
+		coap_ka_session_unlink(cn, s, reason, &dead);
+	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
 }
 
 static void coap_ka_session_process(struct coap_ka_session *s)
@@ -373,20 +442,20 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
 	if (READ_ONCE(s->dead))
 		return;
-	s->ks->ops->ping(s);
+	coap_ka_ops(s->ks)->ping(s);
 	if (test_and_clear_bit(COAP_KA_TODO_PONG, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PONG_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_PEER_PING, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PING_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_NACK, &s->todo)) {
-		coap_ka_event(s, COAP_KA_CMD_NACK_NTF, s->ks->ops->nack_reason);
+		coap_ka_event(s, COAP_KA_CMD_NACK_NTF, coap_ka_ops(s->ks)->nack_reason);
 		rcu_read_lock();
 		p = coap_ka_session_params(s, &buf);
 		action = p->action;
 		rcu_read_unlock();
 		if (action == COAP_KA_ACTION_ABORT) {
 			coap_ka_session_end(s, COAP_KA_GONE_ABORTED);
-			s->ks->ops->abort(s->ks);
+			coap_ka_ops(s->ks)->abort(s->ks);
 		}
 	}
 }
@@ -415,8 +484,6 @@ static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
 		return NULL;
 	ks->sk = sock->sk;
 	ks->cn = cn;
-	ks->ops = transport == COAP_KA_TRANSPORT_UDP ? &coap_ka_udp_ops :
-						       &coap_ka_tcp_ops;
 	ks->ino = sock_i_ino(sock->sk);
 	ks->transport = transport;
 	refcount_set(&ks->refcnt, 1);
@@ -505,18 +572,26 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	spin_lock_init(&s->lock);
 	timer_setup(&s->timer, coap_ka_timer, 0);
 	refcount_set(&s->refcnt, 1);
-	s->portid = portid;
 	s->last_rx = jiffies;
 	s->last_tx = jiffies;
 	s->late_until = jiffies;
 	s->app_mid = get_random_u32_below(0x10000);
 
+	if (portid) {
+		s->owner = coap_ka_owner_get(cn, portid);
+		if (IS_ERR(s->owner)) {
+			err = PTR_ERR(s->owner);
+			s->owner = NULL;
+			goto err_free;
+		}
+	}
 	if (!ks) {
+		err = -ENOMEM;
 		ks = coap_ka_sock_new(cn, sock, transport);
 		if (!ks)
 			goto err_free;
 		new_ks = true;
-		err = ks->ops->attach(ks, extack);
+		err = coap_ka_ops(ks)->attach(ks, extack);
 		if (err)
 			goto err_put_ks;
 	}
@@ -562,13 +637,14 @@ err_erase:
 	xa_erase(&cn->sessions, s->id);
 err_detach:
 	if (new_ks)
-		ks->ops->detach(ks);
+		coap_ka_ops(ks)->detach(ks);
 	/* Readers that found it hold their own reference. */
 	coap_ka_sock_put(ks);
 	goto err_free;
 err_put_ks:
 	coap_ka_sock_put(ks);
 err_free:
+	coap_ka_owner_put(s->owner);
 	kmem_cache_free(coap_ka_session_cache, s);
 err_uncharge:
 	coap_ka_user_sessions_uncharge(ctx->owner);
@@ -607,7 +683,7 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 
 	/* The socket goes back with its last session. */
 	if (list_empty(&ks->sessions))
-		ks->ops->detach(ks);
+		coap_ka_ops(ks)->detach(ks);
 }
 
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
@@ -641,19 +717,6 @@ static void coap_ka_reap(struct work_struct *work)
 	coap_ka_sessions_finish(cn, &dead);
 }
 
-void coap_ka_netlink_released(struct net *net, u32 portid)
-{
-	struct coap_ka_net *cn = coap_ka_pernet(net);
-	struct coap_ka_session *s;
-	unsigned long id;
-
-	mutex_lock(&cn->lock);
-	xa_for_each(&cn->sessions, id, s)
-		if (s->portid == portid)
-			WRITE_ONCE(s->portid, 0);
-	mutex_unlock(&cn->lock);
-}
-
 void coap_ka_session_net_init(struct coap_ka_net *cn)
 {
 	xa_init_flags(&cn->sessions, XA_FLAGS_ALLOC1);
@@ -662,11 +725,13 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	init_llist_head(&cn->reap_list);
 	INIT_WORK(&cn->work, coap_ka_net_work);
 	init_llist_head(&cn->pending);
+	xa_init(&cn->owners);
 }
 
 /* Called before the contexts go: every session ends, every socket is restored. */
 void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 {
+	struct coap_ka_owner *o;
 	struct coap_ka_session *s;
 	unsigned long id;
 	LIST_HEAD(dead);
@@ -680,6 +745,9 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	flush_work(&cn->reap);
 	flush_work(&cn->work);
 	xa_destroy(&cn->sessions);
+	xa_for_each(&cn->owners, id, o)
+		coap_ka_owner_put(o);
+	xa_destroy(&cn->owners);
 }
 
 int coap_ka_session_init(void)

@@ -163,7 +163,7 @@ void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 out:
 	release_sock(sk);
 	if (end)
-		coap_ka_sock_end_all(ks, COAP_KA_GONE_SOCKET_CHANGED);
+		coap_ka_sock_gone(ks, COAP_KA_GONE_SOCKET_CHANGED);
 }
 
 /*
@@ -238,7 +238,7 @@ void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags)
 	if (s && ret > 0)
 		WRITE_ONCE(s->last_tx, jiffies);
 	if (s && !open && READ_ONCE(s->state) == COAP_KA_STATE_PINGING &&
-	    !READ_ONCE(ks->ping_sent))
+	    !READ_ONCE(s->tcp.sent))
 		mod_timer(&s->timer, jiffies);
 	rcu_read_unlock();
 }
@@ -266,9 +266,10 @@ unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx)
 	return time_after(t, mine) ? t : mine;
 }
 
-static u64 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks)
+/* Bytes received (low bits: only a change counts). */
+static u32 coap_ka_tcp_rx_bytes(const struct coap_ka_sock *ks)
 {
-	return READ_ONCE(tcp_sk(ks->sk)->bytes_received);
+	return (u32)READ_ONCE(tcp_sk(ks->sk)->bytes_received);
 }
 
 static u32 coap_ka_tcp_una(const struct coap_ka_sock *ks)
@@ -320,34 +321,35 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		if (READ_ONCE(coap_ka_unloading))
 			return;
 		WRITE_ONCE(s->state, COAP_KA_STATE_PINGING);
-		WRITE_ONCE(ks->ping_sent, false);
-		ks->due = now;
-		ks->rx_mark = coap_ka_tcp_rx_bytes(ks);
-		ks->una_mark = coap_ka_tcp_una(ks);
-		ks->retry_ms = COAP_KA_TCP_RETRY_MIN_MS;
+		WRITE_ONCE(s->tcp.sent, false);
+		s->tcp.due = (u32)now;
+		s->tcp.rx_mark = coap_ka_tcp_rx_bytes(ks);
+		s->tcp.una_mark = coap_ka_tcp_una(ks);
+		s->tcp.retry_ms = COAP_KA_TCP_RETRY_MIN_MS;
 		coap_ka_session_queue(s, COAP_KA_TODO_PING);
 		mod_timer(&s->timer, now + coap_ka_pong_timeout(p));
 		return;
 	}
 
-	deadline = ks->due + coap_ka_pong_timeout(p);
-	data = coap_ka_tcp_rx_bytes(ks) != ks->rx_mark;
+	deadline = coap_ka_tcp_j(s->tcp.due) + coap_ka_pong_timeout(p);
+	data = coap_ka_tcp_rx_bytes(ks) != s->tcp.rx_mark;
 	/*
 	 * A Ping that could not leave in the whole pong timeout (the
 	 * application kept writing) is no failure if the peer kept
 	 * acknowledging that data.
 	 */
-	if (ks->ping_sent)
-		acked = empty && !before(coap_ka_tcp_una(ks), ks->una_mark);
+	if (s->tcp.sent)
+		acked = empty && !before(coap_ka_tcp_una(ks), s->tcp.una_mark);
 	else
 		acked = !time_before(now, deadline) &&
-			coap_ka_tcp_una(ks) != ks->una_mark;
+			coap_ka_tcp_una(ks) != s->tcp.una_mark;
 	if (data || acked) {
 		/* Data before our Ping left is only activity. */
-		if (ks->ping_sent) {
+		if (s->tcp.sent) {
 			s->pongs++;
-			s->rtt_us = coap_ka_tcp_rtt_us(ks, ks->ping_j, !data);
-			coap_ka_session_queue(s, COAP_KA_TODO_PONG);
+			s->rtt_us = coap_ka_tcp_rtt_us(ks, s->tcp.ping_j, !data);
+			if (coap_ka_event_wanted(s))
+				coap_ka_session_queue(s, COAP_KA_TODO_PONG);
 		}
 		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
 		coap_ka_idle_restart(s, p);
@@ -362,13 +364,14 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
 		return;
 	}
-	if (!ks->ping_sent) {
+	if (!s->tcp.sent) {
 		/* Woken by a write that ended a message, or the back-off. */
 		if (!READ_ONCE(coap_ka_unloading))
 			coap_ka_session_queue(s, COAP_KA_TODO_PING);
 		step = deadline - now;
 	} else {
-		step = clamp((now - ks->due) / 4, 1UL, (unsigned long)HZ / 4);
+		step = clamp((now - coap_ka_tcp_j(s->tcp.due)) / 4, 1UL,
+			     (unsigned long)HZ / 4);
 	}
 	mod_timer(&s->timer, time_before(now + step, deadline) ? now + step : deadline);
 }
@@ -406,7 +409,7 @@ static bool coap_ka_tcp_room(struct sock *sk)
  * received before it left, or why not.
  */
 static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
-				  unsigned int len, u32 *end_seq, u64 *rx_bytes)
+				  unsigned int len, u32 *end_seq, u32 *rx_bytes)
 {
 	struct msghdr m = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR };
 	u8 rec[COAP_KA_TLS_MAX_RECORD];
@@ -418,6 +421,7 @@ static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
 	bool abort = false;
 	int ret = COAP_KA_TX_LATER;
 	struct kvec iov;
+	int soft_err;
 	u32 tsflags;
 	int err;
 
@@ -427,9 +431,6 @@ static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
 		ret = COAP_KA_TX_GONE;
 		goto out;
 	}
-	/* The error is the application's to read: TCP would consume it. */
-	if (sk->sk_err)
-		goto out;
 	/* An application write inside, or its last one left a message open. */
 	if (atomic_read(&ks->writers))
 		goto out;
@@ -509,7 +510,18 @@ static int coap_ka_tcp_write_ping(struct coap_ka_sock *ks, const u8 *msg,
 	iov.iov_base = (void *)msg;
 	iov.iov_len = len;
 	iov_iter_kvec(&m.msg_iter, ITER_SOURCE, &iov, 1, len);
+	/*
+	 * A pending error on an established connection is a soft one (an
+	 * ICMP error with IP_RECVERR): the application's to read, which
+	 * tcp_sendmsg_locked() would do. Held aside while we own the socket
+	 * (TCP's softirq side sets only sk_err_soft then).
+	 */
+	soft_err = sk->sk_err;
+	if (soft_err)
+		WRITE_ONCE(sk->sk_err, 0);
 	err = tcp_sendmsg_locked(sk, &m, len);
+	if (soft_err && !sk->sk_err)
+		WRITE_ONCE(sk->sk_err, soft_err);
 	if (err == len) {
 		ret = COAP_KA_TX_SENT;
 		if (tctx)
@@ -532,7 +544,7 @@ out:
 	 * be in the mark.
 	 */
 	*end_seq = tcp_sk(sk)->write_seq;
-	*rx_bytes = tcp_sk(sk)->bytes_received;
+	*rx_bytes = (u32)tcp_sk(sk)->bytes_received;
 	release_sock(sk);
 	memzero_explicit(rec, sizeof(rec));
 	if (abort)
@@ -557,8 +569,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 	bool empty, go;
 	u8 msg[2] = { 0x00, 0xe2 };
 	unsigned long next;
-	u64 rx;
-	u32 seq;
+	u32 seq, rx;
 	int ret;
 
 	rcu_read_lock();
@@ -571,7 +582,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
 		return;
 	spin_lock_bh(&s->lock);
-	go = !s->dead && s->state == COAP_KA_STATE_PINGING && !ks->ping_sent &&
+	go = !s->dead && s->state == COAP_KA_STATE_PINGING && !s->tcp.sent &&
 	     !READ_ONCE(coap_ka_unloading);
 	spin_unlock_bh(&s->lock);
 	if (!go)
@@ -587,15 +598,15 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 	if (s->dead || s->state != COAP_KA_STATE_PINGING) {
 		/* Answered (by earlier data) meanwhile: a Ping that left is harmless. */
 	} else if (ret == COAP_KA_TX_SENT) {
-		WRITE_ONCE(ks->ping_sent, true);
+		WRITE_ONCE(s->tcp.sent, true);
 		/*
 		 * The peer has the whole pong timeout from here; what TCP
 		 * takes in from now on answers the Ping.
 		 */
-		ks->due = jiffies;
-		ks->rx_mark = rx;
-		ks->ping_j = (u32)jiffies;	/* TCP's clock */
-		ks->una_mark = seq;
+		s->tcp.due = (u32)jiffies;
+		s->tcp.rx_mark = rx;
+		s->tcp.ping_j = (u32)jiffies;	/* TCP's clock */
+		s->tcp.una_mark = seq;
 		s->tx_ns = ktime_get_ns();
 		mod_timer(&s->timer, jiffies + 1);
 	} else if (ret == COAP_KA_TX_NOT_STARTED) {
@@ -606,9 +617,10 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 	} else if (ret == COAP_KA_TX_LATER) {
 		/* Again after a back-off, or as soon as a message ends. */
 		s->deferrals++;
-		next = jiffies + msecs_to_jiffies(ks->retry_ms);
-		ks->retry_ms = min(ks->retry_ms * 2, COAP_KA_TCP_RETRY_MAX_MS);
-		if (time_before(next, ks->due + coap_ka_pong_timeout(p)))
+		next = jiffies + msecs_to_jiffies(s->tcp.retry_ms);
+		s->tcp.retry_ms = min(s->tcp.retry_ms * 2, COAP_KA_TCP_RETRY_MAX_MS);
+		if (time_before(next, coap_ka_tcp_j(s->tcp.due) +
+					  coap_ka_pong_timeout(p)))
 			mod_timer(&s->timer, next);
 	}
 	spin_unlock_bh(&s->lock);

@@ -502,9 +502,10 @@ void coap_ka_udp_connected(struct coap_ka_sock *ks)
 {
 	struct sock *sk = ks->sk;
 	struct coap_ka_net *cn = ks->cn;
-	struct coap_ka_session *s;
+	struct coap_ka_session *s, *tmp;
 	struct coap_ka_peer peer;
 	bool connected, bound;
+	LIST_HEAD(dead);
 
 	lock_sock(sk);
 	connected = sk->sk_state == TCP_ESTABLISHED;
@@ -514,10 +515,12 @@ void coap_ka_udp_connected(struct coap_ka_sock *ks)
 	release_sock(sk);
 
 	mutex_lock(&cn->lock);
-	list_for_each_entry(s, &ks->sessions, sock_node)
+	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
 		if (!bound || (connected && memcmp(&peer, &s->peer, sizeof(peer))))
-			coap_ka_session_end(s, COAP_KA_GONE_DISCONNECTED);
+			coap_ka_session_unlink(cn, s, COAP_KA_GONE_DISCONNECTED,
+					       &dead);
 	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
 }
 
 /* NACK with the abort action: a connected socket hears ETIMEDOUT. */

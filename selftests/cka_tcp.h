@@ -483,7 +483,7 @@ static inline const char *ktls_probe(uint16_t version, uint16_t cipher)
 {
 	static char why[128];
 	struct ktls_keys k;
-	int a, p, err;
+	int a = -1, p = -1, err;
 	char c = 0;
 
 	/* built in, or absent: the setsockopt() tells */

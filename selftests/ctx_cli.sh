@@ -44,7 +44,6 @@ DEFAULTS=(keepalive-secs 0 ack-timeout-ms 2000 ack-random-factor 1.500
 	  max-retransmit 4 pong-timeout-ms 0 activity rxtx jitter-pct 0
 	  action notify flags none sessions 0)
 ENOENT_MSG="No such file or directory: no context with this id in this network namespace (attribute ctx-id)"
-EPERM_MSG="Operation not permitted: coap_keepalive: context belongs to another user; only its owner or CAP_NET_ADMIN may change it"
 EDQUOT_MSG="Disk quota exceeded: coap_keepalive: per-user context limit reached (module parameter max_contexts_per_user)"
 
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/ctx_cli.XXXXXX") || exit 1
@@ -591,12 +590,19 @@ t_user_other() {
 	local before
 	mk - root keepalive-secs 11
 	before=$OUT
+	# Another user's context does not exist for an unprivileged user.
+	c - user context show "$ID"
+	expect_rc 1
+	expect_err "$ENOENT_MSG"
 	c - user context set "$ID" keepalive-secs 12
 	expect_rc 1
-	expect_err "$EPERM_MSG"
+	expect_err "$ENOENT_MSG"
 	c - user context del "$ID"
 	expect_rc 1
-	expect_err "$EPERM_MSG"
+	expect_err "$ENOENT_MSG"
+	c - user -j context show
+	expect_rc 0
+	expect_eq "user's dump of root's contexts" "[]" "$OUT"
 	c - root context show "$ID"
 	expect_eq "root's context after refused changes" "$before" "$OUT"
 
@@ -605,27 +611,32 @@ t_user_other() {
 	before=$OUT
 	c - user2 context set "$ID" keepalive-secs 14
 	expect_rc 1
-	expect_err "$EPERM_MSG"
+	expect_err "$ENOENT_MSG"
 	c - user2 context del "$ID"
 	expect_rc 1
-	expect_err "$EPERM_MSG"
+	expect_err "$ENOENT_MSG"
 	c - root context show "$ID"
 	expect_eq "user's context after refused changes" "$before" "$OUT"
 }
 
 t_user_show() {
-	local line
+	local rootid mine
 	mk - root keepalive-secs 15
-	line=$OUT
-	c - user context show "$ID"
-	expect_rc 0
-	expect_eq "root's context seen by uid $UID1" "$line" "$OUT"
+	rootid=$ID
+	mk - user keepalive-secs 16
+	mine=$MADE
+	# The user's dump holds its own context and nothing of root's.
 	c - user context show
 	expect_rc 0
-	expect_eq "dump line seen by uid $UID1" "$line" "$(line_of "$ID")"
-	c - user -j context show "$ID"
+	expect_eq "uid $UID1's dump" "$mine" "$OUT"
+	# Root sees both, the user's with its owner.
+	c - root context show
 	expect_rc 0
-	expect_eq "owner-uid" 0 "$(printf '%s\n' "$OUT" | jcheck get owner-uid)"
+	[ -n "$(line_of "$rootid")" ] || { echo "root's dump lacks its own context"; return 1; }
+	[ -n "$(line_of "$ID")" ] || { echo "root's dump lacks uid $UID1's context"; return 1; }
+	c - root -j context show "$ID"
+	expect_rc 0
+	expect_eq "owner-uid" "$UID1" "$(printf '%s\n' "$OUT" | jcheck get owner-uid)"
 }
 
 t_root_user() {
@@ -888,8 +899,8 @@ TESTS=(
 	"t_bad_id:unknown id is ENOENT; missing id is a usage error"
 	"t_garbage:garbage values are usage errors (exit 2) and reach no kernel"
 	"t_user_own:unprivileged user adds, sets, deletes its own context"
-	"t_user_other:unprivileged user cannot set or del another's context (EPERM)"
-	"t_user_show:unprivileged user can show root's context"
+	"t_user_other:another user's context does not exist for an unprivileged user (ENOENT)"
+	"t_user_show:an unprivileged user's dump holds only its own contexts; root sees all"
 	"t_root_user:root can set and del a user's context"
 	"t_netadmin:non-root with CAP_NET_ADMIN can set and del root's context"
 	"t_limit:per-user limit max_contexts_per_user gives EDQUOT, per user"

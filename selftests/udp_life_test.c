@@ -253,7 +253,8 @@ static void netns_child(int out, void *arg)
 			goto out;
 		report.sessions++;
 	}
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	/* an unconnected socket must be bound: its Pings leave from its port */
+	fd = udp_bound("127.0.0.1", 0, NULL);
 	for (i = 0; i < NS_PEERS; i++) {
 		struct sockaddr_storage ss;
 

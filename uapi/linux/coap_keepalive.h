@@ -142,11 +142,12 @@
  *	at all: the room for it is reserved first and it gets a segment of
  *	its own; a kTLS record's sequence number and IV move on only once
  *	the whole record is in. Nothing is written until the application
- *	has sent bytes (its CSM), nor while the socket has a pending error
- *	(the application's to read). A Ping that cannot go yet is tried
- *	again as soon as the application ends a message, and otherwise
- *	after 10 ms, doubling up to 1 s (COAP_KA_A_PING_DEFERRALS counts
- *	the tries that could not write); if it never could within the pong
+ *	has sent bytes (its CSM); a pending socket error (a soft error
+ *	reported with IP_RECVERR) stays the application's to read. A Ping
+ *	that cannot go yet is tried again as soon as the application ends a
+ *	message, and otherwise after 10 ms, doubling up to 1 s
+ *	(COAP_KA_A_PING_DEFERRALS counts the tries that could not write);
+ *	if it never could within the pong
  *	timeout, the peer having acknowledged data meanwhile counts as an
  *	answer. With SO_TIMESTAMPING the kernel's Pings get no timestamps,
  *	and byte-offset keys (SOF_TIMESTAMPING_OPT_ID) keep counting the
