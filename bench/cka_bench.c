@@ -1331,6 +1331,7 @@ enum { RR_NETNS, RR_ATTACHED, RR_UNATTACHED };
 static double rr_worst;		/* the slowest round trip of the last run, s */
 static long rr_slow;		/* round trips over 50 ms in it */
 static double rr_mean;		/* its mean rate, stalls included */
+static double rr_worst_at;	/* when the slowest began, s after the start */
 
 static double rr_run(int mode, long ctx, double secs)
 {
@@ -1345,7 +1346,7 @@ static double rr_run(int mode, long ctx, double secs)
 		int srv, cli;
 		pid_t spid;
 		uint8_t req[16] = { 0x40, 0x01, 0x12, 0x34 }, buf[64];
-		double t0, t, worst = 0, mean_rate, *rtt = malloc(sizeof(double) * (1 << 20));
+		double t0, t, worst = 0, worst_at = 0, mean_rate, *rtt = malloc(sizeof(double) * (1 << 20));
 		long cnt = 0, slow = 0;
 
 		close(pfd[0]);
@@ -1392,14 +1393,16 @@ static double rr_run(int mode, long ctx, double secs)
 		}
 		t0 = now();
 		t = t0;
-		while (t < t0 + 0.3 + secs) {
+		while (t < t0 + 0.3 + secs || cnt < 2000) {
 			double ts = t;
 
 			if (send(cli, req, sizeof(req), 0) < 0 || recv(cli, buf, sizeof(buf), 0) < 0)
 				break;
 			t = now();
-			if (t - ts > worst)
+			if (t - ts > worst) {
 				worst = t - ts;
+				worst_at = ts - t0;
+			}
 			if (t - ts > 0.05)
 				slow++;
 			if (t >= t0 + 0.3 && cnt < (1 << 20))
@@ -1416,6 +1419,7 @@ static double rr_run(int mode, long ctx, double secs)
 		if (write(pfd[1], &rate, sizeof(rate)) < 0 ||
 		    write(pfd[1], &worst, sizeof(worst)) < 0 ||
 		    write(pfd[1], &mean_rate, sizeof(mean_rate)) < 0 ||
+		    write(pfd[1], &worst_at, sizeof(worst_at)) < 0 ||
 		    write(pfd[1], &slow, sizeof(slow)) < 0)
 			;
 		kill(spid, SIGKILL);
@@ -1427,6 +1431,7 @@ static double rr_run(int mode, long ctx, double secs)
 		rate = NAN;
 	if (read(pfd[0], &rr_worst, sizeof(rr_worst)) != sizeof(rr_worst) ||
 	    read(pfd[0], &rr_mean, sizeof(rr_mean)) != sizeof(rr_mean) ||
+	    read(pfd[0], &rr_worst_at, sizeof(rr_worst_at)) != sizeof(rr_worst_at) ||
 	    read(pfd[0], &rr_slow, sizeof(rr_slow)) != sizeof(rr_slow))
 		rr_worst = rr_slow = 0;
 	close(pfd[0]);
@@ -1454,11 +1459,11 @@ static void row4(void)
 		char why[3][64];
 
 		b = rr_run(RR_NETNS, 0, secs);
-		snprintf(why[0], 64, "%.0f ms, %ld, mean %.0f/s", rr_worst * 1e3, rr_slow, rr_mean);
+		snprintf(why[0], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s", rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
 		x = rr_run(RR_ATTACHED, ctx, secs);
-		snprintf(why[1], 64, "%.0f ms, %ld, mean %.0f/s", rr_worst * 1e3, rr_slow, rr_mean);
+		snprintf(why[1], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s", rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
 		u = rr_run(RR_UNATTACHED, 0, secs);
-		snprintf(why[2], 64, "%.0f ms, %ld, mean %.0f/s", rr_worst * 1e3, rr_slow, rr_mean);
+		snprintf(why[2], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s", rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
 		LOG("row 4: slowest round trip, round trips > 50 ms, mean rate: netns %s; attached %s; unattached %s",
 		    why[0], why[1], why[2]);
 
