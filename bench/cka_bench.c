@@ -428,6 +428,23 @@ static long udp_snmp(const char *field)
 	return r;
 }
 
+/* Packets dropped at the per-CPU backlog (/proc/net/softnet_stat), all CPUs. */
+static long softnet_drops(void)
+{
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+	unsigned long proc, drop;
+	char line[512];
+	long sum = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %lx", &proc, &drop) == 2)
+			sum += drop;
+	fclose(f);
+	return sum;
+}
+
 static void write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY);
@@ -681,6 +698,7 @@ struct shm {
 	volatile long first_lo, first_hi;	/* peers whose first Ping is kept */
 	volatile double first[NFIRST];	/* time of the first Ping, 0: none */
 	volatile long tcp_pings;
+	volatile long tx_fail;		/* answers sendmmsg() did not take */
 };
 
 static struct shm *shm;
@@ -771,8 +789,10 @@ static void responder(void)
 		for (i = 0; i < ns;) {
 			int k = sendmmsg(fd, sm + i, ns - i, 0);
 
-			if (k <= 0)
+			if (k <= 0) {
+				shm->tx_fail += ns - i;
 				break;
+			}
 			i += k;
 		}
 	}
@@ -1209,6 +1229,7 @@ static void row2(void)
 		char what[100];
 		struct res *res;
 		double drops = 0, rcpu = 0, rate = 0;
+		char rates[128] = "";
 
 		snprintf(what, sizeof(what), "CPU per Ping, N=%ld, keepalive %d s, jitter 50%%", n, k);
 		res = res_new(2, what, "us/Ping", "userspace sendmmsg of the same datagrams, same rate");
@@ -1234,6 +1255,8 @@ static void row2(void)
 			drops += w.drops;
 			rcpu += w.resp / w.pings;
 			rate = w.pings / w.secs;
+			snprintf(rates + strlen(rates), sizeof(rates) - strlen(rates), "%s%.0f",
+				 r ? "/" : "", rate);
 			settle();
 
 			/* the same datagrams at the same rate from userspace */
@@ -1249,8 +1272,8 @@ static void row2(void)
 			    n, r, cpuwin_per(&w) * 1e6, rate, cpuwin_per(&u) * 1e6, sent, got);
 			settle();
 		}
-		res_note(res, "%.0f Pings/s; responder %.1f us/Ping apart (tick-sampled), its RcvbufErrors %.0f",
-			 rate, rcpu / reps * 1e6, drops);
+		res_note(res, "Pings/s by repetition %s (due: %.0f); responder %.1f us/Ping apart (tick-sampled), its RcvbufErrors %.0f",
+			 rates, n / (0.75 * k), rcpu / reps * 1e6, drops);
 	}
 }
 
@@ -1271,7 +1294,7 @@ static void row3(void)
 		int k = quick ? qkk[c] : fullk[c];
 		char what[100];
 		struct res *rs, *ra, *rr;
-		double drops = 0, nacks = 0, recv = 0;
+		double drops = 0, nacks = 0, recv = 0, bdrops = 0;
 
 		snprintf(what, sizeof(what), "due Pings sent, N=%ld, keepalive %d s, jitter 0, 2 rounds", n, k);
 		rs = res_new(3, what, "% of 2N", NULL);
@@ -1284,7 +1307,7 @@ static void row3(void)
 			long ctx = ctx_new(ctl, 0, 0);
 			int fd = udp_sock(0, true);
 			struct add_arg a = { .ctx = ctx, .fd = fd, .peer0 = 0, .transport = -1 };
-			long p0 = shm->pings, d0 = udp_snmp("RcvbufErrors");
+			long p0 = shm->pings, d0 = udp_snmp("RcvbufErrors"), b0 = softnet_drops();
 			uint32_t on[] = { COAP_KA_A_KEEPALIVE_SECS, k, 0 };
 			double t0, tb;
 			struct dumpsum d;
@@ -1306,9 +1329,13 @@ static void row3(void)
 			res_add(rr, 100 * d.retrans / n);
 			nacks += d.nacks;
 			drops += udp_snmp("RcvbufErrors") - d0;
+			bdrops += softnet_drops() - b0;
 			recv += shm->pings - p0;
-			LOG("row 3: N=%ld rep %d: pings %.0f pongs %.0f retrans %.0f nacks %.0f (dump %ld), responder got %ld, activity burst %.1f s",
-			    n, r, d.pings, d.pongs, d.retrans, d.nacks, d.n, shm->pings - p0, tb);
+			LOG("row 3: N=%ld rep %d: pings %.0f pongs %.0f retrans %.0f nacks %.0f (dump %ld), responder got %ld, activity burst %.1f s, RcvbufErrors %ld, backlog drops %ld",
+			    n, r, d.pings, d.pongs, d.retrans, d.nacks, d.n, shm->pings - p0, tb,
+			    udp_snmp("RcvbufErrors") - d0, softnet_drops() - b0);
+			if (shm->tx_fail)
+				LOG("row 3: the responder could not send %ld answers so far", shm->tx_fail);
 			close(fd);
 			ctx_del(ctl, ctx);
 			settle();
@@ -1321,8 +1348,8 @@ static void row3(void)
 			close(fd);
 			settle();
 		}
-		res_note(ra, "NACKs %.0f, responder received %.0f Pings, its RcvbufErrors %.0f (all reps)",
-			 nacks, recv, drops);
+		res_note(ra, "NACKs %.0f, responder received %.0f Pings, UDP RcvbufErrors %.0f, backlog (softnet) drops %.0f (all reps, kernel runs)",
+			 nacks, recv, drops, bdrops);
 	}
 }
 
@@ -1447,7 +1474,7 @@ static void row4(void)
 	int canary = udp_sock(0, true);
 	struct add_arg a = { .ctx = ctx, .fd = canary, .peer0 = 0, .transport = -1 };
 	double secs = quick ? 1 : 3;
-	int r, n = quick ? 1 : 2 * reps - 1;
+	int r, n = quick ? 1 : 2 * reps;
 
 	attach(nl, &a, 1);	/* the namespace now has a watched socket */
 	ra = res_new(4, "request/response rate (1/median round trip), attached socket", "req/s",
@@ -1458,12 +1485,20 @@ static void row4(void)
 		double b, x, u;
 		char why[3][64];
 
-		b = rr_run(RR_NETNS, 0, secs);
-		snprintf(why[0], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s", rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
-		x = rr_run(RR_ATTACHED, ctx, secs);
-		snprintf(why[1], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s", rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
-		u = rr_run(RR_UNATTACHED, 0, secs);
-		snprintf(why[2], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s", rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
+		double v[3];
+		int k;
+
+		/* the three in turn, starting with another one each time */
+		for (k = 0; k < 3; k++) {
+			int m = (r + k) % 3;
+
+			v[m] = rr_run(m, m == RR_ATTACHED ? ctx : 0, secs);
+			snprintf(why[m], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s",
+				 rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
+		}
+		b = v[RR_NETNS];
+		x = v[RR_ATTACHED];
+		u = v[RR_UNATTACHED];
 		LOG("row 4: slowest round trip, round trips > 50 ms, mean rate: netns %s; attached %s; unattached %s",
 		    why[0], why[1], why[2]);
 
