@@ -1644,9 +1644,12 @@ static void row6(void)
 			cka_close(nl);
 			sleep_until(t0 + 2.5 * k + 0.5);
 			shm->t0 = 0;
-			/* rounds 1 and 2: [0.5 K, 2.5 K) */
+			/*
+			 * Rounds 1 and 2 and nothing of round 3: [0.5 K, 2.4 K)
+			 * (round 3 starts at 3 K (1 - J) >= 2.4 K for J <= 20%)
+			 */
 			b0 = 5 * k;
-			b1 = 25 * k;
+			b1 = 24 * k;
 			for (b = b0; b < b1; b++)
 				total += shm->bins[b];
 			for (b = b0; b + 10 <= b1; b++) {
