@@ -29,6 +29,12 @@ struct netlink_ext_ack;
 #define COAP_KA_TYPE_ACK	2
 #define COAP_KA_TYPE_RST	3
 
+/*
+ * What a user's request allocates: charged to its memory cgroup, and at
+ * the cgroup's limit a failed request (ENOMEM), not an OOM kill.
+ */
+#define COAP_KA_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN)
+
 /* Not a gone reason: the session ends without an event. */
 #define COAP_KA_GONE_SILENT	U8_MAX
 
@@ -124,6 +130,8 @@ struct coap_ka_transport_ops {
 	void (*detach)(struct coap_ka_sock *ks);
 	/* The timer, @s->lock held: start, retransmit or give up a Ping. */
 	void (*timer)(struct coap_ka_session *s, const struct coap_ka_params *p);
+	/* The timer, after it dropped @s->lock; may be NULL. */
+	void (*timer_done)(struct coap_ka_session *s);
 	/* Process context: send what the timer decided. */
 	void (*ping)(struct coap_ka_session *s);
 	void (*abort)(struct coap_ka_sock *ks);
@@ -172,7 +180,6 @@ enum {
 	COAP_KA_TODO_PONG,	/* report the answer */
 	COAP_KA_TODO_NACK,	/* report the failure, then the action */
 	COAP_KA_TODO_PEER_PING,	/* report the peer's Ping */
-	COAP_KA_TODO_RST,	/* answer the peer's Ping */
 	COAP_KA_TODO_QUEUED,	/* on coap_ka_net.pending */
 	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
 };
@@ -305,6 +312,7 @@ unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
 unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
 				    const struct coap_ka_params *p);
 unsigned long coap_ka_secs(const struct coap_ka_params *p);
+void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline);
 const struct coap_ka_params *
 coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *buf);
 void coap_ka_sock_put(struct coap_ka_sock *ks);
@@ -331,6 +339,7 @@ void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
 			      const u8 *hdr, unsigned int len);
 void coap_ka_udp_connected(struct coap_ka_sock *ks);
 void coap_ka_udp_unhook(struct coap_ka_sock *ks);
+void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid);
 
 /* tcp.c */
 void coap_ka_tcp_unhook(struct coap_ka_sock *ks);

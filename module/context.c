@@ -39,7 +39,7 @@ static int coap_ka_user_charge(struct xarray *xa, unsigned int limit,
 		err = -EDQUOT;
 	} else {
 		err = xa_err(xa_store(xa, key, xa_mk_value(n + 1),
-				      GFP_KERNEL_ACCOUNT));
+				      COAP_KA_GFP_USER));
 	}
 	mutex_unlock(&coap_ka_users_lock);
 	return err;
@@ -132,7 +132,7 @@ void coap_ka_params_apply(struct coap_ka_params *dst,
 
 static struct coap_ka_params *coap_ka_params_dup(const struct coap_ka_params *p)
 {
-	return kmemdup(p, sizeof(*p), GFP_KERNEL_ACCOUNT);
+	return kmemdup(p, sizeof(*p), COAP_KA_GFP_USER);
 }
 
 static void coap_ka_ctx_free_rcu(struct rcu_head *head)
@@ -176,7 +176,7 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 		return ERR_PTR(err);
 
 	err = -ENOMEM;
-	ctx = kmem_cache_zalloc(coap_ka_ctx_cache, GFP_KERNEL_ACCOUNT);
+	ctx = kmem_cache_zalloc(coap_ka_ctx_cache, COAP_KA_GFP_USER);
 	if (!ctx)
 		goto err_uncharge;
 	params = coap_ka_params_dup(p);
@@ -187,7 +187,7 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 	refcount_set(&ctx->refcnt, 1);
 
 	err = xa_alloc_cyclic(&cn->ctxs, &ctx->id, ctx, XA_LIMIT(1, U32_MAX),
-			      &cn->next_ctx_id, GFP_KERNEL_ACCOUNT);
+			      &cn->next_ctx_id, COAP_KA_GFP_USER);
 	if (err < 0) {
 		if (err == -EBUSY)
 			NL_SET_ERR_MSG_MOD(extack,

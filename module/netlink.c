@@ -624,7 +624,7 @@ static int coap_ka_nl_session_add(struct sk_buff *skb, struct genl_info *info)
 	mask = coap_ka_nl_parse_params(a, &op);
 	if (mask) {
 		err = -ENOMEM;
-		over = kzalloc(sizeof(*over), GFP_KERNEL_ACCOUNT);
+		over = kzalloc(sizeof(*over), COAP_KA_GFP_USER);
 		if (!over)
 			goto out_put;
 		over->mask = mask;

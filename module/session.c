@@ -75,12 +75,12 @@ static struct coap_ka_owner *coap_ka_owner_get(struct coap_ka_net *cn, u32 porti
 		refcount_inc(&o->refcnt);
 		return o;
 	}
-	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	o = kzalloc(sizeof(*o), COAP_KA_GFP_USER);
 	if (!o)
 		return ERR_PTR(-ENOMEM);
 	o->portid = portid;
 	refcount_set(&o->refcnt, 2);
-	err = xa_err(xa_store(&cn->owners, portid, o, GFP_KERNEL_ACCOUNT));
+	err = xa_err(xa_store(&cn->owners, portid, o, COAP_KA_GFP_USER));
 	if (err) {
 		kfree(o);
 		return ERR_PTR(err);
@@ -197,6 +197,23 @@ unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
 	       (unsigned long)div_u64((u64)secs * jitter, 1000);
 }
 
+/*
+ * Arm @s's timer for the end of an idle period, @deadline. The timer wheel
+ * rounds a timer up by the granularity of its level, up to an eighth of
+ * how far away it is: armed that much early, it finds time left when it
+ * fires and re-arms for the rest, at a finer level, until the last step is
+ * exact. A few firings per idle period, and the Ping is never late by
+ * more than a jiffy or so (issue 13's lateness target).
+ */
+void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline)
+{
+	long left = (long)(deadline - jiffies);
+
+	if (left > 63)
+		deadline -= left / 8;
+	mod_timer(&s->timer, deadline);
+}
+
 /* When the session last showed life, by the context's activity rule. */
 unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
 				    const struct coap_ka_params *p)
@@ -231,6 +248,8 @@ static void coap_ka_timer(struct timer_list *t)
 out:
 	spin_unlock(&s->lock);
 	rcu_read_unlock();
+	if (coap_ka_ops(s->ks)->timer_done)
+		coap_ka_ops(s->ks)->timer_done(s);
 }
 
 /* Re-evaluate now, e.g. after the context changed. */
@@ -295,6 +314,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 {
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
+	bool answer = false;
 	u16 mid;
 	u8 type;
 
@@ -322,7 +342,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		s->late_until = jiffies + 2 * msecs_to_jiffies(s->timeout_ms);
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
-			mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+			coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 		if (coap_ka_event_wanted(s))
 			coap_ka_session_queue(s, COAP_KA_TODO_PONG);
 		*consume = true;
@@ -332,12 +352,15 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		if (coap_ka_event_wanted(s))
 			coap_ka_session_queue(s, COAP_KA_TODO_PEER_PING);
 		if (p->flags & COAP_KA_F_ANSWER_PINGS) {
-			coap_ka_session_queue(s, COAP_KA_TODO_RST);
+			answer = true;
 			*consume = true;
 		}
 	}
 out:
 	spin_unlock(&s->lock);
+	/* Answered at once, from the datagram's receipt. */
+	if (answer && !READ_ONCE(coap_ka_unloading))
+		coap_ka_udp_answer(s, mid);
 }
 
 /* Is this datagram to the peer one the kernel sent (a Ping or a Reset)? */
@@ -479,7 +502,7 @@ static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
 {
 	struct coap_ka_sock *ks;
 
-	ks = kzalloc(sizeof(*ks), GFP_KERNEL_ACCOUNT);
+	ks = kzalloc(sizeof(*ks), COAP_KA_GFP_USER);
 	if (!ks)
 		return NULL;
 	ks->sk = sock->sk;
@@ -565,7 +588,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 		return ERR_PTR(err);
 
 	err = -ENOMEM;
-	s = kmem_cache_zalloc(coap_ka_session_cache, GFP_KERNEL_ACCOUNT);
+	s = kmem_cache_zalloc(coap_ka_session_cache, COAP_KA_GFP_USER);
 	if (!s)
 		goto err_uncharge;
 	s->peer = *peer;
@@ -604,7 +627,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	s->over = over;
 
 	err = xa_alloc_cyclic(&cn->sessions, &s->id, s, XA_LIMIT(1, U32_MAX),
-			      &cn->next_session_id, GFP_KERNEL_ACCOUNT);
+			      &cn->next_session_id, COAP_KA_GFP_USER);
 	if (err < 0) {
 		if (err == -EBUSY)
 			NL_SET_ERR_MSG_MOD(extack,

@@ -315,7 +315,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
 		deadline = coap_ka_idle_deadline(s, p);
 		if (time_before(now, deadline)) {
-			mod_timer(&s->timer, deadline);
+			coap_ka_arm_idle(s, deadline);
 			return;
 		}
 		if (READ_ONCE(coap_ka_unloading))
@@ -353,7 +353,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		}
 		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
 		coap_ka_idle_restart(s, p);
-		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 		return;
 	}
 	if (!time_before(now, deadline)) {
@@ -361,7 +361,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		s->nack_retries = 0;
 		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
 		coap_ka_idle_restart(s, p);
-		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 		return;
 	}
 	if (!s->tcp.sent) {
@@ -613,7 +613,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 		/* Nothing to keep alive yet: a new idle period. */
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
-			mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+			coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 	} else if (ret == COAP_KA_TX_LATER) {
 		/* Again after a back-off, or as soon as a message ends. */
 		s->deferrals++;

@@ -297,7 +297,7 @@ static void coap_ka_udp_detach(struct coap_ka_sock *ks)
 
 /*
  * Send the 4-byte message @msg from the socket's address and port to the
- * session's peer. Process context.
+ * session's peer. Any context (the timer's, a datagram's receipt).
  */
 static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 			    unsigned int len)
@@ -312,7 +312,7 @@ static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 	/* Unbound meanwhile (disconnect): the session ends, see udp_connected. */
 	if (!sport || sock_flag(sk, SOCK_DEAD))
 		return -ENOTCONN;
-	skb = alloc_skb(COAP_KA_UDP_HEADROOM + len, GFP_KERNEL);
+	skb = alloc_skb(COAP_KA_UDP_HEADROOM + len, GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;
 	skb_reserve(skb, COAP_KA_UDP_HEADROOM);
@@ -395,6 +395,19 @@ static u16 coap_ka_next_mid(struct coap_ka_session *s)
 	return (u16)(READ_ONCE(s->app_mid) + 0x8000 + (s->pings & 0x3fff));
 }
 
+/*
+ * The Ping (or its retransmission) leaves now: the timer's caller sends it
+ * once @s->lock is dropped (coap_ka_udp_timer_done()). Its clock starts
+ * here, under the lock, so that a context change (coap_ka_session_kick())
+ * sees a Ping with its time and timer.
+ */
+static void coap_ka_udp_ping_start(struct coap_ka_session *s)
+{
+	s->tx_ns = ktime_get_ns();
+	mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
+	set_bit(COAP_KA_TODO_PING, &s->todo);
+}
+
 /* The UDP round, from the timer; @s->lock held. */
 static void coap_ka_udp_timer(struct coap_ka_session *s,
 			      const struct coap_ka_params *p)
@@ -407,7 +420,7 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 	if (s->state == COAP_KA_STATE_IDLE) {
 		deadline = coap_ka_idle_deadline(s, p);
 		if (time_before(jiffies, deadline)) {
-			mod_timer(&s->timer, deadline);
+			coap_ka_arm_idle(s, deadline);
 			return;
 		}
 		WRITE_ONCE(s->state, COAP_KA_STATE_PINGING);
@@ -415,12 +428,12 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 		WRITE_ONCE(s->mid, coap_ka_next_mid(s));
 		WRITE_ONCE(s->pings, s->pings + 1);
 		s->timeout_ms = coap_ka_first_timeout(p);
-		coap_ka_session_queue(s, COAP_KA_TODO_PING);
+		coap_ka_udp_ping_start(s);
 	} else if (s->retries < p->max_retransmit) {
 		s->retries++;
 		s->retransmissions++;
 		s->timeout_ms *= 2;
-		coap_ka_session_queue(s, COAP_KA_TODO_PING);
+		coap_ka_udp_ping_start(s);
 	} else {
 		s->nacks++;
 		s->nack_retries = s->retries;
@@ -429,34 +442,29 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 		WRITE_ONCE(s->late_until,
 			   jiffies + msecs_to_jiffies(s->timeout_ms));
 		coap_ka_idle_restart(s, p);
-		mod_timer(&s->timer, coap_ka_idle_deadline(s, p));
+		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 	}
 }
 
-/* (Re)transmit the Ping, and answer the peer's. Process context. */
+/*
+ * After the timer's round, in softirq: send the Ping it decided on,
+ * straight from here (no process context, no wake-up).
+ */
+static void coap_ka_udp_timer_done(struct coap_ka_session *s)
+{
+	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
+		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, READ_ONCE(s->mid));
+}
+
+/* Answer the peer's Ping @mid with a Reset; softirq, from its receipt. */
+void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid)
+{
+	coap_ka_udp_send_empty(s, COAP_KA_TYPE_RST, mid);
+}
+
+/* Nothing of UDP's waits for process context. */
 static void coap_ka_udp_ping(struct coap_ka_session *s)
 {
-	bool ping = false;
-	u16 mid;
-
-	spin_lock_bh(&s->lock);
-	/*
-	 * The Ping's clock starts as it leaves; under the lock, so that a
-	 * context change (coap_ka_session_kick()) sees either a Ping still
-	 * to send or one with its time and timer.
-	 */
-	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) && !s->dead &&
-	    s->state == COAP_KA_STATE_PINGING && !READ_ONCE(coap_ka_unloading)) {
-		s->tx_ns = ktime_get_ns();
-		mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
-		ping = true;
-	}
-	mid = s->mid;
-	spin_unlock_bh(&s->lock);
-	if (ping)
-		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
-	if (test_and_clear_bit(COAP_KA_TODO_RST, &s->todo))
-		coap_ka_udp_send_empty(s, COAP_KA_TYPE_RST, READ_ONCE(s->peer_mid));
 }
 
 /*
@@ -538,6 +546,7 @@ const struct coap_ka_transport_ops coap_ka_udp_ops = {
 	.attach = coap_ka_udp_attach,
 	.detach = coap_ka_udp_detach,
 	.timer = coap_ka_udp_timer,
+	.timer_done = coap_ka_udp_timer_done,
 	.ping = coap_ka_udp_ping,
 	.abort = coap_ka_udp_abort,
 	.nack_reason = COAP_KA_NACK_TOO_MANY_RETRIES,

@@ -105,8 +105,8 @@
  *	its sessions through connect(AF_UNSPEC). It ends
  *	(COAP_KA_GONE_SOCKET_CHANGED) when the application sets UDP_ENCAP
  *	or IPV6_ADDRFORM on the socket (even if that call then fails): the
- *	socket is handed back first. Several Pings of the peer that arrive
- *	before the kernel answered the first get one Reset, to the last.
+ *	socket is handed back first. With COAP_KA_F_ANSWER_PINGS each Ping
+ *	of the peer is answered by its own Reset as it arrives.
  *	A context change while a Ping is out keeps its
  *	retransmission due at the time it was, unless the new ACK timeout
  *	range excludes it; then a new timeout is drawn from the new range.
