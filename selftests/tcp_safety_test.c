@@ -481,7 +481,7 @@ TEST_F(safe, soft_icmp_error_not_fatal_tls12)
  * the retransmissions activity, the first Ping would wait until they
  * back off, over 7 s.
  */
-TEST_F(safe, retransmissions_not_activity)
+TEST_F_TIMEOUT(safe, retransmissions_not_activity, 120)
 {
 	const uint32_t *set = SET(COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_PONG_TIMEOUT_MS, 1000,
 				  COAP_KA_A_ACTIVITY, COAP_KA_ACTIVITY_RXTX);

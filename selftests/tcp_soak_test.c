@@ -563,8 +563,14 @@ TEST_F_TIMEOUT(soak, six_variants, 86400)
 							    c->name,
 							    (unsigned long long)r->frames_sent,
 							    (unsigned long long)r->frames);
-		EXPECT_LE(30.0, per_min) TH_LOG("%s: %.1f Pings a minute reached the peer",
-						c->name, per_min);
+		/*
+		 * The rate is the module's work against TCP's and the hogs'
+		 * on a normal kernel; under KASAN and lockdep (check-debug)
+		 * the guest runs several times slower: printed only there.
+		 */
+		if (access("/proc/lockdep", F_OK))
+			EXPECT_LE(30.0, per_min) TH_LOG("%s: %.1f Pings a minute reached the peer",
+							c->name, per_min);
 		EXPECT_EQ(0, r->app_bad) TH_LOG("%s: the application read something else than Pongs",
 						c->name);
 		EXPECT_EQ(1, r->session_alive) TH_LOG("%s: the session ended", c->name);

@@ -201,7 +201,13 @@
  * ends when the application closes its socket, on SESSION_DEL, on abort,
  * when its context is deleted, and when the module is unloaded (then
  * without an event; every socket is handed back). A SESSION_ADD that
- * fails sends no event.
+ * fails sends no event. The unicast copy goes to the adding socket's
+ * port id until that socket is closed; a socket that gets the same port
+ * id later gets none of them (but one event built just as the old socket
+ * closes may still reach it).
+ *
+ * Not supported: an IPv6 link-local peer of an unconnected UDP socket
+ * (no scope id is taken; connect the socket, or bind it to the device).
  *
  * Module unload: from the moment it begins no Ping (first or
  * retransmission) leaves; answers to Pings already out are still eaten
