@@ -10,6 +10,9 @@
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
 #   make lint             checkpatch + sparse + W=1 builds, fail on warnings
 #   make demo             run the demo script in a 6.12 guest
+#   make bench            measure the module in a 6.12 guest (no slab debugging,
+#                         BENCH_MEM=4G): table + JSON in build/bench/
+#                         (Documentation/bench.rst); QUICK=1: a 2-minute smoke
 #   make soak             the TCP/kTLS stream soak, SOAK_SECS (600) per variant,
 #                         on each kernel of KERNELS
 #   make deps             install the Debian packages everything needs
@@ -52,7 +55,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo soak
+	checkpatch sparse lint check debug-kernel check-debug demo soak bench bench-bin
 
 all: module cli
 
@@ -79,8 +82,11 @@ deps:
 ksrc:
 	@scripts/extract-ksrc.sh
 
-selftests: ksrc
+selftests: ksrc bench-bin
 	$(MAKE) -C selftests OUT=$(CURDIR)/build/selftests KSFT_INC=$(KSFT_INC)
+
+bench-bin:
+	$(MAKE) -C bench OUT=$(CURDIR)/build/bench
 
 build/mod-%/$(MODNAME).ko: $(MOD_SRCS)
 	scripts/build-module.sh $* W=1
@@ -121,6 +127,9 @@ demo: deps ksrc cli selftests
 	@$(MAKE) --no-print-directory modules-test KERNELS=$(DEMO_KERNEL)
 	selftests/vm/run-vm.sh --timeout $(DEMO_TIMEOUT) $(DEMO_KERNEL) $(DEMO)
 
+bench: deps cli bench-bin
+	@$(MAKE) --no-print-directory modules-test KERNELS=6.12
+	@scripts/bench.sh $(if $(QUICK),--quick)
 # The stream soak of selftests/tcp_soak_test.c run longer than in `make check`
 # (60 s there): SOAK_SECS per variant, all six variants at once, one guest
 # per kernel; the test's timeout leaves room for boot, setup and draining.

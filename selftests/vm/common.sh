@@ -150,6 +150,11 @@ cka_qemu_cmd() {
 	image=$(cka_kernel_image "$kname")
 	initrd=$("$CKA_SRC/selftests/vm/mkinitramfs.sh" "$kname") || return 1
 	append=$CKA_APPEND_BASE
+	# CKA_NODEBUG=1 (run-vm.sh --no-slab-debug, for `make bench`): no slab
+	# debugging and no KFENCE sampling, which would distort what is measured.
+	if [ "${CKA_NODEBUG:-0}" = 1 ]; then
+		append=$(echo "$append" | sed 's/ *slub_debug=[^ ]*//; s/kfence.sample_interval=[0-9]*/kfence.sample_interval=0/')
+	fi
 	[ "$kname" = debug ] && append="$append kmemleak=on"
 	[ -n "${CKA_APPEND:-}" ] && append="$append $CKA_APPEND"
 	# shellcheck disable=SC2207

@@ -14,19 +14,26 @@
 #   --no-module    do not insmod the module
 #   --keep         keep the results directory even on success
 #   --quiet        do not stream the console, only print the output at the end
+#   --no-slab-debug  boot without slub_debug and with kfence.sample_interval=0
+#                  (measurements: `make bench`); the tests keep both
+#   --mem SIZE     guest memory (qemu -m syntax, default CKA_MEM or 1G)
+#   --results DIR  use DIR as the results directory and always keep it
 # Exit status: the command's, or 1 if the guest failed in any other way
 # (VM timeout or crash, rmmod failure, kernel warning in dmesg).
 set -uo pipefail
 # shellcheck source=selftests/vm/common.sh
 . "$(dirname "$0")/common.sh"
 
-timeout=300 no_module=0 keep=0 quiet=0
+timeout=300 no_module=0 keep=0 quiet=0 results=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout=$2; shift 2 ;;
 	--no-module) no_module=1; shift ;;
 	--keep) keep=1; shift ;;
 	--quiet) quiet=1; shift ;;
+	--no-slab-debug) export CKA_NODEBUG=1; shift ;;
+	--mem) export CKA_MEM=$2; shift 2 ;;
+	--results) results=$2; keep=1; shift 2 ;;
 	--) shift; break ;;
 	-*) cka_die "unknown option $1" ;;
 	*) break ;;
@@ -47,7 +54,9 @@ margin=${CKA_BOOT_MARGIN:-60}
 [ "$kname" = debug ] && margin=${CKA_BOOT_MARGIN:-240}
 
 dir=$CKA_BUILD/results/run-vm-$rel-$(date +%Y%m%d-%H%M%S)-$$
+[ -n "$results" ] && dir=$results
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 kml=0; [ "$kname" = debug ] && kml=1
 CKA_NO_MODULE=$no_module cka_write_job "$dir" "$kname" "$timeout" "$kml" $((1 - quiet)) -- "$@"
 
