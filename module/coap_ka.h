@@ -291,7 +291,7 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead);
 void coap_ka_session_kick(struct coap_ka_session *s);
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason);
-void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason);
+void coap_ka_sock_end_one(struct coap_ka_sock *ks, u8 reason);
 void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason);
 void coap_ka_session_queue(struct coap_ka_session *s, int todo);
 void coap_ka_session_put(struct coap_ka_session *s);
@@ -328,7 +328,6 @@ void coap_ka_session_exit(void);
 struct proto *coap_ka_proto_for(struct sock *sk);
 void coap_ka_proto_restore(struct sock *sk);
 struct coap_ka_sock *coap_ka_proto_ks(struct sock *sk);
-int coap_ka_proto_base_sendmsg(struct sock *sk, struct msghdr *msg, size_t len);
 void coap_ka_proto_exit(void);
 
 /* udp.c */

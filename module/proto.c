@@ -44,12 +44,11 @@ struct coap_ka_proto {
 static LIST_HEAD(coap_ka_protos);
 static DEFINE_MUTEX(coap_ka_protos_lock);
 
-static void coap_ka_tcp_close(struct sock *sk, long timeout);
-static void coap_ka_udp_close(struct sock *sk, long timeout);
+static void coap_ka_close(struct sock *sk, long timeout);
 
 static bool coap_ka_proto_ours(const struct proto *p)
 {
-	return p->close == coap_ka_tcp_close || p->close == coap_ka_udp_close;
+	return p->close == coap_ka_close;
 }
 
 /* The protocol @sk runs on under ours, or its own if it is not ours. */
@@ -75,10 +74,32 @@ struct coap_ka_sock *coap_ka_proto_ks(struct sock *sk)
 	return ks;
 }
 
-/* The application's protocol's sendmsg, past ours. */
-int coap_ka_proto_base_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+/*
+ * Give @ks's socket back (socket locks taken here) and end its sessions
+ * now, for @reason; drops the caller's reference. Process context.
+ */
+static void coap_ka_give_back(struct coap_ka_sock *ks, u8 reason)
 {
-	return coap_ka_base(sk)->sendmsg(sk, msg, len);
+	struct sock *sk = ks->sk;
+
+	lock_sock(sk);
+	if (coap_ka_is_tcp(ks))
+		coap_ka_tcp_unhook(ks);
+	else
+		coap_ka_udp_unhook(ks);
+	release_sock(sk);
+	coap_ka_sock_gone(ks, reason);
+	coap_ka_sock_put(ks);
+}
+
+/* The socket closes (TCP or UDP): give it back, then let it close. */
+static void coap_ka_close(struct sock *sk, long timeout)
+{
+	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
+
+	if (ks)
+		coap_ka_give_back(ks, COAP_KA_GONE_CLOSED);
+	coap_ka_base(sk)->close(sk, timeout);
 }
 
 /* ------------------------------------------------------------------ */
@@ -118,21 +139,6 @@ static int coap_ka_tcp_sendpage(struct sock *sk, struct page *page, int offset,
 }
 #endif
 
-/* The socket closes: give it back, then let it close. */
-static void coap_ka_tcp_close(struct sock *sk, long timeout)
-{
-	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
-
-	if (ks) {
-		lock_sock(sk);
-		coap_ka_tcp_unhook(ks);
-		release_sock(sk);
-		coap_ka_sock_gone(ks, COAP_KA_GONE_CLOSED);
-		coap_ka_sock_put(ks);
-	}
-	coap_ka_base(sk)->close(sk, timeout);
-}
-
 /*
  * connect(AF_UNSPEC), with the socket locked: from here it may connect
  * elsewhere or listen (and its children must not inherit us).
@@ -143,7 +149,7 @@ static int coap_ka_tcp_disconnect(struct sock *sk, int flags)
 
 	if (ks) {
 		coap_ka_tcp_unhook(ks);
-		coap_ka_sock_end_all(ks, COAP_KA_GONE_DISCONNECTED);
+		coap_ka_sock_end_one(ks, COAP_KA_GONE_DISCONNECTED);
 		coap_ka_sock_put(ks);
 	}
 	return coap_ka_base(sk)->disconnect(sk, flags);
@@ -158,7 +164,7 @@ static void coap_ka_tcp_shutdown(struct sock *sk, int how)
 		ks = coap_ka_proto_ks(sk);
 		if (ks) {
 			coap_ka_tcp_unhook(ks);
-			coap_ka_sock_end_all(ks, COAP_KA_GONE_CLOSED);
+			coap_ka_sock_end_one(ks, COAP_KA_GONE_CLOSED);
 			coap_ka_sock_put(ks);
 		}
 	}
@@ -222,20 +228,6 @@ static int coap_ka_udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	return ret;
 }
 
-static void coap_ka_udp_close(struct sock *sk, long timeout)
-{
-	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
-
-	if (ks) {
-		lock_sock(sk);
-		coap_ka_udp_unhook(ks);
-		release_sock(sk);
-		coap_ka_sock_gone(ks, COAP_KA_GONE_CLOSED);
-		coap_ka_sock_put(ks);
-	}
-	coap_ka_base(sk)->close(sk, timeout);
-}
-
 static int coap_ka_udp_connect(struct sock *sk, struct sockaddr *uaddr,
 			       int addr_len)
 {
@@ -277,13 +269,8 @@ static int coap_ka_udp_setsockopt(struct sock *sk, int level, int optname,
 	if ((level == SOL_UDP && optname == UDP_ENCAP) ||
 	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM)) {
 		ks = coap_ka_proto_ks(sk);
-		if (ks) {
-			lock_sock(sk);
-			coap_ka_udp_unhook(ks);
-			release_sock(sk);
-			coap_ka_sock_gone(ks, COAP_KA_GONE_SOCKET_CHANGED);
-			coap_ka_sock_put(ks);
-		}
+		if (ks)
+			coap_ka_give_back(ks, COAP_KA_GONE_SOCKET_CHANGED);
 	}
 	return coap_ka_base(sk)->setsockopt(sk, level, optname, optval, optlen);
 }
@@ -307,13 +294,13 @@ static struct coap_ka_proto *coap_ka_proto_new(struct proto *base, bool tcp)
 		if (base->sendpage)
 			c->prot.sendpage = coap_ka_tcp_sendpage;
 #endif
-		c->prot.close = coap_ka_tcp_close;
+		c->prot.close = coap_ka_close;
 		c->prot.disconnect = coap_ka_tcp_disconnect;
 		c->prot.shutdown = coap_ka_tcp_shutdown;
 		c->prot.setsockopt = coap_ka_tcp_setsockopt;
 	} else {
 		c->prot.sendmsg = coap_ka_udp_sendmsg;
-		c->prot.close = coap_ka_udp_close;
+		c->prot.close = coap_ka_close;
 		c->prot.connect = coap_ka_udp_connect;
 		c->prot.disconnect = coap_ka_udp_disconnect;
 		c->prot.setsockopt = coap_ka_udp_setsockopt;

@@ -421,11 +421,11 @@ void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 }
 
 /*
- * End every session of @ks, with the socket locked (or in any context):
- * TCP's one session, found without the namespace's lock, ends from the
+ * End the one session of a TCP socket, from any context (e.g. with the
+ * socket locked): found without the namespace's lock, it ends from the
  * reap work.
  */
-void coap_ka_sock_end_all(struct coap_ka_sock *ks, u8 reason)
+void coap_ka_sock_end_one(struct coap_ka_sock *ks, u8 reason)
 {
 	struct coap_ka_session *s;
 
