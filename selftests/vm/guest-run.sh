@@ -10,6 +10,11 @@
 #   CKA_OUT            results directory (the writable 9p share)
 #   CKA_TEST_TIMEOUT   seconds before the test is killed (default 300)
 #   CKA_KMEMLEAK=1     run kmemleak scans after rmmod (debug kernel)
+#   CKA_KMEMLEAK_BASE  0: skip the scan that sets the baseline before the test
+#                      (a later test of a batch: the first one did it)
+#   CKA_KMEMLEAK_END   0: skip the scans after the test (not the last test of
+#                      a batch: the last one scans for all of them)
+#   CKA_KMEMLEAK_FILE  where the scans' report goes (default $CKA_OUT/kmemleak)
 #   CKA_TEE=1          also copy the test output to the console
 #   CKA_NO_MODULE=1    do not insmod (rmmod is still checked if loaded)
 # Files written to $CKA_OUT:
@@ -19,6 +24,9 @@
 #   rmmod-rc     rmmod status, "-" if the module was no longer loaded
 #   dmesg.before kernel log at the baseline, dmesg  full log at the end
 #   kmemleak     leak reports (debug kernel only)
+#   test-seconds how long the test command ran
+#   leftovers    processes the test left running, killed after rmmod
+#   started      written first (a batch tells the test that killed the guest)
 #   done         written last: the guest reached the end normally
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -29,6 +37,12 @@ unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_ROOT PYENV_VERSION
 out=${CKA_OUT:-/run/cka}
 timeout=${CKA_TEST_TIMEOUT:-300}
 kmemleak=/sys/kernel/debug/kmemleak
+kml_base=${CKA_KMEMLEAK_BASE:-1}
+kml_end=${CKA_KMEMLEAK_END:-1}
+kml_file=${CKA_KMEMLEAK_FILE:-$out/kmemleak}
+mkdir -p "$out"
+echo ok >"$out/started"
+sync
 
 say() { echo "cka-guest: $*" >/dev/console; }
 
@@ -38,13 +52,16 @@ if [ -n "${CKA_KO:-}" ] && [ -f "$CKA_KO" ]; then
 fi
 [ -n "$modname" ] || modname=$(basename "${CKA_KO:-coap_keepalive.ko}" .ko | tr - _)
 
-if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ -w "$kmemleak" ]; then
+if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ "$kml_base" = 1 ] && [ -w "$kmemleak" ]; then
 	# Forget whatever boot left behind so later reports belong to the test.
 	echo scan >"$kmemleak"
 	echo clear >"$kmemleak"
 fi
 
 dmesg >"$out/dmesg.before" 2>&1
+# What runs before the test (this script's ancestors, kernel threads, init):
+# anything else alive after it is the test's leftover.
+before=" $(ls /proc | grep -E '^[0-9]+$' | tr '\n' ' ') "
 echo "cka-guest: ---- baseline: test starts ----" >/dev/kmsg
 
 insmod_rc=0
@@ -66,6 +83,7 @@ echo $insmod_rc >"$out/insmod-rc"
 
 cd "${CKA_SRC:-/}" || exit 1
 say "test: $* (timeout ${timeout}s)"
+t0=$(date +%s.%N)
 if [ "${CKA_TEE:-0}" = 1 ]; then
 	timeout -k 10 "$timeout" "$@" </dev/null 2>&1 | tee "$out/output" >/dev/console
 	rc=${PIPESTATUS[0]}
@@ -74,6 +92,7 @@ else
 	rc=$?
 fi
 echo $rc >"$out/rc"
+echo "$t0 $(date +%s.%N)" | awk '{ printf "%.1f\n", $2 - $1 }' >"$out/test-seconds"
 say "test exited with $rc"
 
 cat /proc/modules >"$out/modules" 2>/dev/null
@@ -84,13 +103,28 @@ else
 	echo - >"$out/rmmod-rc"
 fi
 
-if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ -w "$kmemleak" ]; then
+# Leftovers of the test (background processes, namespaces, nft rules) must
+# not reach the next test of a batch.
+: >"$out/leftovers"
+for p in $(ls /proc | grep -E '^[0-9]+$'); do
+	case $before in *" $p "*) continue ;; esac
+	[ "$p" = $$ ] && continue
+	# user processes only: kernel threads have no command line
+	cmd=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)
+	[ -n "$cmd" ] || continue
+	echo "$p $cmd" >>"$out/leftovers"
+	kill -KILL "$p" 2>/dev/null
+done
+ip -all netns delete 2>/dev/null
+nft flush ruleset 2>/dev/null
+
+if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ "$kml_end" = 1 ] && [ -w "$kmemleak" ]; then
 	# kmemleak reports objects older than 5 s that stayed unreferenced.
 	sleep 6
 	echo scan >"$kmemleak"
 	sleep 1
 	echo scan >"$kmemleak"
-	cat "$kmemleak" >"$out/kmemleak" 2>&1
+	cat "$kmemleak" >"$kml_file" 2>&1
 fi
 
 dmesg >"$out/dmesg" 2>&1

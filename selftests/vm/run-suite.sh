@@ -3,8 +3,11 @@
 #
 # run-suite.sh [options]
 #
-# Run every test of selftests/TESTS on every kernel, each (kernel, test) in
-# its own fresh VM, several VMs at a time, and report one KTAP-style stream:
+# Run every test of selftests/TESTS on every kernel, several VMs at a time,
+# and report one KTAP-style stream. On the Debian kernels each (kernel, test)
+# gets its own fresh VM; on the debug kernel a VM runs a batch of tests one
+# after the other (CKA_DEBUG_BATCH, default 4; CKA_BATCH for the others,
+# default 1), each with its own insmod, rmmod and kernel-log check:
 #
 #   ok 3 [6.12.117+deb12-amd64] ctx_test: ctx.new_defaults
 #   not ok 4 [6.1.0-56-amd64] ctx_cli.sh: dmesg: kernel WARNING: ...
@@ -30,8 +33,12 @@
 # test times out in the guest or the whole VM times out; insmod or rmmod of
 # the module fails; the guest kernel log shows a warning, BUG, oops, KASAN,
 # KFENCE, UBSAN, slab corruption, hung task, lockdep or kmemleak report
-# (selftests/vm/scan-dmesg.sh); the debug kernel's kmemleak lists objects.
-# Results: build/results/<run>/<release>/<NN>-<test>/ (kept on failure).
+# (selftests/vm/scan-dmesg.sh); the debug kernel's kmemleak lists objects
+# (scanned once per batch, after its last test's rmmod: a report fails the
+# batch as a whole). A test that kills its VM fails; the tests after it in
+# its batch run again, each in a fresh VM.
+# Results: build/results/<run>/<release>/<NN>-<test>/, or
+# .../<release>/batch-<NN>/<NN>-<test>/ for a batch (kept on failure).
 # Exit status 0 iff nothing failed and at least one test passed.
 set -uo pipefail
 # shellcheck source=selftests/vm/common.sh
@@ -197,31 +204,94 @@ ln -sfn "$run_id" "$CKA_BUILD/results/latest"
 echo "# $(date -u +%FT%TZ) ${#t_cmd[@]} test(s) x ${#knames[@]} kernel(s), accel $accel, $jobs VM(s) at a time"
 echo "# results: $results"
 
-# ---- one VM per (kernel, test) ----------------------------------------------
-v_kname=() v_rel=() v_test=() v_dir=() v_wall=() v_timeout=()
+# ---- guests: one per (kernel, batch of tests) --------------------------------
+# A guest boots, then runs its tests one after the other, each with its own
+# insmod, rmmod and kernel-log check (selftests/vm/guest-run.sh). On the
+# normal kernels a batch is one test (CKA_BATCH, default 1): a guest boots in
+# a few seconds. The debug kernel takes about 80 s to boot and 40 s per
+# kmemleak scan, so its tests go CKA_DEBUG_BATCH (default 4) to a guest: the
+# first takes the kmemleak baseline, the last scans for all of them. Tests
+# are spread over the batches longest timeout first, onto the batch with the
+# least timeout so far. A test that kills its guest fails; the tests after it
+# in its batch are run again in a fresh guest.
+b_kname=() b_rel=() b_tests=() b_dir=() b_wall=() b_retry=()
+# tmo BATCH TEST: the test's timeout in the guest (scaled on the debug kernel)
+tmo() {
+	if [ "${b_kname[$1]}" = debug ]; then
+		echo $((t_timeout[$2] * ${CKA_DEBUG_TIMEOUT_SCALE:-3}))
+	else
+		echo "${t_timeout[$2]}"
+	fi
+}
+declare -A t_dir=()	# "BATCH:TEST" -> results directory of the test
+nb=0
+add_batch() {	# add_batch KNAME REL RETRY TESTIDX...
+	local kn=$1 rel=$2 retry=$3
+	shift 3
+	local margin=${CKA_BOOT_MARGIN:-60} per=30 scale=1 wall t safe bd
+	if [ "$kn" = debug ]; then
+		margin=${CKA_BOOT_MARGIN:-240} per=150 scale=${CKA_DEBUG_TIMEOUT_SCALE:-3}
+	fi
+	wall=$margin
+	for t in "$@"; do wall=$((wall + t_timeout[t] * scale + per)); done
+	if [ $# = 1 ]; then
+		safe=$(printf '%s' "${t_name[$1]}" | tr -c 'A-Za-z0-9._-' _)
+		bd=$results/$rel/$(printf %02d $(($1 + 1)))-$safe
+		[ "$retry" = 1 ] && bd=$bd-again
+		t_dir[$nb:$1]=$bd
+	else
+		bd=$results/$rel/batch-$(printf %02d $nb)
+		for t in "$@"; do
+			safe=$(printf '%s' "${t_name[$t]}" | tr -c 'A-Za-z0-9._-' _)
+			t_dir[$nb:$t]=$bd/$(printf %02d $((t + 1)))-$safe
+		done
+	fi
+	b_kname+=("$kn") b_rel+=("$rel") b_tests+=("$*") b_dir+=("$bd")
+	b_wall+=("$wall") b_retry+=("$retry")
+	nb=$((nb + 1))
+}
 for kn in "${knames[@]}"; do
 	rel=$(cka_kernel_release "$kn")
-	for i in "${!t_cmd[@]}"; do
-		safe=$(printf '%s' "${t_name[$i]}" | tr -c 'A-Za-z0-9._-' _)
-		v_kname+=("$kn") v_rel+=("$rel") v_test+=("$i")
-		v_dir+=("$results/$rel/$(printf %02d $((i + 1)))-$safe")
-		margin=${CKA_BOOT_MARGIN:-60} scale=1
-		if [ "$kn" = debug ]; then
-			margin=${CKA_BOOT_MARGIN:-240}
-			scale=${CKA_DEBUG_TIMEOUT_SCALE:-3}
-		fi
-		v_timeout+=($((t_timeout[i] * scale)))
-		v_wall+=($((t_timeout[i] * scale + margin)))
+	size=${CKA_BATCH:-1}
+	[ "$kn" = debug ] && size=${CKA_DEBUG_BATCH:-4}
+	[ "$size" -ge 1 ] 2>/dev/null || size=1
+	nt=${#t_cmd[@]}
+	k=$(((nt + size - 1) / size))
+	# longest timeout first onto the batch with the least so far
+	bw=() bl=()
+	for ((j = 0; j < k; j++)); do bw[j]=0 bl[j]=""; done
+	while read -r _ i; do
+		best=-1
+		for ((j = 0; j < k; j++)); do
+			set -- ${bl[j]}
+			[ $# -lt "$size" ] || continue
+			if [ $best -lt 0 ] || [ "${bw[j]}" -lt "${bw[best]}" ]; then best=$j; fi
+		done
+		bw[best]=$((bw[best] + t_timeout[i]))
+		bl[best]="${bl[best]} $i"
+	done < <(for i in "${!t_cmd[@]}"; do echo "${t_timeout[$i]} $i"; done | sort -k1,1nr -k2,2n)
+	for ((j = 0; j < k; j++)); do
+		# shellcheck disable=SC2046
+		add_batch "$kn" "$rel" 0 $(printf '%s\n' ${bl[j]} | sort -n)
 	done
 done
 
-start_vm() {	# start_vm IDX  (runs in the background)
-	local i=$1 t=${v_test[$1]} kml=0
-	[ "${v_kname[$i]}" = debug ] && kml=1
-	mkdir -p "${v_dir[$i]}"
-	# shellcheck disable=SC2086
-	cka_write_job "${v_dir[$i]}" "${v_kname[$i]}" "${v_timeout[$i]}" $kml 0 -- ${t_cmd[$t]}
-	cka_boot "${v_kname[$i]}" "${v_dir[$i]}" "$accel" "${v_wall[$i]}"
+start_vm() {	# start_vm BATCH  (runs in the background)
+	local b=$1 kml=0 t specs=() sub
+	[ "${b_kname[$b]}" = debug ] && kml=1
+	mkdir -p "${b_dir[$b]}"
+	set -- ${b_tests[$b]}
+	if [ $# = 1 ]; then
+		# shellcheck disable=SC2086
+		cka_write_job "${b_dir[$b]}" "${b_kname[$b]}" "$(tmo "$b" "$1")" $kml 0 -- ${t_cmd[$1]}
+	else
+		for t in "$@"; do
+			sub=$(basename "${t_dir[$b:$t]}")
+			specs+=("$sub"$'\t'"$(tmo "$b" "$t")"$'\t'"${t_cmd[$t]}")
+		done
+		cka_write_batch_job "${b_dir[$b]}" "${b_kname[$b]}" $kml "${specs[@]}"
+	fi
+	cka_boot "${b_kname[$b]}" "${b_dir[$b]}" "$accel" "${b_wall[$b]}"
 }
 
 # ktap_parse FILE -> lines "STATUS<TAB>TEXT" for each top-level result, then
@@ -251,15 +321,17 @@ ktap_parse() {
 	}' "$1"
 }
 
-report() {	# report IDX  (in the parent, after the VM is gone)
-	local i=$1 t=${v_test[$1]} d=${v_dir[$1]}
-	local pre="[${v_rel[$1]}] ${t_name[$t]}"
+# report_test BATCH TEST DIED  (in the parent, after the guest is gone)
+# DIED=1: this test was running when its guest died or was killed.
+report_test() {
+	local b=$1 t=$2 died=$3 d=${t_dir[$1:$2]} bd=${b_dir[$1]}
+	local pre="[${b_rel[$1]}] ${t_name[$t]}"
 	local f0=$failed rc="" plan="" count=0 nfail=0 st text
 	local show_out=0 show_kernel=0
 
 	[ -f "$d/rc" ] && rc=$(cat "$d/rc")
-	if [ -f "$d/vm-timeout" ]; then
-		emit fail "$pre: VM timed out after $(cat "$d/vm-timeout") s (killed)"
+	if [ "$died" = 1 ] && [ -f "$bd/vm-timeout" ]; then
+		emit fail "$pre: VM timed out after $(cat "$bd/vm-timeout") s (killed)"
 		show_kernel=1
 	elif [ ! -f "$d/done" ]; then
 		if [ -n "$rc" ]; then
@@ -301,7 +373,7 @@ report() {	# report IDX  (in the parent, after the VM is gone)
 	case $rc in
 	"" | 0 | 4) ;;
 	124 | 137)
-		emit fail "$pre: timed out after ${v_timeout[$i]} s in the guest (exit status $rc)"
+		emit fail "$pre: timed out after $(tmo "$b" "$t") s in the guest (exit status $rc)"
 		show_out=1 ;;
 	*)
 		if [ $nfail = 0 ]; then
@@ -322,24 +394,78 @@ report() {	# report IDX  (in the parent, after the VM is gone)
 		[ -n "$what" ] || continue
 		emit fail "$pre: $what in $where: $first"
 		show_kernel=1
-	done < <("$CKA_SRC/selftests/vm/scan-dmesg.sh" "$d")
+	done < <(if [ -s "$d/dmesg" ] || [ "$died" = 0 ]; then
+			"$CKA_SRC/selftests/vm/scan-dmesg.sh" "$d"
+		 else	# the guest died in this test: its console tells
+			"$CKA_SRC/selftests/vm/scan-dmesg.sh" "$bd"
+		 fi)
 
-	if [ -s "$d/kmemleak" ]; then
+	if [ "$d" = "$bd" ] && [ -s "$d/kmemleak" ]; then
 		hit=$(grep -c '^unreferenced object' "$d/kmemleak")
 		emit fail "$pre: kmemleak: $hit unreferenced object(s) after rmmod"
 		sed -n '1,80p' "$d/kmemleak" | sed 's/^/# /'
 	fi
 
-	echo "# ${v_rel[$1]} ${t_name[$t]}: VM $(cat "$d/vm-seconds" 2>/dev/null || echo '?') s"
+	if [ "$d" = "$bd" ]; then
+		echo "# ${b_rel[$b]} ${t_name[$t]}: VM $(cat "$d/vm-seconds" 2>/dev/null || echo '?') s"
+	else
+		echo "# ${b_rel[$b]} ${t_name[$t]}: test $(cat "$d/test-seconds" 2>/dev/null || echo '?') s (in $(basename "$bd"))"
+	fi
 	if [ "$failed" -gt "$f0" ]; then
 		[ $show_out = 1 ] && diag "$d/output" 40 "test output"
 		if [ $show_kernel = 1 ]; then
 			if [ -s "$d/dmesg" ]; then diag "$d/dmesg" 60 "guest dmesg"
-			else diag "$d/console.log" 60 "serial console"; fi
+			else diag "$bd/console.log" 60 "serial console"; fi
 		fi
 		echo "# results kept in $d"
-	elif [ "$keep" != 1 ]; then
+		return 1
+	elif [ "$keep" != 1 ] && [ "$d" != "$bd" ]; then
 		rm -rf "$d"
+	fi
+	return 0
+}
+
+# report BATCH: every test of the batch, then what belongs to the guest
+report() {
+	local b=$1 bd=${b_dir[$1]} t bad=0 died=0 again=() hit
+	for t in ${b_tests[$b]}; do
+		if [ "$died" = 1 ]; then
+			again+=("$t")
+			continue
+		fi
+		if [ ! -f "${t_dir[$b:$t]}/done" ]; then
+			died=1
+			if [ ! -f "${t_dir[$b:$t]}/started" ] && [ "${t_dir[$b:$t]}" != "$bd" ]; then
+				again+=("$t")	# the guest died before it
+				continue
+			fi
+			report_test "$b" "$t" 1 || bad=1
+			continue
+		fi
+		report_test "$b" "$t" 0 || bad=1
+	done
+	if [ "$bd" != "${t_dir[$b:${b_tests[$b]%% *}]}" ]; then	# a batch
+		if [ -s "$bd/kmemleak" ]; then
+			hit=$(grep -c '^unreferenced object' "$bd/kmemleak")
+			emit fail "[${b_rel[$b]}] $(basename "$bd") (${#again[@]} not run): kmemleak: $hit unreferenced object(s) after the batch's tests"
+			sed -n '1,80p' "$bd/kmemleak" | sed 's/^/# /'
+			bad=1
+		fi
+		echo "# ${b_rel[$b]} $(basename "$bd"): VM $(cat "$bd/vm-seconds" 2>/dev/null || echo '?') s"
+		[ "$bad" = 1 ] && echo "# results kept in $bd"
+		[ "$bad" = 1 ] || [ "$keep" = 1 ] || rm -rf "$bd"
+	elif [ "$bad" = 0 ] && [ "$keep" != 1 ]; then
+		rm -rf "$bd"
+	fi
+	if [ ${#again[@]} -gt 0 ]; then
+		if [ "${b_retry[$b]}" = 1 ]; then
+			for t in "${again[@]}"; do
+				emit fail "[${b_rel[$b]}] ${t_name[$t]}: not run: its guest died twice before it"
+			done
+		else
+			echo "# ${b_rel[$b]}: the guest died; ${#again[@]} test(s) after that again in a fresh guest"
+			for t in "${again[@]}"; do add_batch "${b_kname[$b]}" "${b_rel[$b]}" 1 "$t"; done
+		fi
 	fi
 }
 
@@ -355,12 +481,14 @@ cleanup() {
 }
 trap cleanup INT TERM
 
-next=0 total=${#v_dir[@]}
-while [ $next -lt $total ] || [ ${#running[@]} -gt 0 ]; do
-	while [ $next -lt $total ] && [ ${#running[@]} -lt "$jobs" ]; do
-		ko=$(cka_module_ko "${v_kname[$next]}")
+next=0
+while [ $next -lt $nb ] || [ ${#running[@]} -gt 0 ]; do
+	while [ $next -lt $nb ] && [ ${#running[@]} -lt "$jobs" ]; do
+		ko=$(cka_module_ko "${b_kname[$next]}")
 		if [ ! -f "$ko" ]; then
-			emit fail "[${v_rel[$next]}] ${t_name[${v_test[$next]}]}: module not built ($ko)"
+			for t in ${b_tests[$next]}; do
+				emit fail "[${b_rel[$next]}] ${t_name[$t]}: module not built ($ko)"
+			done
 		else
 			start_vm $next >/dev/null 2>&1 &
 			running[$!]=$next
@@ -376,7 +504,7 @@ while [ $next -lt $total ] || [ ${#running[@]} -gt 0 ]; do
 done
 
 if [ "$keep" != 1 ]; then
-	rmdir "$results"/* "$results" 2>/dev/null
+	rmdir "$results"/*/batch-* "$results"/* "$results" 2>/dev/null
 	[ -d "$results" ] || rm -f "$CKA_BUILD/results/latest"
 fi
 finish
