@@ -9,6 +9,9 @@
 #                         each kernel of KERNELS (default "6.12 6.1")
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
 #   make lint             checkpatch + sparse + W=1 builds, fail on warnings
+#   make gen              regenerate the uapi header, module/netlink-gen.[ch]
+#                         and Documentation/netlink/coap_keepalive.rst from
+#                         the YAML spec (make check fails if they differ)
 #   make demo             run the demo script in a 6.12 guest
 #   make bench            measure the module in a 6.12 guest (no slab debugging,
 #                         BENCH_MEM=4G): table + JSON in build/bench/
@@ -50,12 +53,13 @@ TEST_RELS  = $(shell scripts/kernels.sh $(KERNELS))
 DEBUG_KDIR = $(shell scripts/build-debug-kernel.sh --print-dir)
 KSFT_INC  := $(CURDIR)/build/ksrc/tools/testing/selftests
 SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(TESTS)")
-# Host checks reported in `make check`; with TESTS= only the builds.
-HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
+# Host checks reported in `make check`; with TESTS= only the builds and
+# the (cheap) generated-files checks.
+HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen rst \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo soak bench bench-bin
+	checkpatch sparse lint gen check debug-kernel check-debug demo soak bench bench-bin
 
 all: module cli
 
@@ -103,8 +107,12 @@ sparse:
 	@scripts/host-checks.sh sparse
 
 lint: ksrc
-	@scripts/host-checks.sh checkpatch sparse \
+	@scripts/host-checks.sh checkpatch sparse ynl-gen rst \
 		$(addprefix build:,$(LINT_KERNELS))
+
+# The interface is written once, in the YAML spec; the rest is generated.
+gen: ksrc
+	@scripts/ynl-gen.sh
 
 check: deps ksrc
 	@scripts/host-checks.sh --out build/host-checks.tap $(HOST_CHECKS) || true

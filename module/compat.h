@@ -24,6 +24,20 @@
 #endif
 
 /*
+ * A policy's range pointer (NLA_POLICY_FULL_RANGE) points to const from 6.2
+ * on; 6.1's does not, and the policies ynl-gen writes into netlink-gen.c
+ * (which gets this header with -include, see Kbuild) point to const ranges.
+ * Tested on the member's own type: the cast is to whatever it is, a no-op
+ * where it is const. Nothing writes through it on any kernel.
+ */
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (typeof(((struct nla_policy *)NULL)->range))(_range),	\
+}
+
+/*
  * UDP's encap_err_rcv hook: from 6.2 it is handed UDP's errno and what
  * ip_icmp_error()/ipv6_icmp_error() (then exported) need to queue it for
  * IP_RECVERR; 6.1 passes only the offset of the quoted UDP header. Tested

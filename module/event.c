@@ -7,6 +7,7 @@
 #include <net/ipv6.h>
 
 #include "coap_ka.h"
+#include "netlink-gen.h"
 
 int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer)
 {
@@ -83,7 +84,8 @@ static size_t coap_ka_event_size(void)
 bool coap_ka_event_wanted(const struct coap_ka_session *s)
 {
 	return coap_ka_session_portid(s) ||
-	       genl_has_listeners(&coap_ka_genl_family, s->ks->cn->net, 0);
+	       genl_has_listeners(&coap_ka_genl_family, s->ks->cn->net,
+				  COAP_KEEPALIVE_NLGRP_EVENTS);
 }
 
 /* Process context. A full listener misses the event, as with any netlink. */
@@ -108,6 +110,6 @@ void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason)
 			genlmsg_unicast(net, copy, portid);
 	}
 	/* The adding socket already has its copy. */
-	genlmsg_multicast_netns(&coap_ka_genl_family, net, msg, portid, 0,
-				GFP_KERNEL);
+	genlmsg_multicast_netns(&coap_ka_genl_family, net, msg, portid,
+				COAP_KEEPALIVE_NLGRP_EVENTS, GFP_KERNEL);
 }

@@ -11,7 +11,7 @@
 . "$CKA_SRC/selftests/lib/ktap.sh"
 
 NLSPECS=${CKA_NLSPECS:-$(dirname "$CKA_YNL")/../../../Documentation/netlink}
-SCHEMA=$NLSPECS/genetlink-c.yaml
+SCHEMA=$NLSPECS/genetlink-legacy.yaml
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 

@@ -35,7 +35,7 @@ step "All contexts of this network namespace, as JSON"
 run "$CKA_CLI" -j -p context show
 
 step "The same through the kernel's YNL client and our YAML spec"
-run python3 "$CKA_YNL" --spec "$CKA_SPEC" --schema "$NLSPECS/genetlink-c.yaml" --dump ctx-get
+run python3 "$CKA_YNL" --spec "$CKA_SPEC" --schema "$NLSPECS/genetlink-legacy.yaml" --dump ctx-get
 
 step "Mistakes are explained by the kernel (extended ACK)"
 run "$CKA_CLI" context add seconds 100000 || true

@@ -332,8 +332,8 @@ TEST_F(tcp, no_ping_before_first_byte)
  * corked partial segment once its probe timer runs out, about 200 ms
  * later, so the peer may see that part; the cork still says a message
  * is being put together.) A part held with MSG_MORE alone leaves no such
- * trace once TCP has sent it: that is the limit documented in the uapi
- * header, and the stream-integrity tests cover MSG_MORE without pauses.
+ * trace once TCP has sent it: that is the limit documented at session-add
+ * in the spec, and the stream-integrity tests cover MSG_MORE without pauses.
  */
 TEST_F(tcp, cork_frame_not_split)
 {

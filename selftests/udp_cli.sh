@@ -606,7 +606,7 @@ t_ynl() {
 	python3 -c 'import yaml' 2>/dev/null || skip "python3 has no yaml"
 	help=$(python3 "$ynl" --help 2>&1) || skip "cli.py --help fails"
 	case $help in *--output-json*) ;; *) skip "cli.py has no --output-json" ;; esac
-	schema=$(dirname "$ynl")/../../../Documentation/netlink/genetlink-c.yaml
+	schema=$(dirname "$ynl")/../../../Documentation/netlink/genetlink-legacy.yaml
 	# Validating the spec against the schema takes half a minute on TCG.
 	if [[ $help == *--no-schema* ]]; then
 		args+=(--no-schema)

@@ -176,7 +176,7 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 	},
 	[COAP_KA_A_PEER_PORT] = {
 		.name = "peer-port", .label = "port", .kind = CKA_KIND_BE16,
-		.readonly = true, .help = "the peer's UDP port",
+		.readonly = true, .help = "the peer's UDP or TCP port",
 	},
 	[COAP_KA_A_STATE] = {
 		.name = "state", .kind = CKA_KIND_ENUM, .names = cka_state_names,

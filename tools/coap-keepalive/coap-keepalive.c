@@ -165,11 +165,13 @@ static void cka_help(void)
 	       "the context's for that session only.\n");
 	printf("\nA session's socket is fd N of this process (session add), or of\n"
 	       "process P (attach, through pidfd_getfd(2): needs ptrace access,\n"
-	       "i.e. root or the same user). It must be a UDP socket of this\n"
-	       "network namespace (nsenter -n -t P for another one); a socket\n"
-	       "that is not connected needs peer ADDR (IPv4 or IPv6) and port P.\n"
-	       "attach without --fd adds every connected UDP socket of P and\n"
-	       "lists the unconnected ones on stderr.\n");
+	       "i.e. root or the same user). It must be a UDP socket or a\n"
+	       "connected TCP socket (plain or kTLS) of this network namespace\n"
+	       "(nsenter -n -t P for another one); a UDP socket that is not\n"
+	       "connected needs peer ADDR (IPv4 or IPv6) and port P. attach\n"
+	       "without --fd adds every connected UDP socket and established\n"
+	       "TCP connection of P and lists the unconnected UDP sockets on\n"
+	       "stderr.\n");
 	printf("\nIDs are decimal numbers. A factor is a decimal with up to 3\n"
 	       "digits after the point (1.5 means 1.500). A flag list is\n"
 	       "comma-separated, or 'none'.\n\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The session object: a UDP socket (and its peer) handed to the kernel.
+ * The session object: a UDP or TCP socket (and its peer) handed to the kernel.
  * add takes a file descriptor of this process (attach.c takes one of
  * another process's); show filters its dump by context or socket inode;
  * del is the generic one.
