@@ -6,7 +6,8 @@
 # Generate from Documentation/netlink/specs/coap_keepalive.yaml, with the
 # kernel's own YNL generators (build/ksrc/tools/net/ynl from Debian's
 # linux-source-6.12, see extract-ksrc.sh):
-#   uapi/linux/coap_keepalive.h              ynl-gen-c.py --mode uapi
+#   uapi/linux/coap_keepalive.h              ynl-gen-c.py --mode uapi, then
+#                                            uapi-doc.py (the spec's docs)
 #   module/netlink-gen.h, netlink-gen.c      ynl-gen-c.py --mode kernel
 #   Documentation/netlink/coap_keepalive.rst ynl-gen-rst.py
 # These files are committed; nobody edits them. --check generates into a
@@ -43,6 +44,9 @@ gen() {
 		{ tail -n 5 "$tmp/log" >&2; exit 1; }
 }
 gen --mode uapi --header -o "$out/uapi/linux/coap_keepalive.h"
+# ynl-gen-c.py leaves the family, attributes and commands undocumented in
+# the header: add the spec's docs for them (scripts/uapi-doc.py).
+python3 "$src/scripts/uapi-doc.py" "$tree/$spec" "$out/uapi/linux/coap_keepalive.h"
 gen --mode kernel --header -o "$out/module/netlink-gen.h"
 gen --mode kernel --source -o "$out/module/netlink-gen.c"
 python3 "$ynl/ynl-gen-rst.py" -i "$tree/$spec" \
