@@ -133,7 +133,8 @@ struct coap_ka_transport_ops {
 	/* Process context: send what the timer decided. */
 	void (*ping)(struct coap_ka_session *s);
 	void (*abort)(struct coap_ka_sock *ks);
-	u32 nack_reason;
+	/* enum coap_ka_nack_reason of the failed Ping, @s->lock not held */
+	u32 (*nack_reason)(const struct coap_ka_session *s);
 };
 
 extern const struct coap_ka_transport_ops coap_ka_udp_ops;
@@ -236,6 +237,7 @@ struct coap_ka_session {
 			u16 peer_mid;		/* of the peer's last Ping */
 			u8 retries;
 			u8 nack_retries;	/* of the failed Ping */
+			u8 nack_reason;		/* enum coap_ka_nack_reason */
 		};
 		struct coap_ka_tcp_round tcp;
 	};

@@ -469,7 +469,8 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	if (test_and_clear_bit(COAP_KA_TODO_PEER_PING, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PING_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_NACK, &s->todo)) {
-		coap_ka_event(s, COAP_KA_CMD_NACK_NTF, coap_ka_ops(s->ks)->nack_reason);
+		coap_ka_event(s, COAP_KA_CMD_NACK_NTF,
+			      coap_ka_ops(s->ks)->nack_reason(s));
 		rcu_read_lock();
 		p = coap_ka_session_params(s, &buf);
 		action = p->action;

@@ -641,11 +641,16 @@ static void coap_ka_tcp_abort(struct coap_ka_sock *ks)
 	tcp_abort(ks->sk, ETIMEDOUT);
 }
 
+static u32 coap_ka_tcp_nack_reason(const struct coap_ka_session *s)
+{
+	return COAP_KA_NACK_NO_PONG;
+}
+
 const struct coap_ka_transport_ops coap_ka_tcp_ops = {
 	.attach = coap_ka_tcp_attach,
 	.detach = coap_ka_tcp_detach,
 	.timer = coap_ka_tcp_timer,
 	.ping = coap_ka_tcp_ping,
 	.abort = coap_ka_tcp_abort,
-	.nack_reason = COAP_KA_NACK_NO_PONG,
+	.nack_reason = coap_ka_tcp_nack_reason,
 };

@@ -148,6 +148,47 @@ static bool coap_ka_udp_icmp_errno(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * The Ping in flight failed (@reason): report it and start the next idle
+ * period. @s->lock held, state PINGING.
+ */
+static void coap_ka_udp_give_up(struct coap_ka_session *s,
+				const struct coap_ka_params *p, u8 reason)
+{
+	/* a retransmission not sent yet is not sent any more */
+	clear_bit(COAP_KA_TODO_PING, &s->todo);
+	s->nacks++;
+	s->nack_retries = s->retries;
+	WRITE_ONCE(s->nack_reason, reason);
+	coap_ka_session_queue(s, COAP_KA_TODO_NACK);
+	/* A late answer is still ours for as long as the last try had. */
+	WRITE_ONCE(s->late_until, jiffies + msecs_to_jiffies(s->timeout_ms));
+	coap_ka_idle_restart(s, p);
+	coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
+}
+
+/*
+ * A hard ICMP error came back for @hdr, a message the kernel sent on @s:
+ * if it is the Ping in flight, the Ping failed (libcoap's
+ * COAP_NACK_ICMP_ISSUE), with no need to wait for its retransmissions.
+ * Softirq, under RCU.
+ */
+static void coap_ka_udp_unreachable(struct coap_ka_session *s, const u8 *hdr)
+{
+	u16 mid = (hdr[2] << 8) | hdr[3];
+	const struct coap_ka_params *p;
+	struct coap_ka_params buf;
+
+	if ((hdr[0] >> 4 & 3) != COAP_KA_TYPE_CON)
+		return;
+	p = coap_ka_session_params(s, &buf);
+	spin_lock(&s->lock);
+	if (!s->dead && s->state == COAP_KA_STATE_PINGING && mid == s->mid &&
+	    p->keepalive_secs)
+		coap_ka_udp_give_up(s, p, COAP_KA_NACK_UNREACHABLE);
+	spin_unlock(&s->lock);
+}
+
+/*
  * UDP hands ICMP errors for an encapsulation socket to this hook instead
  * of the application. Ours keeps to itself the errors about our own Pings
  * and Resets and passes every other one on as UDP would have. Softirq,
@@ -164,6 +205,7 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 	u8 buf[4];
 	int err;
 
+	harderr = coap_ka_udp_icmp_errno(sk, skb, v4, &err);
 	rcu_read_lock();
 	ks = coap_ka_sk_ks_rcu(sk);
 	if (ks)
@@ -175,13 +217,14 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 		hdr = skb_header_pointer(skb, off, sizeof(buf), buf);
 		if (hdr && ntohs(uh->len) == sizeof(*uh) + sizeof(buf) &&
 		    coap_ka_session_sent_it(s, hdr, sizeof(buf))) {
+			if (harderr)
+				coap_ka_udp_unreachable(s, hdr);
 			rcu_read_unlock();
 			return;
 		}
 	}
 	rcu_read_unlock();
 
-	harderr = coap_ka_udp_icmp_errno(sk, skb, v4, &err);
 	/*
 	 * IP_RECVERR: always reported, queued with its details where the
 	 * kernel lets a module do that (6.2 on; 6.1: the errno only).
@@ -438,14 +481,7 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 		s->timeout_ms *= 2;
 		coap_ka_udp_ping_start(s);
 	} else {
-		s->nacks++;
-		s->nack_retries = s->retries;
-		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
-		/* A late answer is still ours for as long as the last try had. */
-		WRITE_ONCE(s->late_until,
-			   jiffies + msecs_to_jiffies(s->timeout_ms));
-		coap_ka_idle_restart(s, p);
-		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
+		coap_ka_udp_give_up(s, p, COAP_KA_NACK_TOO_MANY_RETRIES);
 	}
 }
 
@@ -538,11 +574,16 @@ static void coap_ka_udp_abort(struct coap_ka_sock *ks)
 	}
 }
 
+static u32 coap_ka_udp_nack_reason(const struct coap_ka_session *s)
+{
+	return READ_ONCE(s->nack_reason);
+}
+
 const struct coap_ka_transport_ops coap_ka_udp_ops = {
 	.attach = coap_ka_udp_attach,
 	.detach = coap_ka_udp_detach,
 	.timer = coap_ka_udp_timer,
 	.ping = coap_ka_udp_ping,
 	.abort = coap_ka_udp_abort,
-	.nack_reason = COAP_KA_NACK_TOO_MANY_RETRIES,
+	.nack_reason = coap_ka_udp_nack_reason,
 };

@@ -168,12 +168,15 @@ TEST_F(udp, silent_peer_nacked_after_retransmissions)
 	};
 	struct cka_ev ev, s;
 	long ctx, sid, dt;
+	int fd, peer, port;
 	double t0;
-	int fd;
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	fd = udp_connected_to("127.0.0.1", 9);	/* nothing listens there */
+	/* a peer that is there (no ICMP error) and never answers */
+	peer = udp_bound("127.0.0.1", 0, &port);
+	ASSERT_LE(0, peer);
+	fd = udp_connected_to("127.0.0.1", port);
 	ASSERT_LE(0, fd);
 	t0 = now_ms();
 	sid = session_add(self->nl, ctx, fd, NULL);
@@ -191,6 +194,7 @@ TEST_F(udp, silent_peer_nacked_after_retransmissions)
 	EXPECT_EQ(1, s.v[COAP_KA_A_NACKS]);
 	EXPECT_EQ(3, s.v[COAP_KA_A_RETRANSMISSIONS]);
 	close(fd);
+	close(peer);
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
 }
 
@@ -733,9 +737,12 @@ TEST_F(udp, live_ack_timeout_change_reschedules)
 
 /*
  * ICMP errors: those about our own Pings (the peer's port is closed) stay
- * with the kernel: the application sees no error while the Ping is
- * retransmitted and NACKed. Those about the application's own datagrams
- * reach it as without the module (ECONNREFUSED on a connected socket).
+ * with the kernel, and fail the Ping at once: a NACK with reason
+ * unreachable before any retransmission, and the application sees no
+ * error. Those about the application's own datagrams reach it as without
+ * the module (ECONNREFUSED on a connected socket). Then the peer restarts
+ * on the same port (a real libcoap server): the next idle period's Ping is
+ * answered, the session lives on.
  */
 TEST_F(udp, icmp_errors_own_pings_hidden_app_errors_reported)
 {
@@ -748,6 +755,7 @@ TEST_F(udp, icmp_errors_own_pings_hidden_app_errors_reported)
 	uint8_t msg[4], buf[16];
 	struct cka_ev ev;
 	long ctx, sid;
+	pid_t server;
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
@@ -761,8 +769,11 @@ TEST_F(udp, icmp_errors_own_pings_hidden_app_errors_reported)
 	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
 
 	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 1000 + LATE_MS + 500, &ev));
-	EXPECT_EQ(1, ev.v[COAP_KA_A_RETRANSMISSIONS]);
-	/* two port unreachables came back, neither for the application */
+	EXPECT_TRUE(ev_has(&ev, COAP_KA_A_NACK_REASON));
+	EXPECT_EQ(COAP_KA_NACK_UNREACHABLE, ev.v[COAP_KA_A_NACK_REASON]);
+	/* failed on the first port unreachable, before its retransmission */
+	EXPECT_EQ(0, ev.v[COAP_KA_A_RETRANSMISSIONS]);
+	/* the port unreachable was not for the application */
 	EXPECT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len));
 	EXPECT_EQ(0, soerr);
 	EXPECT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
@@ -772,6 +783,16 @@ TEST_F(udp, icmp_errors_own_pings_hidden_app_errors_reported)
 	ASSERT_EQ(4, send(fd, msg, 4, 0));
 	EXPECT_EQ(-ECONNREFUSED, recv_within(fd, buf, sizeof(buf), 1000, NULL, NULL))
 		TH_LOG("the application's own port unreachable was not reported");
+
+	/* the peer comes back on its port: the next Ping is answered */
+	server = coap_server_start("127.0.0.1", port);
+	ASSERT_LT(0, server);
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 3000 + LATE_MS, &ev))
+		TH_LOG("no Pong from the restarted peer");
+	ASSERT_EQ(0, session_get(self->nl, sid, &ev));
+	EXPECT_LE(1, ev.v[COAP_KA_A_PONGS]);
+	EXPECT_LE(1, ev.v[COAP_KA_A_NACKS]);
+	reap(server, SIGTERM);
 	close(fd);
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
 }

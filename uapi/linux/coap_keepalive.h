@@ -202,10 +202,16 @@ enum coap_ka_state {
  *   (libcoap's COAP_NACK_TOO_MANY_RETRIES)
  * @COAP_KA_NACK_NO_PONG: TCP/TLS: no byte from the peer (with
  *   COAP_KA_F_EMPTY_PING: no acknowledgment) within the pong timeout
+ * @COAP_KA_NACK_UNREACHABLE: UDP: an ICMP or ICMPv6 error that UDP treats as
+ *   hard (port or host unreachable, administratively prohibited, ...) came
+ *   back for the Ping: it failed at once, without its retransmissions
+ *   (libcoap's COAP_NACK_ICMP_ISSUE). The error is not reported to the
+ *   application, which did not send the Ping.
  */
 enum coap_ka_nack_reason {
 	COAP_KA_NACK_TOO_MANY_RETRIES,
 	COAP_KA_NACK_NO_PONG,
+	COAP_KA_NACK_UNREACHABLE,
 };
 
 /**
