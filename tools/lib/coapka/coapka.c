@@ -6,6 +6,7 @@
  * and handed out by the next coapka_dispatch().
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

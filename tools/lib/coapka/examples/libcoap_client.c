@@ -286,8 +286,8 @@ int main(int argc, char **argv)
 			coapka_strerror(h));
 		return 1;
 	}
-	printf("ATTACHED session %u ctx %u fd %d keepalive %u\n", sid, ctx_id,
-	       fd, secs);
+	printf("ATTACHED session %u ctx %u fd %d keepalive %u uid %u\n", sid,
+	       ctx_id, fd, secs, (unsigned int)geteuid());
 	fflush(stdout);
 
 	deadline = time(NULL) + run_secs;
