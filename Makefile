@@ -58,7 +58,7 @@ SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(T
 HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen rst \
 	      $(if $(TESTS),,checkpatch sparse)
 
-.PHONY: all module cli install clean deps ksrc selftests modules-test \
+.PHONY: all module lib cli install clean deps ksrc selftests modules-test \
 	checkpatch sparse lint gen check debug-kernel check-debug demo soak bench bench-bin
 
 all: module cli
@@ -66,17 +66,24 @@ all: module cli
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(W),W=$(W)) modules
 
-cli:
+# libcoapka (tools/lib/coapka): the application library and the netlink
+# client the CLI, the selftests and the bench share.
+lib:
+	$(MAKE) -C tools/lib/coapka
+
+cli: lib
 	$(MAKE) -C tools/coap-keepalive
 
 install: module cli
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 	$(MAKE) -C tools/coap-keepalive install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools/lib/coapka install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/coap-keepalive clean
+	$(MAKE) -C tools/lib/coapka clean
 	rm -rf build
 
 deps:
@@ -86,10 +93,11 @@ deps:
 ksrc:
 	@scripts/extract-ksrc.sh
 
-selftests: ksrc bench-bin
+selftests: ksrc lib bench-bin
 	$(MAKE) -C selftests OUT=$(CURDIR)/build/selftests KSFT_INC=$(KSFT_INC)
+	$(MAKE) -C tools/lib/coapka examples
 
-bench-bin:
+bench-bin: lib
 	$(MAKE) -C bench OUT=$(CURDIR)/build/bench
 
 build/mod-%/$(MODNAME).ko: $(MOD_SRCS)

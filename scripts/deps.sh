@@ -20,6 +20,8 @@ pkgs=(
 	linux-source-6.12
 	# building: module, CLI, selftests, debug kernel
 	gcc make libc6-dev pkg-config libmnl-dev
+	# libcoapka's example (tools/lib/coapka/examples)
+	libcoap3-dev
 	bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils perl
 	sparse kmod
 	# running guests

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netlink plumbing: family resolution through nlctrl, request/reply with
- * extended ACKs, multicast membership.
+ * Netlink plumbing over libcoapka's core (coapka_nl.h): replies
+ * collected, interrupted dumps restarted, extended ACKs printed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,35 +21,10 @@
 /* Times a dump is restarted when a concurrent change interrupts it. */
 #define CKA_DUMP_RETRIES	8
 
-/* The slack lets libmnl read up to the aligned end of a last message. */
-static union {
-	char buf[CKA_RECV_SIZE + MNL_ALIGNTO];
-	struct nlmsghdr align;
-} cka_rx;
-
-static int cka_nl_local_err(struct cka_nl *nl, const char *what, int err)
-{
-	nl->ext.err = err ? err : EIO;
-	nl->ext.local = what;
-	return -nl->ext.err;
-}
-
 struct nlmsghdr *cka_nl_req(struct cka_nl *nl, void *buf, uint8_t cmd,
 			    uint16_t flags)
 {
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *genl;
-
-	/* libmnl before 1.0.5 leaves attribute padding as it finds it. */
-	memset(buf, 0, CKA_REQ_SIZE);
-	nlh = mnl_nlmsg_put_header(buf);
-
-	nlh->nlmsg_type = nl->family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = cmd;
-	genl->version = COAP_KA_GENL_VERSION;
-	return nlh;
+	return coapka_nl_req(&nl->core, buf, CKA_REQ_SIZE, 0, cmd, flags);
 }
 
 void cka_msgs_free(struct cka_msgs *m)
@@ -86,198 +61,51 @@ static int cka_msgs_add(struct cka_msgs *m, const struct nlmsghdr *nlh)
 	return 0;
 }
 
-/* The extended ACK attributes of an error or done message, from @off. */
-static void cka_nl_parse_ext(struct cka_ext *e, const struct nlmsghdr *nlh,
-			     size_t off)
+struct cka_collect {
+	struct cka_nl *nl;
+	struct cka_msgs *out;
+};
+
+/* Keep a copy of each reply message, none once the dump is interrupted. */
+static int cka_nl_collect(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *attr, *pol;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
-	    MNL_ALIGN(off) > mnl_nlmsg_get_payload_len(nlh))
-		return;
-
-	mnl_attr_for_each(attr, nlh, off) {
-		switch (mnl_attr_get_type(attr)) {
-		case NLMSGERR_ATTR_MSG:
-			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-				break;
-			snprintf(e->msg, sizeof(e->msg), "%s",
-				 mnl_attr_get_str(attr));
-			e->msg[strcspn(e->msg, "\n")] = '\0';
-			break;
-		case NLMSGERR_ATTR_OFFS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-				break;
-			e->has_offs = true;
-			e->offs = mnl_attr_get_u32(attr);
-			break;
-		case NLMSGERR_ATTR_MISS_TYPE:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-				break;
-			e->has_miss = true;
-			e->miss_type = mnl_attr_get_u32(attr);
-			break;
-		case NLMSGERR_ATTR_POLICY:
-			if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
-				break;
-			mnl_attr_for_each_nested(pol, attr) {
-				if (mnl_attr_validate(pol, MNL_TYPE_U64) < 0)
-					continue;
-				switch (mnl_attr_get_type(pol)) {
-				case NL_POLICY_TYPE_ATTR_MIN_VALUE_U:
-					e->has_umin = true;
-					e->umin = mnl_attr_get_u64(pol);
-					break;
-				case NL_POLICY_TYPE_ATTR_MAX_VALUE_U:
-					e->has_umax = true;
-					e->umax = mnl_attr_get_u64(pol);
-					break;
-				case NL_POLICY_TYPE_ATTR_MIN_VALUE_S:
-					e->has_smin = true;
-					e->smin = (int64_t)mnl_attr_get_u64(pol);
-					break;
-				case NL_POLICY_TYPE_ATTR_MAX_VALUE_S:
-					e->has_smax = true;
-					e->smax = (int64_t)mnl_attr_get_u64(pol);
-					break;
-				case NL_POLICY_TYPE_ATTR_MASK:
-					e->has_mask = true;
-					e->mask = mnl_attr_get_u64(pol);
-					break;
-				}
-			}
-			break;
-		}
-	}
-}
-
-static int cka_nl_ack(struct cka_nl *nl, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-	struct cka_ext *e = &nl->ext;
-	size_t off;
-
-	if (len < sizeof(err->error))
-		return cka_nl_local_err(nl, "truncated netlink ACK", EBADMSG);
-
-	if (len >= sizeof(*err)) {
-		if (nlh->nlmsg_flags & NLM_F_CAPPED)
-			off = sizeof(*err);
-		else
-			off = sizeof(err->error) + err->msg.nlmsg_len;
-		cka_nl_parse_ext(e, nlh, off);
-	}
-	if (!err->error) {
-		/* A success may carry a warning. */
-		if (e->msg[0])
-			fprintf(stderr, "%s: warning: %s\n", CKA_PROG, e->msg);
-		e->msg[0] = '\0';
-		return 1;
-	}
-	e->err = err->error < 0 ? -err->error : err->error;
-	return -e->err;
-}
-
-static int cka_nl_done(struct cka_nl *nl, const struct nlmsghdr *nlh)
-{
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-	int status;
-
-	if (len < sizeof(status))
-		return 1;
-	memcpy(&status, mnl_nlmsg_get_payload(nlh), sizeof(status));
-	if (status >= 0)
-		return 1;
-	cka_nl_parse_ext(&nl->ext, nlh, sizeof(status));
-	nl->ext.err = -status;
-	return status;
-}
-
-/*
- * Go through one buffer of messages. Returns 1 when the request is
- * finished (ACK or DONE), 0 to read more, -errno on error.
- */
-static int cka_nl_run(struct cka_nl *nl, const void *buf, size_t len,
-		      uint32_t seq, struct cka_msgs *out, bool *intr)
-{
-	const struct nlmsghdr *nlh = buf;
-	int rem = (int)len, ret;
-
-	for (; cka_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
-		/* Leftovers of an earlier request are not ours to handle. */
-		if (nlh->nlmsg_seq != seq ||
-		    (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
-			continue;
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			*intr = true;
-
-		switch (nlh->nlmsg_type) {
-		case NLMSG_NOOP:
-		case NLMSG_OVERRUN:
-			continue;
-		case NLMSG_ERROR:
-			return cka_nl_ack(nl, nlh);
-		case NLMSG_DONE:
-			return cka_nl_done(nl, nlh);
-		}
-		if (nlh->nlmsg_type < NLMSG_MIN_TYPE || *intr)
-			continue;
-		ret = cka_msgs_add(out, nlh);
-		if (ret)
-			return cka_nl_local_err(nl, "storing the reply", -ret);
-	}
-	if (rem > 0)
-		return cka_nl_local_err(nl, "truncated netlink message",
-					EBADMSG);
-	return 0;
-}
-
-static int cka_nl_talk_once(struct cka_nl *nl, struct nlmsghdr *req,
-			    struct cka_msgs *out, bool *intr)
-{
-	ssize_t n;
+	struct cka_collect *c = data;
 	int ret;
 
-	memset(&nl->ext, 0, sizeof(nl->ext));
-	req->nlmsg_seq = ++nl->seq;
-	nl->req = req;
-	*intr = false;
-
-	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
-		return cka_nl_local_err(nl, "sending the request", errno);
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, cka_rx.buf, CKA_RECV_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return cka_nl_local_err(nl, "receiving the reply",
-						errno);
-		}
-		ret = cka_nl_run(nl, cka_rx.buf, (size_t)n, req->nlmsg_seq,
-				 out, intr);
-		if (ret)
-			return ret < 0 ? ret : 0;
-	}
+	if (c->nl->core.intr)
+		return 0;
+	ret = cka_msgs_add(c->out, nlh);
+	if (ret)
+		c->nl->core.ext.local = "storing the reply";
+	return ret;
 }
 
 int cka_nl_talk(struct cka_nl *nl, struct nlmsghdr *req,
 		struct cka_msgs *out)
 {
+	struct cka_collect c = { .nl = nl, .out = out };
 	int tries = 0, ret;
-	bool intr;
 
+	nl->req = req;
 	for (;;) {
-		ret = cka_nl_talk_once(nl, req, out, &intr);
-		if (ret || !intr)
+		ret = coapka_nl_talk(&nl->core, req, cka_nl_collect, &c);
+		if (ret)
 			return ret;
+		if (!nl->core.intr)
+			break;
 		/* The dump saw a change half-way: start it again. */
 		cka_msgs_free(out);
 		if (++tries == CKA_DUMP_RETRIES)
-			return cka_nl_local_err(nl,
+			return coapka_nl_local_err(&nl->core,
 				"the dump kept being interrupted by changes",
 				EINTR);
 	}
+	/* A success may carry a warning. */
+	if (nl->core.ext.msg[0])
+		fprintf(stderr, "%s: warning: %s\n", CKA_PROG,
+			nl->core.ext.msg);
+	nl->core.ext.msg[0] = '\0';
+	return 0;
 }
 
 /* Type of the attribute of the request at @offs, or -1. */
@@ -320,7 +148,7 @@ static void cka_nl_fmt_bound(const struct cka_attr *a, uint64_t v, char *buf,
 
 void cka_nl_perror(const struct cka_nl *nl)
 {
-	const struct cka_ext *e = &nl->ext;
+	const struct coapka_ext *e = &nl->core.ext;
 	const struct cka_attr *a = NULL;
 	char name[64], lo[32], hi[32];
 	int type;
@@ -363,140 +191,33 @@ void cka_nl_perror(const struct cka_nl *nl)
 
 int cka_nl_join(struct cka_nl *nl, uint32_t group)
 {
-	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Find the events group in CTRL_ATTR_MCAST_GROUPS. */
-static void cka_nl_parse_groups(struct cka_nl *nl, const struct nlattr *nest)
-{
-	const struct nlattr *grp, *attr;
-	const char *name;
-	uint32_t id;
-
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
-		return;
-	mnl_attr_for_each_nested(grp, nest) {
-		if (mnl_attr_validate(grp, MNL_TYPE_NESTED) < 0)
-			continue;
-		name = NULL;
-		id = 0;
-		mnl_attr_for_each_nested(attr, grp) {
-			switch (mnl_attr_get_type(attr)) {
-			case CTRL_ATTR_MCAST_GRP_NAME:
-				if (mnl_attr_validate(attr,
-						      MNL_TYPE_NUL_STRING) == 0)
-					name = mnl_attr_get_str(attr);
-				break;
-			case CTRL_ATTR_MCAST_GRP_ID:
-				if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-					id = mnl_attr_get_u32(attr);
-				break;
-			}
-		}
-		if (name && id && !strcmp(name, COAP_KA_MCGRP_EVENTS))
-			nl->grp_events = id;
-	}
-}
-
-static void cka_nl_parse_family(struct cka_nl *nl, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *attr;
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
-		return;
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		switch (mnl_attr_get_type(attr)) {
-		case CTRL_ATTR_FAMILY_ID:
-			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-				nl->family = mnl_attr_get_u16(attr);
-			break;
-		case CTRL_ATTR_VERSION:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				nl->version = mnl_attr_get_u32(attr);
-			break;
-		case CTRL_ATTR_MCAST_GROUPS:
-			cka_nl_parse_groups(nl, attr);
-			break;
-		}
-	}
-}
-
-static int cka_nl_resolve(struct cka_nl *nl)
-{
-	union {
-		char buf[CKA_REQ_SIZE];
-		struct nlmsghdr align;
-	} req;
-	const struct cka_attr_set *set = nl->set;
-	struct cka_msgs msgs = { 0 };
-	struct nlmsghdr *nlh;
-	size_t i;
-	int ret;
-
-	nlh = cka_nl_req(nl, req.buf, CTRL_CMD_GETFAMILY, NLM_F_ACK);
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, COAP_KA_GENL_NAME);
-
-	nl->set = NULL;		/* nlctrl's attributes, not ours */
-	ret = cka_nl_talk(nl, nlh, &msgs);
-	if (ret == -ENOENT) {
-		fprintf(stderr,
-			"%s: generic netlink family '%s' not found: is the module loaded? Try 'modprobe coap_keepalive'\n",
-			CKA_PROG, COAP_KA_GENL_NAME);
-	} else if (ret) {
-		cka_nl_perror(nl);
-	} else {
-		for (i = 0; i < msgs.n; i++)
-			cka_nl_parse_family(nl, msgs.v[i]);
-		if (!nl->family) {
-			ret = cka_nl_local_err(nl,
-				"nlctrl did not give the family id", EPROTO);
-			cka_nl_perror(nl);
-		}
-	}
-	nl->set = set;
-	nl->req = NULL;
-	cka_msgs_free(&msgs);
-	return ret;
+	return coapka_nl_join(&nl->core, group);
 }
 
 int cka_nl_open(struct cka_nl *nl)
 {
-	int one = 1, ret;
+	int ret;
 
 	memset(nl, 0, sizeof(*nl));
-	nl->set = &cka_attrs_coap_ka;
-	nl->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!nl->sock) {
-		cka_nl_local_err(nl, "opening a generic netlink socket", errno);
-		cka_nl_perror(nl);
-		return -nl->ext.err;
+	ret = coapka_nl_open(&nl->core);
+	if (ret == -ENOENT && !nl->core.ext.local) {
+		fprintf(stderr,
+			"%s: generic netlink family '%s' not found: is the module loaded? Try 'modprobe coap_keepalive'\n",
+			CKA_PROG, COAP_KA_GENL_NAME);
+	} else if (ret) {
+		cka_nl_perror(nl);	/* nlctrl's attributes: no names */
 	}
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		cka_nl_local_err(nl, "binding the netlink socket", errno);
-		cka_nl_perror(nl);
-		cka_nl_close(nl);
-		return -nl->ext.err;
-	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	/* Without these (old kernels) errors just come without details. */
-	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl->seq = (uint32_t)time(NULL);
-
-	ret = cka_nl_resolve(nl);
 	if (ret)
-		cka_nl_close(nl);
-	return ret;
+		return ret;
+	nl->sock = nl->core.sock;
+	nl->family = nl->core.family;
+	nl->grp_events = nl->core.grp_events;
+	nl->set = &cka_attrs_coap_ka;
+	return 0;
 }
 
 void cka_nl_close(struct cka_nl *nl)
 {
-	if (nl->sock)
-		mnl_socket_close(nl->sock);
+	coapka_nl_close(&nl->core);
 	nl->sock = NULL;
 }
