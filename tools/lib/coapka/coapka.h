@@ -68,6 +68,8 @@ enum coapka_nack_reason {
 	COAPKA_NACK_TOO_MANY_RETRIES = 0,
 	/** TCP/TLS: nothing from the peer within the pong timeout */
 	COAPKA_NACK_NO_PONG = 1,
+	/** UDP: an ICMP error (port/host unreachable) came back for the Ping */
+	COAPKA_NACK_UNREACHABLE = 2,
 };
 
 /**

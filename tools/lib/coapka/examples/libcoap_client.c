@@ -56,6 +56,8 @@ static const char *nack_reason(int r)
 		return "too-many-retries";
 	case COAPKA_NACK_NO_PONG:
 		return "no-pong";
+	case COAPKA_NACK_UNREACHABLE:
+		return "unreachable";
 	}
 	return "unknown";
 }
