@@ -198,6 +198,62 @@ TEST_F(udp, silent_peer_nacked_after_retransmissions)
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
 }
 
+/*
+ * The route to the peer vanishes (its interface goes down), so sending
+ * the Ping fails with ENETUNREACH: the session must still NACK within the
+ * RFC 7252 bound, as for a lost Ping, and never look healthy (libcoap's
+ * keepalive once reset its idle clock on a failed send and pinged on,
+ * reporting nothing). The peer sits on a dummy interface, where anything
+ * sent is dropped even while it is up.
+ */
+TEST_F(udp, failed_send_still_nacked)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 2, 0,
+	};
+	struct cka_ev ev, s;
+	long ctx, sid, dt;
+	uint8_t msg[4];
+	double t0;
+	int fd;
+
+	ASSERT_EQ(0, system("ip link add cka-dum0 type dummy && "
+			    "ip addr add 192.0.2.1/24 dev cka-dum0 && "
+			    "ip link set cka-dum0 up"));
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	fd = udp_connected_to("192.0.2.2", COAP_PORT);
+	ASSERT_LE(0, fd);
+	sid = session_add(self->nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	/* the application's last datagram leaves; then the route goes */
+	coap_hdr(msg, COAP_NON, 0x02, 0x4242);
+	ASSERT_EQ(4, send(fd, msg, 4, 0));
+	t0 = now_ms();
+	ASSERT_EQ(0, system("ip link set cka-dum0 down"));
+	EXPECT_EQ(-1, send(fd, msg, 4, 0));
+	EXPECT_EQ(ENETUNREACH, errno) TH_LOG("send with the route gone: %s", strerror(errno));
+
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_NACK_NTF, sid, 6000, &ev))
+		TH_LOG("no NACK while every Ping failed to leave");
+	dt = ms_since(t0, ev.t);
+	EXPECT_EQ(COAP_KA_NACK_TOO_MANY_RETRIES, ev.v[COAP_KA_A_NACK_REASON]);
+	EXPECT_EQ(2, ev.v[COAP_KA_A_RETRANSMISSIONS]);
+	/* 1 s idle, then 100 + 200 + 400 ms of timeouts */
+	EXPECT_LE(1700 - EARLY_MS, dt);
+	EXPECT_GE(1700 + LATE_MS, dt);
+	TH_LOG("nack %ld ms after the route went (bound 1700 ms)", dt);
+	ASSERT_EQ(0, session_get(self->nl, sid, &s));
+	EXPECT_EQ(1, s.v[COAP_KA_A_PINGS]);
+	EXPECT_EQ(0, s.v[COAP_KA_A_PONGS]);
+	/* the failed sends were not activity: the idle clock ran on */
+	EXPECT_LE(1700 - EARLY_MS, (long)s.v[COAP_KA_A_TX_AGE_MS]);
+	close(fd);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+	system("ip link del cka-dum0");
+}
+
 static void *blocked_recv(void *p)
 {
 	int fd = *(int *)p;
