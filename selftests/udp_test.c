@@ -254,6 +254,86 @@ TEST_F(udp, failed_send_still_nacked)
 	system("ip link del cka-dum0");
 }
 
+/*
+ * NAT rebinding: the peer's NAT forgets the binding, and the peer's answers
+ * arrive from a new source port. A session is the (socket, peer address,
+ * peer port) the application gave; an answer from another port is not its
+ * answer: the Reset goes to the application's socket untouched (it is not
+ * the kernel's to eat), and the session NACKs after its retransmissions.
+ * The application, which sees the new port, adds a session for it.
+ */
+TEST_F(udp, nat_rebinding_answer_from_new_port_not_ours)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 100,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	struct sockaddr_storage old_peer = {}, from;
+	int app, peer_in, peer_out, in_port, out_port, n = 0;
+	uint8_t buf[64], rst[4];
+	struct cka_ev ev = {};
+	long ctx, sid, sid2;
+	ssize_t len;
+	double end;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	app = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, app);
+	/* the peer as the application knew it, and its new (rebound) port */
+	peer_in = udp_bound("127.0.0.1", 0, &in_port);
+	ASSERT_LE(0, peer_in);
+	peer_out = udp_bound("127.0.0.1", 0, &out_port);
+	ASSERT_LE(0, peer_out);
+	sockaddr_fill(&old_peer, "127.0.0.1", in_port);
+	sid = session_add(self->nl, ctx, app, (void *)&old_peer);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+
+	/* every Ping that reaches the old port is answered from the new one */
+	end = now_ms() + 1000 + LATE_MS + 300 + 1000;
+	while (now_ms() < end) {
+		struct sockaddr_storage app_addr;
+
+		len = recv_within(peer_in, buf, sizeof(buf), 200, &app_addr, NULL);
+		if (len == 4 && coap_is_empty(buf, len, COAP_CON)) {
+			coap_hdr(rst, COAP_RST, 0, coap_mid(buf));
+			ASSERT_EQ(4, sendto(peer_out, rst, 4, 0, (void *)&app_addr,
+					    sizeof(struct sockaddr_in)));
+			n++;
+		}
+		if (!ev_next(self->ev, 0, &ev) && ev.cmd == COAP_KA_CMD_NACK_NTF &&
+		    ev.v[COAP_KA_A_SESSION_ID] == (uint32_t)sid)
+			break;
+	}
+	ASSERT_EQ(COAP_KA_CMD_NACK_NTF, ev.cmd) TH_LOG("no NACK for the old port");
+	EXPECT_EQ(COAP_KA_NACK_TOO_MANY_RETRIES, ev.v[COAP_KA_A_NACK_REASON]);
+	EXPECT_EQ(2, n) TH_LOG("Ping + retransmission answered from the new port: %d", n);
+	/* both Resets reached the application, from the new port */
+	len = recv_within(app, buf, sizeof(buf), 500, &from, NULL);
+	EXPECT_EQ(4, len);
+	EXPECT_TRUE(coap_is_empty(buf, len, COAP_RST));
+	EXPECT_EQ(out_port, sockaddr_port(&from));
+	EXPECT_EQ(4, recv_within(app, buf, sizeof(buf), 500, NULL, NULL));
+
+	/* the application follows the peer to its new port */
+	sockaddr_fill(&from, "127.0.0.1", out_port);
+	sid2 = session_add(self->nl, ctx, app, (void *)&from);
+	ASSERT_LT(0, sid2) TH_LOG("%s", self->nl->msg);
+	len = recv_within(peer_out, buf, sizeof(buf), 1000 + LATE_MS, &from, NULL);
+	ASSERT_EQ(4, len) TH_LOG("no Ping to the new port");
+	ASSERT_TRUE(coap_is_empty(buf, len, COAP_CON));
+	coap_hdr(rst, COAP_RST, 0, coap_mid(buf));
+	ASSERT_EQ(4, sendto(peer_out, rst, 4, 0, (void *)&from, sizeof(struct sockaddr_in)));
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid2, 1000, &ev));
+	/* that answer was the kernel's: nothing more for the application */
+	EXPECT_GT(0, recv_within(app, buf, sizeof(buf), 200, NULL, NULL));
+
+	close(app);
+	close(peer_in);
+	close(peer_out);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
 static void *blocked_recv(void *p)
 {
 	int fd = *(int *)p;

@@ -70,6 +70,20 @@
  * id is taken; connect the socket, or bind it to the device). DTLS sessions:
  * the kernel has no DTLS record layer.
  *
+ * Peers that move or fail
+ *
+ * A session's peer is the address and port the application gave (or its socket
+ * is connected to). When a NAT rebinds and the peer's datagrams arrive from a
+ * new port, answers from that port are not the session's: they reach the
+ * application's socket untouched, and the session NACKs (reason
+ * too-many-retries) after its retransmissions; the application, which sees the
+ * new port, adds a session for it. A hard ICMP error for a Ping (port or host
+ * unreachable) fails it at once (reason unreachable); a Ping that cannot leave
+ * at all (no route, interface down) counts as lost, so the session still NACKs
+ * within the RFC 7252 bound and its idle clock keeps running. A peer that
+ * restarts on the same port answers the next Ping after the NACK, and the
+ * session goes on.
+ *
  * Module unload
  *
  * From the moment unload begins no Ping (first or retransmission) leaves;
