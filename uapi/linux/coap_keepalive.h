@@ -375,6 +375,7 @@ enum coap_ka_gone_reason {
 
 /**
  * enum coap_ka_attr - attributes of the coap_keepalive family
+ * @COAP_KA_A_UNSPEC: unused: 0 is never an attribute
  * @COAP_KA_A_CTX_ID: u32, context id, 1 or more, unique in the network
  *	namespace; 0 is never a valid id
  * @COAP_KA_A_OWNER_UID: u32, read-only: uid that owns the context, as
@@ -486,6 +487,7 @@ enum coap_ka_attr {
 
 /**
  * enum coap_ka_cmd - commands of the coap_keepalive family
+ * @COAP_KA_CMD_UNSPEC: unused: 0 is never a command
  * @COAP_KA_CMD_CTX_NEW: make a context
  * @COAP_KA_CMD_CTX_SET: change a context's settings
  * @COAP_KA_CMD_CTX_GET: read one context (do) or all of them (dump)
