@@ -8,7 +8,9 @@
 #   make check            host checks + every selftests/TESTS line in QEMU on
 #                         each kernel of KERNELS (default "6.12 6.1")
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
-#   make lint             checkpatch + sparse + W=1 builds, fail on warnings
+#   make lint             checkpatch + sparse + W=1 builds + docs (kernel-doc,
+#                         rst), fail on warnings
+#   make docs             kernel-doc and rst checks of the docs (also in lint)
 #   make demo             run the demo script in a 6.12 guest
 #   make bench            measure the module in a 6.12 guest (no slab debugging,
 #                         BENCH_MEM=4G): table + JSON in build/bench/
@@ -52,10 +54,10 @@ KSFT_INC  := $(CURDIR)/build/ksrc/tools/testing/selftests
 SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(TESTS)")
 # Host checks reported in `make check`; with TESTS= only the builds.
 HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
-	      $(if $(TESTS),,checkpatch sparse)
+	      $(if $(TESTS),,checkpatch sparse docs)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo soak bench bench-bin
+	checkpatch sparse docs lint check debug-kernel check-debug demo soak bench bench-bin
 
 all: module cli
 
@@ -102,8 +104,11 @@ checkpatch: ksrc
 sparse:
 	@scripts/host-checks.sh sparse
 
+docs: ksrc
+	@scripts/host-checks.sh docs
+
 lint: ksrc
-	@scripts/host-checks.sh checkpatch sparse \
+	@scripts/host-checks.sh checkpatch sparse docs \
 		$(addprefix build:,$(LINT_KERNELS))
 
 check: deps ksrc

@@ -27,6 +27,8 @@ pkgs=(
 	# tools the tests use inside the guest
 	iproute2 nftables tshark libcoap3-bin openssl procps util-linux
 	python3 python3-yaml python3-jsonschema
+	# the docs host check (scripts/check-rst.py)
+	python3-docutils
 )
 
 declare -A ok=()

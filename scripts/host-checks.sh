@@ -16,6 +16,9 @@
 #   cli           make cli            selftests   make selftests
 #   checkpatch    checkpatch.pl --strict on module/*.[ch] uapi/linux/*.h
 #   sparse        C=2 build for the default 6.12 kernel; fails on any warning
+#   docs          kernel-doc -Wall -none on module/*.[ch] uapi/linux/*.h and a
+#                 docutils parse (scripts/check-rst.py) of Documentation/*.rst
+#                 and Documentation/netlink/*.rst; fails on any warning
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +90,17 @@ for check in "$@"; do
 		[ -s "$log" ] && rc=1
 		[ $rc != 0 ] && [ ! -s "$log" ] && tail -n 40 "$src/build/sparse-$k/build.log" >"$log"
 		result $rc "sparse ($k)" "$log"
+		;;
+	docs)
+		kd=$src/build/ksrc/scripts/kernel-doc
+		[ -f "$kd" ] || "$src/scripts/extract-ksrc.sh" >"$log" 2>&1
+		rc=0
+		(cd "$src" && perl "$kd" -Wall -none module/*.[ch] uapi/linux/*.h) >"$log" 2>&1 || rc=1
+		[ -s "$log" ] && rc=1
+		(cd "$src" && python3 scripts/check-rst.py Documentation/*.rst \
+			$(ls Documentation/netlink/*.rst 2>/dev/null)) >"$log.rst" 2>&1 || rc=1
+		[ $rc = 0 ] || grep -v ': ok$' "$log.rst" >>"$log"
+		result $rc "docs (kernel-doc, rst)" "$log"
 		;;
 	*)
 		echo "host-checks: unknown check '$check'" >&2
