@@ -8,7 +8,9 @@
 #   make check            host checks + every selftests/TESTS line in QEMU on
 #                         each kernel of KERNELS (default "6.12 6.1")
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
-#   make lint             checkpatch + sparse + W=1 builds, fail on warnings
+#   make lint             checkpatch + sparse + W=1 builds + generated files +
+#                         docs (kernel-doc, rst), fail on warnings
+#   make docs             kernel-doc and rst checks of the docs (also in lint)
 #   make gen              regenerate the uapi header, module/netlink-gen.[ch]
 #                         and Documentation/netlink/coap_keepalive.rst from
 #                         the YAML spec (make check fails if they differ)
@@ -54,12 +56,12 @@ DEBUG_KDIR = $(shell scripts/build-debug-kernel.sh --print-dir)
 KSFT_INC  := $(CURDIR)/build/ksrc/tools/testing/selftests
 SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(TESTS)")
 # Host checks reported in `make check`; with TESTS= only the builds and
-# the (cheap) generated-files checks.
-HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen rst \
+# the cheap checks of generated files and docs.
+HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen docs \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module lib cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint gen check debug-kernel check-debug demo soak bench bench-bin
+	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak bench bench-bin
 
 all: module cli
 
@@ -114,8 +116,11 @@ checkpatch: ksrc
 sparse:
 	@scripts/host-checks.sh sparse
 
+docs: ksrc
+	@scripts/host-checks.sh docs
+
 lint: ksrc
-	@scripts/host-checks.sh checkpatch sparse ynl-gen rst \
+	@scripts/host-checks.sh checkpatch sparse ynl-gen docs \
 		$(addprefix build:,$(LINT_KERNELS))
 
 # The interface is written once, in the YAML spec; the rest is generated.

@@ -65,7 +65,17 @@ out:
 	mutex_unlock(&coap_ka_users_lock);
 }
 
-/* A session in a context of @uid's: counted against @uid's limit. */
+/**
+ * coap_ka_user_sessions_charge() - count one more session for a user
+ * @uid: the owner of the session's context
+ * @extack: where to say why not
+ *
+ * Sessions are counted per user over all network namespaces, against the
+ * module parameter max_sessions_per_user (0: no limit).
+ *
+ * Context: process context; takes the users' mutex.
+ * Return: 0, -EDQUOT at the limit (with an extack message), or -ENOMEM.
+ */
 int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
 {
 	int err = coap_ka_user_charge(&coap_ka_user_sessions,
@@ -78,11 +88,27 @@ int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
 	return err;
 }
 
+/**
+ * coap_ka_user_sessions_uncharge() - give back what a session charged
+ * @uid: the uid coap_ka_user_sessions_charge() was called with
+ *
+ * Context: process context; takes the users' mutex.
+ */
 void coap_ka_user_sessions_uncharge(kuid_t uid)
 {
 	coap_ka_user_uncharge(&coap_ka_user_sessions, uid);
 }
 
+/**
+ * coap_ka_params_default() - the settings of a context made with none
+ * @p: filled with the defaults of the uapi header
+ *
+ * Keepalive off (0 seconds), RFC 7252's ACK_TIMEOUT 2 s,
+ * ACK_RANDOM_FACTOR 1.5 and MAX_RETRANSMIT 4, pong timeout 0 (the
+ * keepalive interval), activity rxtx, no jitter, action notify, no flags.
+ *
+ * Context: any.
+ */
 void coap_ka_params_default(struct coap_ka_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -110,13 +136,27 @@ static const u8 coap_ka_param_offset[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_FLAGS] = offsetof(struct coap_ka_params, flags),
 };
 
-/* The value of settings attribute @attr (a bit of COAP_KA_SETTINGS) in @p. */
+/**
+ * coap_ka_param() - where a settings attribute keeps its value
+ * @p: a block of settings
+ * @attr: a settings attribute, a bit of %COAP_KA_SETTINGS
+ *
+ * Context: any.
+ * Return: the u32 of @p that holds @attr's value.
+ */
 u32 *coap_ka_param(struct coap_ka_params *p, unsigned int attr)
 {
 	return (u32 *)((u8 *)p + coap_ka_param_offset[attr]);
 }
 
-/* Copy the settings named by @mask from @src to @dst. */
+/**
+ * coap_ka_params_apply() - copy some settings
+ * @dst: the settings to change
+ * @src: where the values come from
+ * @mask: which settings, as bits of attribute numbers (%COAP_KA_SETTINGS)
+ *
+ * Context: any.
+ */
 void coap_ka_params_apply(struct coap_ka_params *dst,
 			  const struct coap_ka_params *src, u32 mask)
 {
@@ -144,6 +184,15 @@ static void coap_ka_ctx_free_rcu(struct rcu_head *head)
 	kmem_cache_free(coap_ka_ctx_cache, ctx);
 }
 
+/**
+ * coap_ka_ctx_put() - drop a reference to a context
+ * @ctx: the context
+ *
+ * The last reference frees the context and its settings after an RCU
+ * grace period: readers on the data path may still hold them.
+ *
+ * Context: any.
+ */
 void coap_ka_ctx_put(struct coap_ka_ctx *ctx)
 {
 	if (refcount_dec_and_test(&ctx->refcnt))
@@ -157,6 +206,21 @@ static void coap_ka_net_bump(struct coap_ka_net *cn)
 		cn->gen = 1;
 }
 
+/**
+ * coap_ka_ctx_create() - make a context (COAP_KA_CMD_CTX_NEW)
+ * @cn: the network namespace's state
+ * @owner: the uid that owns it
+ * @p: its settings (copied)
+ * @extack: where to say why not
+ *
+ * Charged to @owner's context count (max_contexts_per_user) and, for its
+ * memory, to the caller's memory cgroup.
+ *
+ * Context: process context, @cn->lock held.
+ * Return: the context, holding the one reference of the namespace's
+ * table, or ERR_PTR() of -EDQUOT (the owner's limit), -ENOMEM, or -EBUSY
+ * (no free id in the namespace).
+ */
 struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 				       const struct coap_ka_params *p,
 				       struct netlink_ext_ack *extack)
@@ -206,12 +270,33 @@ err_uncharge:
 	return ERR_PTR(err);
 }
 
+/**
+ * coap_ka_ctx_find() - look up a context by id
+ * @cn: the network namespace's state
+ * @id: the context id
+ *
+ * Context: @cn->lock held; the context stays while it is.
+ * Return: the context, without a reference of its own, or NULL.
+ */
 struct coap_ka_ctx *coap_ka_ctx_find(struct coap_ka_net *cn, u32 id)
 {
 	lockdep_assert_held(&cn->lock);
 	return xa_load(&cn->ctxs, id);
 }
 
+/**
+ * coap_ka_ctx_update() - replace a context's settings (COAP_KA_CMD_CTX_SET)
+ * @cn: the network namespace's state
+ * @ctx: the context
+ * @p: the new settings, whole (copied)
+ *
+ * The new block is published under RCU, so a reader sees the old or the
+ * new settings, never a mix. Every session of @ctx is kicked: it follows
+ * the change at once (coap_ka_session_kick()).
+ *
+ * Context: process context, @cn->lock held.
+ * Return: 0, or -ENOMEM (the context is unchanged).
+ */
 int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 		       const struct coap_ka_params *p)
 {
@@ -237,6 +322,19 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	return 0;
 }
 
+/**
+ * coap_ka_ctx_delete() - delete a context and end its sessions
+ * @cn: the network namespace's state
+ * @ctx: the context
+ * @dead: where its sessions go, for coap_ka_sessions_finish()
+ *
+ * Its sessions end with %COAP_KA_GONE_CTX_DELETED (their sockets are
+ * handed back), the context leaves the namespace's table and its owner's
+ * count, and the table's reference is dropped.
+ *
+ * Context: process context, @cn->lock held; the caller runs
+ * coap_ka_sessions_finish() on @dead after dropping it.
+ */
 void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 			struct list_head *dead)
 {
@@ -258,6 +356,12 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	coap_ka_ctx_put(ctx);
 }
 
+/**
+ * coap_ka_net_init() - set up the state of a new network namespace
+ * @cn: the namespace's state, zeroed
+ *
+ * Context: process context (the namespace's pernet init).
+ */
 void coap_ka_net_init(struct coap_ka_net *cn)
 {
 	mutex_init(&cn->lock);
@@ -267,6 +371,17 @@ void coap_ka_net_init(struct coap_ka_net *cn)
 	cn->gen = 1;
 }
 
+/**
+ * coap_ka_net_exit() - tear down a network namespace's state
+ * @cn: the namespace's state
+ * @reason: the gone reason its sessions report: %COAP_KA_GONE_NETNS when
+ *	the namespace goes away; at module unload no event is sent
+ *
+ * Every session ends and its socket is handed back, then every context
+ * is deleted.
+ *
+ * Context: process context (pernet exit); sleeps.
+ */
 void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason)
 {
 	struct coap_ka_ctx *ctx;
@@ -283,12 +398,26 @@ void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason)
 	mutex_destroy(&cn->lock);
 }
 
+/**
+ * coap_ka_ctx_init() - module init of the contexts
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
 int coap_ka_ctx_init(void)
 {
 	coap_ka_ctx_cache = KMEM_CACHE(coap_ka_ctx, SLAB_ACCOUNT);
 	return coap_ka_ctx_cache ? 0 : -ENOMEM;
 }
 
+/**
+ * coap_ka_ctx_exit() - module exit of the contexts
+ *
+ * Waits for the contexts and settings still to be freed after an RCU
+ * grace period, then destroys their cache.
+ *
+ * Context: module exit, after every namespace's state is gone; sleeps.
+ */
 void coap_ka_ctx_exit(void)
 {
 	/* Wait for every coap_ka_ctx_free_rcu() and kfree_rcu() in flight. */

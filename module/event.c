@@ -9,6 +9,16 @@
 #include "coap_ka.h"
 #include "netlink-gen.h"
 
+/**
+ * coap_ka_nl_put_peer() - put a peer's address and port into a message
+ * @msg: the message
+ * @peer: the peer (an IPv4 peer is v4-mapped)
+ *
+ * %COAP_KA_A_PEER_IPV4 or %COAP_KA_A_PEER_IPV6, and %COAP_KA_A_PEER_PORT.
+ *
+ * Context: any.
+ * Return: 0, or -EMSGSIZE when @msg has no room.
+ */
 int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer)
 {
 	if (ipv6_addr_v4mapped(&peer->addr)) {
@@ -76,10 +86,15 @@ static size_t coap_ka_event_size(void)
 	       nla_total_size(sizeof(u16));
 }
 
-/*
- * Is anyone to tell about @s: the netlink socket that added it, or a
- * member of the events group? Any context; cheap, so that nobody's
- * events cost nothing.
+/**
+ * coap_ka_event_wanted() - is anyone to tell about a session?
+ * @s: the session
+ *
+ * Cheap, so that events nobody listens to cost nothing.
+ *
+ * Context: any.
+ * Return: true if the netlink socket that added @s is open or the events
+ * group has a member in @s's network namespace.
  */
 bool coap_ka_event_wanted(const struct coap_ka_session *s)
 {
@@ -88,7 +103,20 @@ bool coap_ka_event_wanted(const struct coap_ka_session *s)
 				  COAP_KEEPALIVE_NLGRP_EVENTS);
 }
 
-/* Process context. A full listener misses the event, as with any netlink. */
+/**
+ * coap_ka_event() - send an event about a session
+ * @s: the session
+ * @cmd: %COAP_KA_CMD_PONG_NTF, %COAP_KA_CMD_NACK_NTF, %COAP_KA_CMD_PING_NTF
+ *	or %COAP_KA_CMD_SESSION_GONE_NTF
+ * @reason: the nack or gone reason of a NACK or SESSION_GONE event
+ *
+ * By unicast to the netlink socket that added @s while it is open, and
+ * to the events multicast group of @s's namespace. Nothing is sent while
+ * the module unloads; a listener whose socket is full misses the event,
+ * as with any netlink notification.
+ *
+ * Context: process context (allocates with GFP_KERNEL).
+ */
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason)
 {
 	struct net *net = s->ks->cn->net;

@@ -29,6 +29,13 @@ MODULE_PARM_DESC(max_sessions_per_user,
 static unsigned int coap_ka_net_id __read_mostly;
 bool coap_ka_unloading;
 
+/**
+ * coap_ka_pernet() - the module's state of a network namespace
+ * @net: the network namespace
+ *
+ * Context: any; @net must be alive and the module registered in it.
+ * Return: the namespace's &struct coap_ka_net.
+ */
 struct coap_ka_net *coap_ka_pernet(const struct net *net)
 {
 	return net_generic(net, coap_ka_net_id);

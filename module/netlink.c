@@ -717,11 +717,24 @@ struct genl_family coap_ka_genl_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(coap_ka_mcgrps),
 };
 
+/**
+ * coap_ka_nl_init() - register the generic netlink family
+ *
+ * Context: module init, once everything a request needs is ready.
+ * Return: 0, or the error of genl_register_family().
+ */
 int __init coap_ka_nl_init(void)
 {
 	return genl_register_family(&coap_ka_genl_family);
 }
 
+/**
+ * coap_ka_nl_exit() - unregister the generic netlink family
+ *
+ * No request runs once this returns.
+ *
+ * Context: module exit; sleeps.
+ */
 void coap_ka_nl_exit(void)
 {
 	genl_unregister_family(&coap_ka_genl_family);

@@ -61,7 +61,14 @@ static struct proto *coap_ka_base(struct sock *sk)
 	return p;
 }
 
-/* The watched socket of @sk with a reference, or NULL. Any context. */
+/**
+ * coap_ka_proto_ks() - the watched socket of a socket
+ * @sk: the socket
+ *
+ * Context: any.
+ * Return: the &struct coap_ka_sock published on @sk, with a reference
+ * (drop it with coap_ka_sock_put()), or NULL if @sk is not watched.
+ */
 struct coap_ka_sock *coap_ka_proto_ks(struct sock *sk)
 {
 	struct coap_ka_sock *ks;
@@ -312,9 +319,18 @@ static struct coap_ka_proto *coap_ka_proto_new(struct proto *base, bool tcp)
 	return c;
 }
 
-/*
- * Our protocol for @sk: the copy of what it runs on now. May sleep; the
- * socket is locked, so sk_prot cannot change under us.
+/**
+ * coap_ka_proto_for() - the protocol a watched socket is to run on
+ * @sk: the socket
+ *
+ * A copy of the protocol @sk runs on now (TCP, kTLS's, UDP) with the
+ * module's operations in front of its own; made once per base protocol
+ * and kept until module unload.
+ *
+ * Context: process context, @sk locked (so its sk_prot cannot change);
+ * may sleep.
+ * Return: the copy (or @sk's protocol if it is one already), or
+ * ERR_PTR(-ENOMEM).
  */
 struct proto *coap_ka_proto_for(struct sock *sk)
 {
@@ -336,7 +352,14 @@ out:
 	return c ? &c->prot : ERR_PTR(-ENOMEM);
 }
 
-/* Put back the protocol @sk had under ours, if ours is there. Locked. */
+/**
+ * coap_ka_proto_restore() - put back the protocol a socket had
+ * @sk: the socket
+ *
+ * Does nothing if @sk does not run on one of the module's copies.
+ *
+ * Context: @sk locked.
+ */
 void coap_ka_proto_restore(struct sock *sk)
 {
 	struct proto *p = READ_ONCE(sk->sk_prot);
@@ -346,7 +369,14 @@ void coap_ka_proto_restore(struct sock *sk)
 			   container_of(p, struct coap_ka_proto, prot)->base);
 }
 
-/* Module unload, after every socket was given back (see the top). */
+/**
+ * coap_ka_proto_exit() - free the protocol copies at module unload
+ *
+ * Waits until every watched socket is freed and every task has left the
+ * module's socket operations (synchronize_rcu_tasks()), then frees them.
+ *
+ * Context: module exit, after every namespace's sessions ended; sleeps.
+ */
 void coap_ka_proto_exit(void)
 {
 	struct coap_ka_proto *c, *tmp;

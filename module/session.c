@@ -88,7 +88,17 @@ static struct coap_ka_owner *coap_ka_owner_get(struct coap_ka_net *cn, u32 porti
 	return o;
 }
 
-/* The netlink socket @portid of @cn is closed: O(1), whatever it added. */
+/**
+ * coap_ka_netlink_released() - a netlink socket was closed
+ * @net: its network namespace
+ * @portid: its port id
+ *
+ * The sessions it added no longer send it their events; a later socket
+ * that gets the same port id gets none of them. Costs the same whatever
+ * the socket added.
+ *
+ * Context: process context (the netlink notifier); takes @net's lock.
+ */
 void coap_ka_netlink_released(struct net *net, u32 portid)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(net);
@@ -103,7 +113,14 @@ void coap_ka_netlink_released(struct net *net, u32 portid)
 	mutex_unlock(&cn->lock);
 }
 
-/* The netlink socket to tell @s's events, 0 if none. */
+/**
+ * coap_ka_session_portid() - the netlink socket to tell a session's events
+ * @s: the session
+ *
+ * Context: any.
+ * Return: the port id of the socket that added @s while it is open,
+ * otherwise 0.
+ */
 u32 coap_ka_session_portid(const struct coap_ka_session *s)
 {
 	const struct coap_ka_owner *o = s->owner;
@@ -111,7 +128,15 @@ u32 coap_ka_session_portid(const struct coap_ka_session *s)
 	return o && !READ_ONCE(o->gone) ? o->portid : 0;
 }
 
-/* The session of @peer on @ks; under RCU. */
+/**
+ * coap_ka_session_find() - the session of a peer on a watched socket
+ * @ks: the watched socket
+ * @peer: the peer
+ *
+ * Context: under rcu_read_lock().
+ * Return: the session, without a reference (valid until the RCU read
+ * section ends), or NULL.
+ */
 struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
 					     const struct coap_ka_peer *peer)
 {
@@ -133,9 +158,15 @@ static void coap_ka_session_free_rcu(struct rcu_head *head)
 	kmem_cache_free(coap_ka_session_cache, s);
 }
 
-/*
- * The settings @s runs on: its context's, under its own overrides. Under
- * RCU; @buf holds the merged copy when there are overrides.
+/**
+ * coap_ka_session_params() - the settings a session runs on
+ * @s: the session
+ * @buf: room for a merged copy
+ *
+ * Its context's settings, under the settings @s overrides.
+ *
+ * Context: under rcu_read_lock(); the result is valid until it ends.
+ * Return: the context's settings, or @buf holding the merged copy.
  */
 const struct coap_ka_params *
 coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *buf)
@@ -149,6 +180,15 @@ coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *b
 	return buf;
 }
 
+/**
+ * coap_ka_session_put() - drop a reference to a session
+ * @s: the session
+ *
+ * The last one drops the context's reference and frees @s (with its
+ * overrides, owner record and socket reference) after an RCU grace period.
+ *
+ * Context: any.
+ */
 void coap_ka_session_put(struct coap_ka_session *s)
 {
 	if (refcount_dec_and_test(&s->refcnt)) {
@@ -157,7 +197,15 @@ void coap_ka_session_put(struct coap_ka_session *s)
 	}
 }
 
-/* Hand work to process context; @s->lock held and @s alive. */
+/**
+ * coap_ka_session_queue() - hand a session's work to process context
+ * @s: the session, alive
+ * @todo: the work, a bit of coap_ka_session.todo (%COAP_KA_TODO_PING ...)
+ *
+ * The namespace's work item does it: send a Ping, report an event.
+ *
+ * Context: any; @s->lock held.
+ */
 void coap_ka_session_queue(struct coap_ka_session *s, int todo)
 {
 	set_bit(todo, &s->todo);
@@ -168,14 +216,27 @@ void coap_ka_session_queue(struct coap_ka_session *s, int todo)
 	queue_work(coap_ka_wq, &s->ks->cn->work);
 }
 
+/**
+ * coap_ka_secs() - the keepalive interval
+ * @p: the settings
+ *
+ * Context: any.
+ * Return: keepalive-secs in jiffies (0: keepalive off).
+ */
 unsigned long coap_ka_secs(const struct coap_ka_params *p)
 {
 	return (unsigned long)p->keepalive_secs * HZ;
 }
 
-/*
- * Start a new idle period now; @s->lock held. Its jitter is drawn as a
- * share of the idle time, so that it follows the settings if they change.
+/**
+ * coap_ka_idle_restart() - start a new idle period now
+ * @s: the session
+ * @p: its settings
+ *
+ * The state goes back to idle and the period's jitter is drawn, as a
+ * share of the interval, so that it follows the settings if they change.
+ *
+ * Context: @s->lock held.
  */
 void coap_ka_idle_restart(struct coap_ka_session *s,
 			  const struct coap_ka_params *p)
@@ -186,7 +247,15 @@ void coap_ka_idle_restart(struct coap_ka_session *s,
 		    get_random_u32_below(p->jitter_pct * 10 + 1) : 0;
 }
 
-/* When the session is due a Ping if nothing happens meanwhile. */
+/**
+ * coap_ka_idle_deadline() - when a session is due a Ping
+ * @s: the session
+ * @p: its settings
+ *
+ * Context: any; @s->lock held for a stable answer.
+ * Return: the jiffies at which it is due if nothing happens meanwhile:
+ * its last activity plus the interval, less this period's jitter.
+ */
 unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
 				    const struct coap_ka_params *p)
 {
@@ -197,13 +266,16 @@ unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
 	       (unsigned long)div_u64((u64)secs * jitter, 1000);
 }
 
-/*
- * Arm @s's timer for the end of an idle period, @deadline. The timer wheel
- * rounds a timer up by the granularity of its level, up to an eighth of
- * how far away it is: armed that much early, it finds time left when it
- * fires and re-arms for the rest, at a finer level, until the last step is
- * exact. A few firings per idle period, and the Ping is never late by
- * more than a jiffy or so (issue 13's lateness target).
+/**
+ * coap_ka_arm_idle() - arm a session's timer for the end of its idle period
+ * @s: the session
+ * @deadline: the end, in jiffies
+ *
+ * Armed an eighth of the time left early, against the timer wheel's
+ * rounding: the timer then re-arms for the rest, so that the Ping is
+ * never more than about a jiffy late.
+ *
+ * Context: any; @s->lock held.
  */
 void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline)
 {
@@ -214,7 +286,15 @@ void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline)
 	mod_timer(&s->timer, deadline);
 }
 
-/* When the session last showed life, by the context's activity rule. */
+/**
+ * coap_ka_last_activity() - when a session last showed life
+ * @s: the session
+ * @p: its settings (the activity rule: rx, or rx and tx)
+ *
+ * Context: any.
+ * Return: the jiffies of its last activity, or of the start of its idle
+ * period if that is later.
+ */
 unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
 				    const struct coap_ka_params *p)
 {
@@ -250,7 +330,16 @@ out:
 	rcu_read_unlock();
 }
 
-/* Re-evaluate now, e.g. after the context changed. */
+/**
+ * coap_ka_session_kick() - re-evaluate a session now
+ * @s: the session
+ *
+ * After its settings changed: the timer works out the new deadline; a
+ * UDP Ping in flight keeps its retransmission time if the new ACK timeout
+ * range allows it, otherwise draws a new one from that range.
+ *
+ * Context: process or softirq context (takes @s->lock with BH off).
+ */
 void coap_ka_session_kick(struct coap_ka_session *s)
 {
 	const struct coap_ka_params *p;
@@ -303,9 +392,21 @@ static bool coap_ka_empty_msg(const u8 *hdr, unsigned int len, u8 *type,
 	return true;
 }
 
-/*
- * A datagram from the peer, in softirq under RCU. @hdr holds its first
- * min(@len, 4) bytes. Sets @consume when it was ours to answer or eat.
+/**
+ * coap_ka_session_rx() - a datagram from a UDP session's peer
+ * @s: the session
+ * @hdr: its first min(@len, 4) bytes
+ * @len: its CoAP length
+ * @consume: set when the datagram is the kernel's to eat
+ *
+ * Stamps receive activity. An empty ACK or Reset with the MID of the Ping
+ * in flight is its answer (a pong); a late or repeated one is eaten while
+ * a retransmission could have drawn it. An empty Confirmable is the
+ * peer's Ping: counted, reported, and with %COAP_KA_F_ANSWER_PINGS
+ * answered with a Reset and eaten. Everything else is left to the
+ * application.
+ *
+ * Context: softirq (UDP's receive path), under rcu_read_lock().
  */
 void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len, bool *consume)
@@ -361,7 +462,15 @@ out:
 		coap_ka_udp_answer(s, mid);
 }
 
-/* Is this datagram to the peer one the kernel sent (a Ping or a Reset)? */
+/**
+ * coap_ka_session_sent_it() - is a datagram to the peer the kernel's own?
+ * @s: the session
+ * @hdr: the datagram's first min(@len, 4) bytes
+ * @len: its CoAP length
+ *
+ * Context: any, under rcu_read_lock().
+ * Return: true if it is the kernel's last Ping or last Reset to the peer.
+ */
 bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
 			     unsigned int len)
 {
@@ -377,7 +486,18 @@ bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
 		mid == READ_ONCE(s->peer_mid));
 }
 
-/* A datagram to the peer, from any context under RCU. */
+/**
+ * coap_ka_session_tx() - a datagram the application sent to the peer
+ * @s: the session
+ * @hdr: the datagram's first min(@len, 4) bytes
+ * @len: its CoAP length
+ *
+ * Stamps send activity and notes the application's MID (Pings take their
+ * MIDs from the other half of the space); a MID the application reuses is
+ * its own from then on, with the answers to it.
+ *
+ * Context: any, under rcu_read_lock().
+ */
 void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len)
 {
@@ -399,9 +519,16 @@ void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 	WRITE_ONCE(s->last_tx, jiffies);
 }
 
-/*
- * End @s from any context, e.g. under RCU from a socket callback: the
- * reap work unlinks it. The first reason given is the one reported.
+/**
+ * coap_ka_session_end() - end a session from any context
+ * @s: the session
+ * @reason: the gone reason to report (enum coap_ka_gone_reason)
+ *
+ * The namespace's reap work unlinks it later; the first reason given is
+ * the one reported. Does nothing for a session already ended.
+ *
+ * Context: any, e.g. a socket callback under RCU (takes @s->lock with BH
+ * off).
  */
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 {
@@ -420,10 +547,15 @@ void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 	spin_unlock_bh(&s->lock);
 }
 
-/*
- * End the one session of a TCP socket, from any context (e.g. with the
- * socket locked): found without the namespace's lock, it ends from the
- * reap work.
+/**
+ * coap_ka_sock_end_one() - end the one session of a TCP socket
+ * @ks: the watched TCP socket
+ * @reason: the gone reason to report
+ *
+ * Found without the namespace's lock; it ends from the reap work
+ * (coap_ka_session_end()).
+ *
+ * Context: any, e.g. with the socket locked.
  */
 void coap_ka_sock_end_one(struct coap_ka_sock *ks, u8 reason)
 {
@@ -436,10 +568,14 @@ void coap_ka_sock_end_one(struct coap_ka_sock *ks, u8 reason)
 	rcu_read_unlock();
 }
 
-/*
- * End every session of @ks now, which has been given back: process
- * context, socket not locked (e.g. its close). When this returns, the
- * sessions are gone and have said so.
+/**
+ * coap_ka_sock_gone() - end every session of a socket that was given back
+ * @ks: the watched socket, no longer published on its socket
+ * @reason: the gone reason to report
+ *
+ * When this returns the sessions are gone and have sent their events.
+ *
+ * Context: process context, the socket not locked (e.g. its close); sleeps.
  */
 void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason)
 {
@@ -525,25 +661,66 @@ static void coap_ka_sock_free_rcu(struct rcu_head *head)
 		wake_up_var(&coap_ka_live_socks);
 }
 
-/* Readers find @ks under RCU (sk_user_data, the session table). */
+/**
+ * coap_ka_sock_put() - drop a reference to a watched socket
+ * @ks: the watched socket
+ *
+ * The last one frees it, and its reference to the socket, after an RCU
+ * grace period: readers find it through sk_user_data and the session table.
+ *
+ * Context: any.
+ */
 void coap_ka_sock_put(struct coap_ka_sock *ks)
 {
 	if (refcount_dec_and_test(&ks->refcnt))
 		call_rcu(&ks->rcu, coap_ka_sock_free_rcu);
 }
 
-/* Module unload: every watched socket is freed (see proto.c). */
+/**
+ * coap_ka_socks_wait() - wait until every watched socket is freed
+ *
+ * Context: module unload, after every session ended; sleeps.
+ */
 void coap_ka_socks_wait(void)
 {
 	wait_var_event(&coap_ka_live_socks, !atomic_read(&coap_ka_live_socks));
 	rcu_barrier();
 }
 
+/**
+ * coap_ka_sessions_exist() - are any sessions left, in any namespace?
+ *
+ * Context: any.
+ * Return: true if at least one session exists.
+ */
 bool coap_ka_sessions_exist(void)
 {
 	return atomic_read(&coap_ka_nsessions);
 }
 
+/**
+ * coap_ka_session_add() - watch a socket for a peer (COAP_KA_CMD_SESSION_ADD)
+ * @cn: the network namespace's state
+ * @ctx: the session's context (gets a reference)
+ * @sock: the socket, checked by the caller (family, type, namespace)
+ * @transport: what it carries (enum coap_ka_transport)
+ * @peer: the peer
+ * @over: the session's own settings, or NULL; the session's on success
+ * @portid: the netlink socket to send its events to (0: none)
+ * @extack: where to say why not
+ *
+ * The first session of a socket takes the socket over (its transport's
+ * attach: protocol copy, receive hook or state callback). The session is
+ * charged to the context owner's session count and, for its memory, to
+ * the caller's memory cgroup; its timer starts at once.
+ *
+ * Context: process context, @cn->lock held; may sleep.
+ * Return: the session, or ERR_PTR() of -EBUSY (sk_user_data or a UDP
+ * encapsulation already set, or no free id), -EEXIST (the peer, or a TCP
+ * connection, already has one), -EDQUOT, -ENOMEM, or the attach's
+ * refusal (-EDESTADDRREQ: UDP not bound; -ENOTCONN: TCP not established;
+ * -EOPNOTSUPP: an upper layer protocol or kTLS it cannot ping through).
+ */
 struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct coap_ka_ctx *ctx,
 					    struct socket *sock, u8 transport,
@@ -673,11 +850,18 @@ err_uncharge:
 	return ERR_PTR(err);
 }
 
-/*
- * Take @s out of every table and report it gone (@reason; without an
- * event for COAP_KA_GONE_SILENT); the rest, which may sleep on timers and
- * work, is coap_ka_sessions_finish()'s, after @cn->lock is dropped. A
- * socket left with no session is given back here.
+/**
+ * coap_ka_session_unlink() - take a session out of every table
+ * @cn: the network namespace's state
+ * @s: the session
+ * @reason: the gone reason to report; %COAP_KA_GONE_SILENT: no event
+ * @dead: where @s goes, for coap_ka_sessions_finish()
+ *
+ * Reports it gone, gives back its owner's count, and hands the socket
+ * back as the application had it when its last session goes.
+ *
+ * Context: process context, @cn->lock held; the caller runs
+ * coap_ka_sessions_finish() on @dead after dropping it.
  */
 void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 			    u32 reason, struct list_head *dead)
@@ -708,6 +892,15 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 		coap_ka_ops(ks)->detach(ks);
 }
 
+/**
+ * coap_ka_sessions_finish() - finish unlinked sessions
+ * @cn: the network namespace's state
+ * @dead: sessions from coap_ka_session_unlink()
+ *
+ * Shuts their timers down and drops the tables' references.
+ *
+ * Context: process context, @cn->lock not held; sleeps.
+ */
 void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 {
 	struct coap_ka_session *s, *tmp;
@@ -739,6 +932,12 @@ static void coap_ka_reap(struct work_struct *work)
 	coap_ka_sessions_finish(cn, &dead);
 }
 
+/**
+ * coap_ka_session_net_init() - set up a namespace's sessions state
+ * @cn: the namespace's state
+ *
+ * Context: process context (pernet init).
+ */
 void coap_ka_session_net_init(struct coap_ka_net *cn)
 {
 	xa_init_flags(&cn->sessions, XA_FLAGS_ALLOC1);
@@ -750,7 +949,16 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	xa_init(&cn->owners);
 }
 
-/* Called before the contexts go: every session ends, every socket is restored. */
+/**
+ * coap_ka_session_net_exit() - end every session of a namespace
+ * @cn: the namespace's state
+ * @reason: the gone reason they report (see coap_ka_net_exit())
+ *
+ * Every socket is handed back; work queued meanwhile finds its session
+ * dead. Called before the contexts are deleted.
+ *
+ * Context: process context; sleeps.
+ */
 void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 {
 	struct coap_ka_owner *o;
@@ -772,6 +980,14 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	xa_destroy(&cn->owners);
 }
 
+/**
+ * coap_ka_session_init() - module init of the sessions
+ *
+ * The session table, the session cache and the module's workqueue.
+ *
+ * Context: module init.
+ * Return: 0, or -ENOMEM or the error of rhashtable_init().
+ */
 int coap_ka_session_init(void)
 {
 	int err;
@@ -795,6 +1011,11 @@ err_table:
 	return err;
 }
 
+/**
+ * coap_ka_session_exit() - module exit of the sessions
+ *
+ * Context: module exit, after every session is gone; sleeps.
+ */
 void coap_ka_session_exit(void)
 {
 	destroy_workqueue(coap_ka_wq);

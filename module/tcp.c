@@ -108,10 +108,15 @@ out:
 	return err;
 }
 
-/*
- * Give the socket back: its protocol, state callback and sk_user_data.
- * Socket locked; no state change runs meanwhile (TCP reports them with the
- * socket owned or bh-locked), so ours is not entered once this returns.
+/**
+ * coap_ka_tcp_unhook() - give a TCP socket back
+ * @ks: the watched socket
+ *
+ * Its protocol, state callback and sk_user_data are the application's
+ * again; the module's state callback is not entered once this returns.
+ * Does nothing if @ks is no longer published on the socket.
+ *
+ * Context: the socket locked.
  */
 void coap_ka_tcp_unhook(struct coap_ka_sock *ks)
 {
@@ -134,10 +139,16 @@ static void coap_ka_tcp_detach(struct coap_ka_sock *ks)
 	release_sock(ks->sk);
 }
 
-/*
- * After TCP_ULP or a kTLS setting: put ours over the socket's new
- * protocol, or end the session if it has become something we cannot
- * ping through.
+/**
+ * coap_ka_tcp_rehook() - follow a TCP_ULP or kTLS setting on a watched socket
+ * @ks: the watched socket
+ *
+ * Puts the module's operations over the socket's new protocol (kTLS's),
+ * or, for an upper layer protocol other than kTLS, gives the socket back
+ * and ends its session (%COAP_KA_GONE_SOCKET_CHANGED).
+ *
+ * Context: process context (the application's setsockopt()), the socket
+ * not locked; sleeps.
  */
 void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 {
@@ -215,9 +226,19 @@ static void coap_ka_tcp_state_change(struct sock *sk)
 		orig(sk);
 }
 
-/*
- * The application's write on a watched socket returned @ret for @size
- * bytes with @flags: did it end a message? Then let a waiting Ping go.
+/**
+ * coap_ka_tcp_sent() - an application write on a watched TCP socket returned
+ * @ks: the watched socket
+ * @ret: what the protocol's sendmsg (or sendpage) returned
+ * @size: the bytes the application asked to write
+ * @flags: its flags (MSG_MORE ...)
+ *
+ * Records whether the write ended a message (all written, no MSG_MORE),
+ * stamps send activity, and lets a Ping that was waiting for the end of a
+ * message go.
+ *
+ * Context: process context, the application's send call, after the
+ * protocol's.
  */
 void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags)
 {
@@ -251,9 +272,18 @@ static unsigned long coap_ka_tcp_j(u32 stamp)
 	return now - (u32)((u32)now - stamp);
 }
 
-/*
- * Last data received (TCP's stamp, or ours if later) or (@tx) sent by the
- * application (ours: TCP's would count its retransmissions).
+/**
+ * coap_ka_tcp_last() - when data last went to or came from a TCP peer
+ * @s: the session
+ * @tx: true for the application's last write, false for the last data
+ *	received
+ *
+ * Received: TCP's own stamp, or the session's if later. Sent: the
+ * session's, stamped by the application's writes (TCP's retransmissions
+ * are not activity).
+ *
+ * Context: any.
+ * Return: jiffies.
  */
 unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx)
 {

@@ -39,7 +39,17 @@ static const u8 *coap_ka_tls_first_seq(const union tls_crypto_context *c)
 	return NULL;
 }
 
-/* Can a Ping be sealed for this context's transmit side? */
+/**
+ * coap_ka_tls_check() - can Pings be sealed for a kTLS socket?
+ * @tctx: the socket's kTLS context
+ * @extack: where to say why not, or NULL
+ *
+ * Software kTLS (or no transmit keys yet) with AES-GCM-128, AES-GCM-256
+ * or ChaCha20-Poly1305 can; hardware offload and other ciphers cannot.
+ *
+ * Context: the socket locked.
+ * Return: 0, or -EOPNOTSUPP.
+ */
 int coap_ka_tls_check(const struct tls_context *tctx,
 		      struct netlink_ext_ack *extack)
 {
@@ -57,9 +67,13 @@ int coap_ka_tls_check(const struct tls_context *tctx,
 	return -EOPNOTSUPP;
 }
 
-/*
- * Has the application sent a record through kTLS? Its record sequence
- * has then moved on from the one it installed. Socket locked.
+/**
+ * coap_ka_tls_sent() - has the application sent a record through kTLS?
+ * @tctx: the socket's kTLS context
+ *
+ * Context: the socket locked.
+ * Return: true if the transmit record sequence moved on from the one
+ * the application installed.
  */
 bool coap_ka_tls_sent(const struct tls_context *tctx)
 {
@@ -68,10 +82,13 @@ bool coap_ka_tls_sent(const struct tls_context *tctx)
 	return first && memcmp(first, tctx->tx.rec_seq, COAP_KA_TLS_SEQ_LEN);
 }
 
-/*
- * Is the record stream at a boundary: no record open (MSG_MORE), none
- * being encrypted or queued, none half handed to TCP? tx_lock and the
- * socket lock held.
+/**
+ * coap_ka_tls_idle() - is a kTLS record stream at a record boundary?
+ * @tctx: the socket's kTLS context
+ *
+ * Context: kTLS's tx_lock and the socket lock held.
+ * Return: true if no record is open, being encrypted, queued or half
+ * handed to TCP.
  */
 bool coap_ka_tls_idle(struct tls_context *tctx)
 {
@@ -98,12 +115,23 @@ static void coap_ka_tls_header(u8 *p, unsigned int len)
 	p[4] = len & 0xff;
 }
 
-/*
- * Seal @len bytes of application data as one record into @rec (room for
- * COAP_KA_TLS_MAX_RECORD bytes), with the record sequence and IV the next
- * record gets; *@rec_len is its length. tx_lock and the socket lock held,
- * coap_ka_tls_idle() true. Nothing changes in the context: once the
- * record is in the stream whole, coap_ka_tls_advance() moves them on.
+/**
+ * coap_ka_tls_seal() - seal bytes as the next TLS record of a socket
+ * @tctx: the socket's kTLS context
+ * @data: the plaintext (a Ping)
+ * @len: its length
+ * @rec: room for %COAP_KA_TLS_MAX_RECORD bytes: the record
+ * @rec_len: the record's length
+ *
+ * With the socket's own transmit AEAD, IV and record sequence, as the
+ * software kTLS path would seal it (TLS 1.2 or 1.3). Nothing in @tctx
+ * changes: coap_ka_tls_advance() moves the sequence on once the record is
+ * in the stream whole.
+ *
+ * Context: process context, kTLS's tx_lock and the socket lock held,
+ * coap_ka_tls_idle() true; may sleep.
+ * Return: 0, -EOPNOTSUPP (a record layout not supported), -EOVERFLOW (the
+ * record sequence would wrap), -ENOMEM, or the AEAD's error.
  */
 int coap_ka_tls_seal(struct tls_context *tctx, const u8 *data,
 		     unsigned int len, u8 *rec, unsigned int *rec_len)
@@ -179,7 +207,15 @@ int coap_ka_tls_seal(struct tls_context *tctx, const u8 *data,
 	return err;
 }
 
-/* What the software path does after each record it sent whole. */
+/**
+ * coap_ka_tls_advance() - move a kTLS socket on past a record sent whole
+ * @tctx: the socket's kTLS context
+ *
+ * The record sequence, and TLS 1.2 AES-GCM's explicit nonce, advance by
+ * one, as the software path does after each record.
+ *
+ * Context: kTLS's tx_lock and the socket lock held.
+ */
 void coap_ka_tls_advance(struct tls_context *tctx)
 {
 	struct tls_prot_info *prot = &tctx->prot_info;

@@ -45,6 +45,13 @@ static void coap_ka_peer_set(struct coap_ka_peer *peer, bool v4,
 	peer->port = port;
 }
 
+/**
+ * coap_ka_peer_from_sk() - a connected socket's peer
+ * @sk: the socket
+ * @peer: filled with its destination address (v4-mapped for IPv4) and port
+ *
+ * Context: any; the socket locked for a stable answer.
+ */
 void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer)
 {
 #if IS_ENABLED(CONFIG_IPV6)
@@ -308,7 +315,15 @@ out:
 	return err;
 }
 
-/* Give the socket back as the application had it. Socket locked. */
+/**
+ * coap_ka_udp_unhook() - give a UDP socket back
+ * @ks: the watched socket
+ *
+ * Its encapsulation hooks, protocol and sk_user_data are the
+ * application's again. Does nothing if @ks is no longer published on it.
+ *
+ * Context: the socket locked.
+ */
 void coap_ka_udp_unhook(struct coap_ka_sock *ks)
 {
 	struct sock *sk = ks->sk;
@@ -485,7 +500,13 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 	}
 }
 
-/* Answer the peer's Ping @mid with a Reset; softirq, from its receipt. */
+/**
+ * coap_ka_udp_answer() - answer the peer's Ping with a Reset
+ * @s: the session
+ * @mid: the Ping's Message ID
+ *
+ * Context: softirq, from the Ping's receipt.
+ */
 void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid)
 {
 	coap_ka_udp_send_empty(s, COAP_KA_TYPE_RST, mid);
@@ -499,9 +520,17 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, READ_ONCE(s->mid));
 }
 
-/*
- * The application sent a datagram (@hdr: its first min(@len, 4) bytes)
- * through the watched socket: to its msg_name, or the connected peer.
+/**
+ * coap_ka_udp_sendmsg_seen() - the application sent a datagram
+ * @ks: the watched socket
+ * @msg: the application's message (its msg_name, if any, is the peer)
+ * @hdr: the datagram's first min(@len, 4) bytes
+ * @len: its length
+ *
+ * The session of its destination (msg_name, or the connected peer), if
+ * any, sees it as send activity (coap_ka_session_tx()).
+ *
+ * Context: process context, the application's sendmsg(), after UDP's.
  */
 void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
 			      const u8 *hdr, unsigned int len)
@@ -534,9 +563,14 @@ void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
 	rcu_read_unlock();
 }
 
-/*
- * The socket connected somewhere (or disconnected): sessions with other
- * peers end, as do all of them once it is unbound. Process context.
+/**
+ * coap_ka_udp_connected() - a watched UDP socket connected or disconnected
+ * @ks: the watched socket
+ *
+ * Sessions with other peers than the new one end, and all of them once
+ * the socket is unbound (%COAP_KA_GONE_DISCONNECTED).
+ *
+ * Context: process context, the application's connect(); sleeps.
  */
 void coap_ka_udp_connected(struct coap_ka_sock *ks)
 {

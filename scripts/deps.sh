@@ -29,7 +29,7 @@ pkgs=(
 	# tools the tests use inside the guest
 	iproute2 nftables tshark libcoap3-bin openssl procps util-linux
 	python3 python3-yaml python3-jsonschema
-	# the reference rendered from the YAML spec is checked with docutils
+	# the docs host check (scripts/check-rst.py) and the generated reference
 	python3-docutils
 )
 

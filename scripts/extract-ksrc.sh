@@ -10,6 +10,7 @@
 #   Documentation/netlink/*.yaml (schemas)           for cli.py --schema
 #   Documentation/netlink/specs/nlctrl.yaml          spec_check.py (policies)
 #   scripts/checkpatch.pl, spelling.txt, const_structs.checkpatch
+#   scripts/kernel-doc                               the docs host check
 # Skipped when DEST/.stamp names the same tarball (path, size, mtime) and
 # the same member list.
 set -euo pipefail
@@ -33,6 +34,7 @@ Documentation/netlink/specs/nlctrl.yaml
 scripts/checkpatch.pl
 scripts/spelling.txt
 scripts/const_structs.checkpatch
+scripts/kernel-doc
 "
 id="$tarball $(stat -c '%s %Y' "$tarball") $(echo "$members" | cksum)"
 if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$id" ]; then

@@ -18,9 +18,10 @@
 #                 but module/netlink-gen.[ch] (see below)
 #   ynl-gen       the files generated from the YAML spec (scripts/ynl-gen.sh)
 #                 are what the spec gives now; fails on any difference
-#   rst           Documentation/netlink/coap_keepalive.rst parses with
-#                 docutils without a warning (scripts/rst-check.py)
 #   sparse        C=2 build for the default 6.12 kernel; fails on any warning
+#   docs          kernel-doc -Wall -none on module/*.[ch] uapi/linux/*.h and a
+#                 docutils parse (scripts/check-rst.py) of Documentation/*.rst
+#                 and Documentation/netlink/*.rst; fails on any warning
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,11 +92,6 @@ for check in "$@"; do
 		"$src/scripts/ynl-gen.sh" --check >"$log" 2>&1
 		result $? "generated files match the YAML spec (ynl-gen)" "$log"
 		;;
-	rst)
-		rst=Documentation/netlink/coap_keepalive.rst
-		(cd "$src" && python3 scripts/rst-check.py "$rst") >"$log" 2>&1
-		result $? "$rst parses without warnings (docutils)" "$log"
-		;;
 	sparse)
 		k=$("$src/scripts/kernels.sh" "${SPARSE_KERNEL:-6.12}" 2>"$log") || {
 			result 1 "sparse" "$log"; continue; }
@@ -106,6 +102,17 @@ for check in "$@"; do
 		[ -s "$log" ] && rc=1
 		[ $rc != 0 ] && [ ! -s "$log" ] && tail -n 40 "$src/build/sparse-$k/build.log" >"$log"
 		result $rc "sparse ($k)" "$log"
+		;;
+	docs)
+		kd=$src/build/ksrc/scripts/kernel-doc
+		[ -f "$kd" ] || "$src/scripts/extract-ksrc.sh" >"$log" 2>&1
+		rc=0
+		(cd "$src" && perl "$kd" -Wall -none module/*.[ch] uapi/linux/*.h) >"$log" 2>&1 || rc=1
+		[ -s "$log" ] && rc=1
+		(cd "$src" && python3 scripts/check-rst.py Documentation/*.rst \
+			$(ls Documentation/netlink/*.rst 2>/dev/null)) >"$log.rst" 2>&1 || rc=1
+		[ $rc = 0 ] || grep -v ': ok$' "$log.rst" >>"$log"
+		result $rc "docs (kernel-doc, rst)" "$log"
 		;;
 	*)
 		echo "host-checks: unknown check '$check'" >&2

@@ -88,7 +88,7 @@ mk() {
 	shift 2
 	c "$ns" "$who" context add "$@"
 	expect_rc 0
-	ID=$(field context)
+	ID=$(field ctx-id)
 	is_id "$ID"
 	echo "$ns $ID" >>"$TRACK"
 	MADE=$OUT
@@ -96,7 +96,7 @@ mk() {
 
 # line_of ID [TEXT]: the dump line of context ID ("" if none).
 line_of() {
-	printf '%s\n' "${2-$OUT}" | awk -v id="$1" '$1 == "context" && $2 == id'
+	printf '%s\n' "${2-$OUT}" | awk -v id="$1" '$1 == "ctx-id" && $2 == id'
 }
 
 # count_owner UID NETNS: contexts of UID visible in NETNS.
@@ -104,7 +104,7 @@ count_owner() {
 	local n
 	c "$2" root context show
 	expect_rc 0 >&2 || return 1
-	n=$(printf '%s\n' "$OUT" | awk -v u="$1" '$1 == "context" && $4 == u' | wc -l)
+	n=$(printf '%s\n' "$OUT" | awk -v u="$1" '$1 == "ctx-id" && $4 == u' | wc -l)
 	echo "$n"
 }
 
@@ -147,10 +147,16 @@ def norm(o):
         o = dict(o, flags=sorted(o["flags"]))
     return o
 
-if mode == "obj":		# obj EXPECTED: exactly this object
+# -j prints one array, always (as ip -j): a command about one object
+# prints an array of one.
+def one(o):
+    if not isinstance(o, list) or len(o) != 1 or not isinstance(o[0], dict):
+        sys.exit("expected an array of one object, got %r" % (o,))
+    return o[0]
+
+if mode == "obj":		# obj EXPECTED: an array of exactly this object
     want = json.loads(sys.argv[2])
-    if not isinstance(got, dict):
-        sys.exit("expected an object, got %r" % (got,))
+    got = one(got)
     if norm(got) != norm(want):
         for k in sorted(set(got) | set(want)):
             if got.get(k, "<absent>") != want.get(k, "<absent>"):
@@ -167,11 +173,13 @@ elif mode == "keys":		# keys SPEC: keys are the spec's ctx-get reply
     spec = yaml.safe_load(open(sys.argv[2]))
     op = [o for o in spec["operations"]["list"] if o["name"] == "ctx-get"][0]
     want = set(op["do"]["reply"]["attributes"])
-    if set(got) != want:
-        sys.exit("keys %s, the spec says %s" % (sorted(got), sorted(want)))
-elif mode == "get":		# get KEY: print a member
-    print(got[sys.argv[2]])
+    if set(one(got)) != want:
+        sys.exit("keys %s, the spec says %s" % (sorted(one(got)), sorted(want)))
+elif mode == "get":		# get KEY: a member of the one object
+    print(one(got)[sys.argv[2]])
 elif mode == "len":
+    if not isinstance(got, list):
+        sys.exit("expected an array, got %r" % (got,))
     print(len(got))
 else:
     sys.exit("bad mode " + mode)
@@ -230,7 +238,7 @@ t_help() {
 
 t_add_defaults() {
 	mk - root
-	expect_fields "$OUT" context "$ID" owner 0 "${DEFAULTS[@]}"
+	expect_fields "$OUT" ctx-id "$ID" owner-uid 0 "${DEFAULTS[@]}"
 	c - root context show "$ID"
 	expect_rc 0
 	expect_eq "show $ID" "$MADE" "$OUT"
@@ -241,7 +249,7 @@ t_add_all() {
 	mk - root keepalive-secs 30 ack-timeout-ms 500 ack-random-factor 2.25 \
 		max-retransmit 10 pong-timeout-ms 3600000 activity rx \
 		jitter-pct 50 action abort flags answer-pings,empty-ping
-	line="context $ID owner 0 keepalive-secs 30 ack-timeout-ms 500 ack-random-factor 2.250 max-retransmit 10 pong-timeout-ms 3600000 activity rx jitter-pct 50 action abort flags answer-pings,empty-ping sessions 0"
+	line="ctx-id $ID owner-uid 0 keepalive-secs 30 ack-timeout-ms 500 ack-random-factor 2.250 max-retransmit 10 pong-timeout-ms 3600000 activity rx jitter-pct 50 action abort flags answer-pings,empty-ping sessions 0"
 	expect_eq "add reply" "$line" "$OUT"
 	c - root context show "$ID"
 	expect_rc 0
@@ -303,7 +311,7 @@ t_dump() {
 		expect_eq "dump line of $id vs show $id" "$OUT" "$(line_of "$id" "$dump")"
 	done
 	# Every line is a context, none twice.
-	n=$(printf '%s\n' "$dump" | awk '$1 != "context"' | wc -l)
+	n=$(printf '%s\n' "$dump" | awk '$1 != "ctx-id"' | wc -l)
 	expect_eq "non-context lines in the dump" 0 "$n"
 	n=$(printf '%s\n' "$dump" | awk '{ print $2 }' | sort | uniq -d | wc -l)
 	expect_eq "ids listed twice" 0 "$n"
@@ -347,7 +355,7 @@ t_dump_big() {
 		c - root context add
 		if [ "$RC" = 0 ]; then
 			ok=1
-			echo "- $(field context)" >>"$TRACK"
+			echo "- $(field ctx-id)" >>"$TRACK"
 			break
 		fi
 		sleep 0.2
@@ -573,12 +581,12 @@ EOF
 
 t_user_own() {
 	mk - user keepalive-secs 20
-	expect_fields "$OUT" owner "$UID1" keepalive-secs 20
+	expect_fields "$OUT" owner-uid "$UID1" keepalive-secs 20
 	c - user context set "$ID" keepalive-secs 10
 	expect_rc 0
-	expect_fields "$OUT" owner "$UID1" keepalive-secs 10
+	expect_fields "$OUT" owner-uid "$UID1" keepalive-secs 10
 	c - root context show "$ID"
-	expect_fields "$OUT" owner "$UID1" keepalive-secs 10
+	expect_fields "$OUT" owner-uid "$UID1" keepalive-secs 10
 	c - user context del "$ID"
 	expect_rc 0
 	c - root context show "$ID"
@@ -643,7 +651,7 @@ t_root_user() {
 	mk - user keepalive-secs 16
 	c - root context set "$ID" keepalive-secs 17 action abort
 	expect_rc 0
-	expect_fields "$OUT" owner "$UID1" keepalive-secs 17 action abort
+	expect_fields "$OUT" owner-uid "$UID1" keepalive-secs 17 action abort
 	c - root context del "$ID"
 	expect_rc 0
 	c - user context show "$ID"
@@ -659,7 +667,7 @@ t_netadmin() {
 	mk - root keepalive-secs 18
 	c - netadmin context set "$ID" keepalive-secs 19
 	expect_rc 0
-	expect_fields "$OUT" owner 0 keepalive-secs 19
+	expect_fields "$OUT" owner-uid 0 keepalive-secs 19
 	c - netadmin context del "$ID"
 	expect_rc 0
 	c - root context show "$ID"
@@ -787,8 +795,8 @@ t_netns_free() {
 		c cka_b user context add
 		if [ "$RC" = 0 ]; then
 			ok=1
-			echo "cka_b $(field context)" >>"$TRACK"
-			c cka_b user context del "$(field context)"
+			echo "cka_b $(field ctx-id)" >>"$TRACK"
+			c cka_b user context del "$(field ctx-id)"
 			break
 		fi
 		sleep 0.2
@@ -845,6 +853,7 @@ t_monitor() {
 	expect_eq "events" "" "$OUT"
 	c - root -j monitor --timeout 0
 	expect_rc 0
+	expect_eq "events (JSON)" 0 "$(printf '%s\n' "$OUT" | jcheck len)"
 }
 
 t_monitor_signal() {

@@ -23,6 +23,17 @@ cli() {
 	"$CKA_CLI" -j "$@"
 }
 
+# cli1 ARGS...: the CLI's one object: -j always prints an array, here of one.
+cli1() {
+	local out
+	out=$(cli "$@") || return 1
+	python3 -c 'import json,sys
+a = json.loads(sys.argv[1])
+if not isinstance(a, list) or len(a) != 1:
+    sys.exit("not an array of one object: %r" % (a,))
+print(json.dumps(a[0]))' "$out"
+}
+
 # same_json A B: the two JSON documents are equal (lists compared by ctx-id)
 same_json() {
 	python3 - "$1" "$2" <<'EOF'
@@ -60,7 +71,7 @@ done
 # 1. made with YNL, read with the CLI
 made=$(ynl --do ctx-new --json '{"keepalive-secs": 42, "ack-timeout-ms": 250, "ack-random-factor": 1750, "max-retransmit": 3, "pong-timeout-ms": 900, "activity": "rx", "jitter-pct": 5, "action": "abort", "flags": ["answer-pings", "empty-ping"]}' 2>"$OUT/err")
 id1=$(field "$made" ctx-id 2>/dev/null)
-if [ -n "$id1" ] && shown=$(cli context show "$id1") && same_json "$made" "$shown" >"$OUT/diff"; then
+if [ -n "$id1" ] && shown=$(cli1 context show "$id1") && same_json "$made" "$shown" >"$OUT/diff"; then
 	ktap_ok "ynl ctx-new reply equals CLI context show"
 else
 	ktap_fail "ynl ctx-new reply equals CLI context show"
@@ -69,7 +80,7 @@ else
 fi
 
 # 2. made with the CLI, read with YNL
-made=$(cli context add seconds 7 activity rxtx action notify flags none)
+made=$(cli1 context add seconds 7 activity rxtx action notify flags none)
 id2=$(field "$made" ctx-id 2>/dev/null)
 if [ -n "$id2" ] && got=$(ynl --do ctx-get --json "{\"ctx-id\": $id2}") &&
    same_json "$made" "$got" >"$OUT/diff"; then
@@ -80,9 +91,9 @@ else
 fi
 
 # 3. changed with YNL: the CLI sees exactly that change
-before=$(cli context show "$id2")
+before=$(cli1 context show "$id2")
 ynl --do ctx-set --json "{\"ctx-id\": $id2, \"max-retransmit\": 9}" >/dev/null
-after=$(cli context show "$id2")
+after=$(cli1 context show "$id2")
 expect=$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["max-retransmit"]=9; print(json.dumps(c))' "$before")
 if same_json "$expect" "$after" >"$OUT/diff"; then
 	ktap_ok "ynl ctx-set changes one setting, seen by the CLI"
@@ -122,7 +133,7 @@ fi
 
 # 7. an unknown enum name never reaches the kernel as a number
 if ! ynl --do ctx-set --json "{\"ctx-id\": $id2, \"action\": \"explode\"}" >"$OUT/err" 2>&1 &&
-   [ "$(field "$(cli context show "$id2")" action)" = notify ]; then
+   [ "$(field "$(cli1 context show "$id2")" action)" = notify ]; then
 	ktap_ok "unknown enum name refused, context unchanged"
 else
 	ktap_fail "unknown enum name refused, context unchanged"

@@ -61,7 +61,7 @@ sleep 2
 run ls -l /proc/$CLIENT/fd
 
 step "Watch the events (in the background)"
-"$CKA_CLI" monitor >/tmp/demo-events.txt 2>/dev/null &
+"$CKA_CLI" monitor -t >/tmp/demo-events.txt 2>/dev/null &
 MONITOR=$!
 sleep 1
 

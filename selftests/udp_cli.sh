@@ -71,7 +71,7 @@ skip() {
 mkctx() {
 	r "$CLI" context add "$@"
 	expect_rc 0
-	CTX=$(field context)
+	CTX=$(field ctx-id)
 	is_num "context id" "$CTX"
 	echo "$CTX" >>"$CTXS"
 }
@@ -186,15 +186,15 @@ has_event() {
 attach_client() {
 	r "$CLI" attach --pid "$CL" ctx "$CTX"
 	expect_rc 0
-	SID=$(field session)
+	SID=$(field session-id)
 	is_num "session id" "$SID"
 }
 
 # attach_one TRANSPORT: attach_client, and it printed the one session.
 attach_one() {
 	attach_client
-	expect_fields "$OUT" ctx "$CTX" inode "$CL_INO" transport "$1" \
-		peer "$HOST" port "$PORT" state idle
+	expect_fields "$OUT" ctx-id "$CTX" sock-inode "$CL_INO" transport "$1" \
+		peer-ipv4 "$HOST" peer-port "$PORT" state idle
 	expect_eq "lines printed by attach" 1 "$(printf '%s\n' "$OUT" | wc -l)"
 }
 
@@ -220,6 +220,9 @@ json_get() {	# json_get KEY...: members of the JSON object in OUT
 	printf '%s\n' "$OUT" | python3 -c '
 import json, sys
 o = json.load(sys.stdin)
+# -j prints one array, always: here of one object.
+assert isinstance(o, list) and len(o) == 1, "not an array of one: %r" % (o,)
+o = o[0]
 print(" ".join(str(o.get(k, "<absent>")) for k in sys.argv[1:]))' "$@"
 }
 
@@ -311,9 +314,9 @@ t_fd_filters() {
 	ino1=$CL_INO
 	r "$CLI" attach --pid "$cl1" --fd "$CL_FD" ctx "$ctx1"
 	expect_rc 0
-	s1=$(field session)
+	s1=$(field session-id)
 	is_num "session id" "$s1"
-	expect_fields "$OUT" ctx "$ctx1" inode "$ino1"
+	expect_fields "$OUT" ctx-id "$ctx1" sock-inode "$ino1"
 	start_client
 	ino2=$CL_INO
 	CTX=$ctx2 attach_client
@@ -321,16 +324,16 @@ t_fd_filters() {
 
 	r "$CLI" session show ctx "$ctx1"
 	expect_rc 0
-	expect_eq "sessions of ctx $ctx1" "session $s1" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	expect_eq "sessions of ctx $ctx1" "session-id $s1" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
 	r "$CLI" session show ctx "$ctx2"
 	expect_rc 0
-	expect_eq "sessions of ctx $ctx2" "session $s2" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	expect_eq "sessions of ctx $ctx2" "session-id $s2" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
 	r "$CLI" session show inode "$ino2"
 	expect_rc 0
-	expect_eq "sessions of inode $ino2" "session $s2" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	expect_eq "sessions of inode $ino2" "session-id $s2" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
 	r "$CLI" session show inode "$ino1" ctx "$ctx1"
 	expect_rc 0
-	expect_eq "sessions of inode $ino1 in ctx $ctx1" "session $s1" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
+	expect_eq "sessions of inode $ino1 in ctx $ctx1" "session-id $s1" "$(printf '%s\n' "$OUT" | awk '{ print $1, $2 }')"
 	r "$CLI" session show ctx "$ctx1" inode "$ino2"
 	expect_rc 0
 	expect_eq "sessions of inode $ino2 in ctx $ctx1" "" "$OUT"
@@ -339,8 +342,8 @@ t_fd_filters() {
 	expect_eq "JSON of an empty filtered dump" "[]" "$OUT"
 	r "$CLI" session show
 	expect_rc 0
-	printf '%s\n' "$OUT" | grep -q "^session $s1 " || { echo "dump lacks $s1"; diag_cmd; return 1; }
-	printf '%s\n' "$OUT" | grep -q "^session $s2 " || { echo "dump lacks $s2"; diag_cmd; return 1; }
+	printf '%s\n' "$OUT" | grep -q "^session-id $s1 " || { echo "dump lacks $s1"; diag_cmd; return 1; }
+	printf '%s\n' "$OUT" | grep -q "^session-id $s2 " || { echo "dump lacks $s2"; diag_cmd; return 1; }
 
 	r "$CLI" session del "$s1"
 	expect_rc 0
@@ -358,7 +361,7 @@ t_fd_filters() {
 	# The socket is the client's again: it can be attached anew.
 	r "$CLI" attach --pid "$cl1" ctx "$ctx1"
 	expect_rc 0
-	expect_fields "$OUT" inode "$ino1"
+	expect_fields "$OUT" sock-inode "$ino1"
 }
 
 # The client dies: its socket closes, the session goes with it.
@@ -390,7 +393,7 @@ t_session_add_own() {
 	mkctx keepalive-secs 30
 	r bash -c 'exec 5<>/dev/udp/127.0.0.1/9; exec "$@"' - "$CLI" session add ctx "$CTX" fd 5
 	expect_rc 0
-	expect_fields "$OUT" ctx "$CTX" transport udp peer 127.0.0.1 port 9 state idle pings 0
+	expect_fields "$OUT" ctx-id "$CTX" transport udp peer-ipv4 127.0.0.1 peer-port 9 state idle pings 0
 	r bash -c 'exec 5<>/dev/udp/::1/9; exec "$@"' - "$CLI" -j session add ctx "$CTX" fd 5
 	expect_rc 0
 	read -r peer port transport <<<"$(json_get peer-ipv6 peer-port transport)"
@@ -491,8 +494,8 @@ t_unconnected() {
 	# With a peer it is taken; then handed back.
 	r "$CLI" attach --pid "$SERVER" --fd "$SRV_FD" ctx "$ctx" peer 127.0.0.1 port 9
 	expect_rc 0
-	expect_fields "$OUT" peer 127.0.0.1 port 9 transport udp
-	r "$CLI" session del "$(field session)"
+	expect_fields "$OUT" peer-ipv4 127.0.0.1 peer-port 9 transport udp
+	r "$CLI" session del "$(field session-id)"
 	expect_rc 0
 }
 
@@ -525,9 +528,9 @@ t_tcp() {
 	r "$CLI" attach --pid "$SERVER" ctx "$CTX"
 	expect_rc 0
 	expect_eq "sessions added on the server's side" 1 "$(printf '%s\n' "$OUT" | wc -l)"
-	expect_fields "$OUT" ctx "$CTX" transport tcp peer "$HOST" port "$CL_LPORT"
+	expect_fields "$OUT" ctx-id "$CTX" transport tcp peer-ipv4 "$HOST" peer-port "$CL_LPORT"
 	expect_err "skipping fd $SRV_FD of process $SERVER"
-	SID=$(field session)
+	SID=$(field session-id)
 	is_num "session id" "$SID"
 	wait_pong "$SID"
 
@@ -551,7 +554,7 @@ t_settings() {
 	fi
 	expect_rc 0
 	expect_fields "$OUT" keepalive-secs 1 ack-timeout-ms 500
-	SID=$(field session)
+	SID=$(field session-id)
 	r "$CLI" session show "$SID"
 	expect_rc 0
 	expect_fields "$OUT" keepalive-secs 1 ack-timeout-ms 500
@@ -588,13 +591,13 @@ t_netns() {
 		"process $p is in another network namespace: run 'nsenter -n -t $p"
 	r nsenter -n -t "$p" "$CLI" context add keepalive-secs 30
 	expect_rc 0
-	ctx=$(field context)
+	ctx=$(field ctx-id)
 	r nsenter -n -t "$p" "$CLI" attach --pid "$p" ctx "$ctx"
 	expect_rc 0
-	expect_fields "$OUT" ctx "$ctx" inode "$CL_INO" peer 127.0.0.1 port 9
+	expect_fields "$OUT" ctx-id "$ctx" sock-inode "$CL_INO" peer-ipv4 127.0.0.1 peer-port 9
 	r nsenter -n -t "$p" "$CLI" session show inode "$CL_INO"
 	expect_rc 0
-	expect_fields "$OUT" peer 127.0.0.1 port 9
+	expect_fields "$OUT" peer-ipv4 127.0.0.1 peer-port 9
 }
 
 # The JSON of the CLI is what the kernel's own YNL tool says.
@@ -624,6 +627,9 @@ t_ynl() {
 	python3 - "$cli_json" "$OUT" <<'EOF'
 import json, sys
 cli, ynl = (json.loads(s) for s in sys.argv[1:3])
+if not isinstance(cli, list) or len(cli) != 1:
+    sys.exit("CLI: not an array of one object: %r" % (cli,))
+cli = cli[0]
 stable = ["session-id", "ctx-id", "sock-inode", "transport", "peer-ipv4",
           "peer-ipv6", "peer-port"]
 bad = [k for k in stable if cli.get(k, "<absent>") != ynl.get(k, "<absent>")]

@@ -260,7 +260,7 @@ static int cka_attach_one(const struct cka_opts *o, struct cka_nl *nl,
 	}
 	nlh = cka_nl_req(nl, req.buf, COAP_KA_CMD_SESSION_ADD, NLM_F_ACK);
 	cka_sess_put(&cka_obj_attach, sa, nlh, local);
-	ret = cka_obj_do(o, &cka_obj_session, nl, nlh, true, false);
+	ret = cka_obj_do(o, &cka_obj_session, nl, nlh, true);
 	close(local);
 	return ret;
 }

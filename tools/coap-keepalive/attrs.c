@@ -71,12 +71,12 @@ static const struct cka_name cka_gone_reason_names[] = {
 
 static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_CTX_ID] = {
-		.name = "ctx-id", .label = "ctx", .kind = CKA_KIND_U32,
+		.name = "ctx-id", .kind = CKA_KIND_U32,
 		.readonly = true,
 		.help = "context id, 1 or more",
 	},
 	[COAP_KA_A_OWNER_UID] = {
-		.name = "owner-uid", .label = "owner", .kind = CKA_KIND_U32,
+		.name = "owner-uid", .kind = CKA_KIND_U32,
 		.readonly = true, .help = "uid owning the context",
 	},
 	[COAP_KA_A_KEEPALIVE_SECS] = {
@@ -154,11 +154,11 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 		.help = "session id, 1 or more",
 	},
 	[COAP_KA_A_SOCK_FD] = {
-		.name = "sock-fd", .label = "fd", .kind = CKA_KIND_S32,
+		.name = "sock-fd", .kind = CKA_KIND_S32,
 		.readonly = true, .help = "file descriptor of the socket",
 	},
 	[COAP_KA_A_SOCK_INODE] = {
-		.name = "sock-inode", .label = "inode", .kind = CKA_KIND_U64,
+		.name = "sock-inode", .kind = CKA_KIND_U64,
 		.readonly = true, .help = "inode of the session's socket",
 	},
 	[COAP_KA_A_TRANSPORT] = {
@@ -167,15 +167,15 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 		.help = "what the socket carries",
 	},
 	[COAP_KA_A_PEER_IPV4] = {
-		.name = "peer-ipv4", .label = "peer", .kind = CKA_KIND_IPV4,
+		.name = "peer-ipv4", .kind = CKA_KIND_IPV4,
 		.readonly = true, .help = "the peer's IPv4 address",
 	},
 	[COAP_KA_A_PEER_IPV6] = {
-		.name = "peer-ipv6", .label = "peer", .kind = CKA_KIND_IPV6,
+		.name = "peer-ipv6", .kind = CKA_KIND_IPV6,
 		.readonly = true, .help = "the peer's IPv6 address",
 	},
 	[COAP_KA_A_PEER_PORT] = {
-		.name = "peer-port", .label = "port", .kind = CKA_KIND_BE16,
+		.name = "peer-port", .kind = CKA_KIND_BE16,
 		.readonly = true, .help = "the peer's UDP or TCP port",
 	},
 	[COAP_KA_A_STATE] = {

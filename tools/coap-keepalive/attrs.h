@@ -34,8 +34,7 @@ struct cka_name {
 };
 
 struct cka_attr {
-	const char *name;		/* YAML name: CLI setting, JSON key */
-	const char *label;		/* text output label, NULL: ->name */
+	const char *name;		/* YAML name: setting, text and JSON key */
 	const char *const *aliases;	/* NULL-terminated, or NULL */
 	enum cka_kind kind;
 	const struct cka_name *names;	/* ENUM/FLAGS; ends with name NULL */

@@ -35,6 +35,7 @@ enum {
 struct cka_opts {
 	bool json;
 	bool pretty;
+	bool timestamp;		/* -t: monitor prints when each event came */
 };
 
 struct cka_object;
@@ -90,12 +91,21 @@ int cka_put_settings(const struct cka_object *obj, const struct cka_verb *verb,
 		     struct nlmsghdr *nlh, int argc, char **argv);
 int cka_parse_id(const struct cka_object *obj, const struct cka_verb *verb,
 		 const char *s, uint32_t *id);
-/* Print reply messages: one object each, or an array of them. */
+/*
+ * With -j every command that talks to the kernel prints exactly one JSON
+ * array on stdout, as ip -j does: the objects of all its replies (none for
+ * del: []). cka_obj_do() starts it; main() ends it with cka_list_end(),
+ * which prints [] if nothing was printed and the command succeeded, and
+ * nothing at all if it failed before printing anything.
+ */
+void cka_list_start(const struct cka_opts *o);
+void cka_list_end(int exit_code);
+/* Print reply messages: a line each, or objects of the -j array. */
 void cka_print_objects(const struct cka_opts *o, const struct cka_object *obj,
-		       const struct cka_msgs *m, bool array);
+		       const struct cka_msgs *m);
 /* Send @req on @nl, print what comes back. Returns an exit code. */
 int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
-	       struct cka_nl *nl, struct nlmsghdr *req, bool print, bool array);
+	       struct cka_nl *nl, struct nlmsghdr *req, bool print);
 /* The generic "del ID". */
 int cka_verb_del(const struct cka_opts *o, const struct cka_object *obj,
 		 int argc, char **argv);
@@ -148,12 +158,14 @@ struct cka_parsed {
 int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 		  struct cka_parsed *p);
 /*
- * Text: with @obj, "<object> <id> <label> <value>..."; without, " <name>
- * <value>" for every attribute by its YAML name. No newline.
+ * Text: "<name> <value>" for every attribute, by its YAML name, separated
+ * by spaces; with @obj its id attribute first. No newline, no leading
+ * space. show and monitor print the same names for the same things.
  */
 void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj);
-/* JSON object members (the caller opens and closes the object). */
+/* JSON object members by YAML name, with @obj its id first (the caller
+ * opens and closes the object). */
 void cka_print_json(struct json *j, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj);
 

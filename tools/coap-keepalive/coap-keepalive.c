@@ -149,8 +149,10 @@ static void cka_help(void)
 	printf("Manage the in-kernel CoAP keepalive of the coap_keepalive module\n"
 	       "(generic netlink family '%s').\n\n", COAP_KA_GENL_NAME);
 	printf("Options:\n"
-	       "  -j, --json      print JSON; keys are the YAML attribute names\n"
+	       "  -j, --json      print JSON: always one array (of the objects\n"
+	       "                  printed; [] if none); keys are the YAML names\n"
 	       "  -p, --pretty    indent the JSON (implies --json)\n"
+	       "  -t, --timestamp monitor: print when each event came\n"
 	       "  -h, --help      print this help and exit\n"
 	       "  -V, --version   print the version and exit\n\n");
 	printf("Objects and commands:\n");
@@ -220,16 +222,17 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json",	no_argument,	NULL, 'j' },
 		{ "pretty",	no_argument,	NULL, 'p' },
+		{ "timestamp",	no_argument,	NULL, 't' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL,		0,		NULL, 0 },
 	};
 	const struct cka_object *obj;
 	struct cka_opts o = { 0 };
-	int c;
+	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jphV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpthV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -237,6 +240,9 @@ int main(int argc, char **argv)
 		case 'p':
 			o.json = true;
 			o.pretty = true;
+			break;
+		case 't':
+			o.timestamp = true;
 			break;
 		case 'h':
 			cka_help();
@@ -265,5 +271,7 @@ int main(int argc, char **argv)
 	if (!obj)
 		return cka_usage_error(NULL, NULL, "unknown object '%s'",
 				       argv[optind]);
-	return cka_run_object(&o, obj, argc - optind - 1, argv + optind + 1);
+	ret = cka_run_object(&o, obj, argc - optind - 1, argv + optind + 1);
+	cka_list_end(ret);
+	return ret;
 }

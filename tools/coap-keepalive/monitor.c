@@ -41,46 +41,73 @@ static int64_t cka_now_ms(void)
 }
 
 /*
- * Text: the event's short name ("pong"), then every attribute by its YAML
- * name. JSON: as YNL's cli.py --subscribe ("name" the YAML operation
- * name, "msg" the attributes), plus "event" (the short name) and "cmd".
+ * When an event came (-t): local wall-clock time, ISO 8601 / RFC 3339
+ * with microseconds and the UTC offset, 2026-12-02T06:13:13.123456+01:00.
+ */
+static void cka_monitor_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	char date[32], zone[8];
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);	/* +0100 */
+	snprintf(buf, len, "%s.%06ld%.3s:%.2s", date, ts.tv_nsec / 1000,
+		 zone, zone + 3);
+}
+
+/* Events printed so far: the JSON array's separators. */
+static unsigned long cka_monitor_printed;
+
+/*
+ * One event. Text: with -t "[TIMESTAMP] ", the event's short name
+ * ("pong"), then its attributes exactly as session show names them
+ * ("session-id 3 ctx-id 1 ..."). JSON: an element of the one array
+ * monitor -j prints, on a line of its own: {"timestamp" (-t), "event",
+ * then the attributes under the keys of session show}.
  */
 static void cka_monitor_print(const struct cka_opts *o,
 			      const struct nlmsghdr *nlh)
 {
 	const struct cka_attr_set *set = &cka_attrs_coap_ka;
-	const char *name, *event;
+	char stamp[64], unknown[16];
+	const char *event;
 	struct cka_parsed p;
 	struct json j;
 
 	if (cka_parse_msg(set, nlh, &p))
 		return;
-	name = cka_cmd_name(p.cmd);
 	event = cka_event_name(p.cmd);
+	if (!event)
+		event = cka_cmd_name(p.cmd);
+	if (!event) {
+		snprintf(unknown, sizeof(unknown), "cmd-%u", p.cmd);
+		event = unknown;
+	}
+	if (o->timestamp)
+		cka_monitor_stamp(stamp, sizeof(stamp));
 	if (o->json) {
+		if (cka_monitor_printed)
+			fputc(',', stdout);
 		json_init(&j, stdout, o->pretty);
 		json_obj_open(&j, NULL);
-		if (name)
-			json_str(&j, "name", name);
-		else
-			json_null(&j, "name");
-		if (event)
-			json_str(&j, "event", event);
-		json_uint(&j, "cmd", p.cmd);
-		json_obj_open(&j, "msg");
-		cka_print_json(&j, set, &p, NULL);
-		json_obj_close(&j);
+		if (o->timestamp)
+			json_str(&j, "timestamp", stamp);
+		json_str(&j, "event", event);
+		cka_print_json(&j, set, &p, &cka_obj_session);
 		json_obj_close(&j);
 		json_end(&j);
 	} else {
-		if (event || name)
-			printf("%s", event ? event : name);
-		else
-			printf("cmd %u", p.cmd);
-		cka_print_text(stdout, set, &p, NULL);
+		if (o->timestamp)
+			printf("[%s] ", stamp);
+		printf("%s ", event);
+		cka_print_text(stdout, set, &p, &cka_obj_session);
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
+	cka_monitor_printed++;
 }
 
 /* Print the family's messages of one buffer; returns how many. */
@@ -102,10 +129,11 @@ static unsigned int cka_monitor_buf(const struct cka_opts *o,
 	return n;
 }
 
-static int cka_monitor_run(const struct cka_opts *o, int argc, char **argv)
+static int cka_monitor_run(const struct cka_opts *opts, int argc, char **argv)
 {
 	unsigned int count = 0, seen = 0;
 	bool has_count = false, has_timeout = false;
+	struct cka_opts o = *opts;
 	uint32_t timeout = 0, val;
 	int64_t deadline = 0, left;
 	struct sigaction sa;
@@ -119,9 +147,12 @@ static int cka_monitor_run(const struct cka_opts *o, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		bool is_count = !strcmp(argv[i], "--count") ||
 				!strcmp(argv[i], "-c");
-		bool is_timeout = !strcmp(argv[i], "--timeout") ||
-				  !strcmp(argv[i], "-t");
+		bool is_timeout = !strcmp(argv[i], "--timeout");
 
+		if (!strcmp(argv[i], "--timestamp") || !strcmp(argv[i], "-t")) {
+			o.timestamp = true;
+			continue;
+		}
 		if (!is_count && !is_timeout)
 			return cka_usage_error(&cka_obj_monitor, NULL,
 					       "unknown monitor argument '%s'",
@@ -166,6 +197,11 @@ static int cka_monitor_run(const struct cka_opts *o, int argc, char **argv)
 		cka_nl_close(&nl);
 		return CKA_EXIT_ERR;
 	}
+	/* -j: one array, "[" now, an element per line as events come. */
+	if (o.json) {
+		fputs("[\n", stdout);
+		fflush(stdout);
+	}
 	fprintf(stderr, "%s: monitoring %s group %s (id %u)\n", CKA_PROG,
 		COAP_KA_GENL_NAME, COAP_KA_MCGRP_EVENTS, nl.grp_events);
 
@@ -207,8 +243,13 @@ static int cka_monitor_run(const struct cka_opts *o, int argc, char **argv)
 			ret = CKA_EXIT_ERR;
 			break;
 		}
-		seen += cka_monitor_buf(o, &nl, cka_mon_rx.buf, (size_t)n,
+		seen += cka_monitor_buf(&o, &nl, cka_mon_rx.buf, (size_t)n,
 					has_count ? count - seen : UINT32_MAX);
+	}
+	/* The array ends however monitor does (signal, count, timeout, error). */
+	if (o.json) {
+		fputs("]\n", stdout);
+		fflush(stdout);
 	}
 	cka_nl_close(&nl);
 	return ret;
@@ -216,7 +257,7 @@ static int cka_monitor_run(const struct cka_opts *o, int argc, char **argv)
 
 const struct cka_object cka_obj_monitor = {
 	.name = "monitor",
-	.help = "print events as they come, until SIGINT/SIGTERM",
+	.help = "print events as they come, until SIGINT/SIGTERM; -t: with the time",
 	.run = cka_monitor_run,
-	.args = "[--count N] [--timeout SEC]",
+	.args = "[-t|--timestamp] [--count N] [--timeout SEC]",
 };

@@ -71,46 +71,70 @@ int cka_parse_id(const struct cka_object *obj,
 	return 0;
 }
 
-/* Print the reply messages: one object, or an array of them for dumps. */
-void cka_print_objects(const struct cka_opts *o,
-			      const struct cka_object *obj,
-			      const struct cka_msgs *m, bool array)
-{
-	struct cka_parsed p;
+/* The one JSON array of a -j command (see cka.h). */
+static struct {
 	struct json j;
+	bool started;		/* a command that prints objects ran */
+	bool open;		/* its "[" is out */
+} cka_list;
+
+void cka_list_start(const struct cka_opts *o)
+{
+	if (!o->json || cka_list.started)
+		return;
+	json_init(&cka_list.j, stdout, o->pretty);
+	cka_list.started = true;
+}
+
+void cka_list_end(int exit_code)
+{
+	if (cka_list.open) {
+		json_arr_close(&cka_list.j);
+		json_end(&cka_list.j);
+	} else if (cka_list.started && exit_code == CKA_EXIT_OK) {
+		json_arr_open(&cka_list.j, NULL);
+		json_arr_close(&cka_list.j);
+		json_end(&cka_list.j);
+	}
+	cka_list.started = false;
+	cka_list.open = false;
+}
+
+/* Print the reply messages: a text line each, or objects of the array. */
+void cka_print_objects(const struct cka_opts *o,
+		       const struct cka_object *obj, const struct cka_msgs *m)
+{
+	struct json *j = &cka_list.j;
+	struct cka_parsed p;
 	size_t i;
 
-	json_init(&j, stdout, o->pretty);
-	if (o->json && array)
-		json_arr_open(&j, NULL);
 	for (i = 0; i < m->n; i++) {
 		if (cka_parse_msg(obj->set, m->v[i], &p))
 			continue;
 		if (o->json) {
-			json_obj_open(&j, NULL);
-			cka_print_json(&j, obj->set, &p, obj);
-			json_obj_close(&j);
-			if (!array)
-				json_end(&j);
+			if (!cka_list.open) {
+				json_arr_open(j, NULL);
+				cka_list.open = true;
+			}
+			json_obj_open(j, NULL);
+			cka_print_json(j, obj->set, &p, obj);
+			json_obj_close(j);
 		} else {
 			cka_print_text(stdout, obj->set, &p, obj);
 			fputc('\n', stdout);
 		}
-	}
-	if (o->json && array) {
-		json_arr_close(&j);
-		json_end(&j);
 	}
 	fflush(stdout);
 }
 
 /* Send @req on @nl and print what comes back. */
 int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
-	       struct cka_nl *nl, struct nlmsghdr *req, bool print, bool array)
+	       struct cka_nl *nl, struct nlmsghdr *req, bool print)
 {
 	struct cka_msgs m = { 0 };
 	int ret;
 
+	cka_list_start(o);
 	ret = cka_nl_talk(nl, req, &m);
 	if (ret) {
 		cka_nl_perror(nl);
@@ -118,7 +142,7 @@ int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
 		return CKA_EXIT_ERR;
 	}
 	if (print)
-		cka_print_objects(o, obj, &m, array);
+		cka_print_objects(o, obj, &m);
 	cka_msgs_free(&m);
 	return CKA_EXIT_OK;
 }
@@ -131,7 +155,7 @@ int cka_obj_do(const struct cka_opts *o, const struct cka_object *obj,
 static int cka_obj_verb(const struct cka_opts *o, const struct cka_object *obj,
 			const struct cka_verb *verb, uint8_t cmd,
 			uint16_t flags, bool has_id, uint32_t id, int argc,
-			char **argv, bool print, bool array)
+			char **argv, bool print)
 {
 	static union cka_req probe, req;
 	struct cka_nl nl = { 0 };
@@ -150,7 +174,7 @@ static int cka_obj_verb(const struct cka_opts *o, const struct cka_object *obj,
 	if (has_id)
 		mnl_attr_put_u32(nlh, (uint16_t)obj->id_attr, id);
 	cka_put_settings(obj, verb, nlh, argc, argv);
-	ret = cka_obj_do(o, obj, &nl, nlh, print, array);
+	ret = cka_obj_do(o, obj, &nl, nlh, print);
 	cka_nl_close(&nl);
 	return ret;
 }
@@ -171,7 +195,7 @@ static int cka_verb_add(const struct cka_opts *o, const struct cka_object *obj,
 {
 	return cka_obj_verb(o, obj, cka_find_verb(obj, cka_verb_add),
 			    obj->cmd_new, NLM_F_ACK, false, 0, argc, argv,
-			    true, false);
+			    true);
 }
 
 static int cka_verb_set(const struct cka_opts *o, const struct cka_object *obj,
@@ -187,7 +211,7 @@ static int cka_verb_set(const struct cka_opts *o, const struct cka_object *obj,
 	if (ret)
 		return ret;
 	return cka_obj_verb(o, obj, verb, obj->cmd_set, NLM_F_ACK, true, id,
-			    argc - 1, argv + 1, true, false);
+			    argc - 1, argv + 1, true);
 }
 
 static int cka_verb_show(const struct cka_opts *o,
@@ -201,12 +225,12 @@ static int cka_verb_show(const struct cka_opts *o,
 		return cka_usage_error(obj, verb, "too many arguments");
 	if (argc == 0)
 		return cka_obj_verb(o, obj, verb, obj->cmd_get, NLM_F_DUMP,
-				    false, 0, 0, NULL, true, true);
+				    false, 0, 0, NULL, true);
 	ret = cka_parse_id(obj, verb, argv[0], &id);
 	if (ret)
 		return ret;
 	return cka_obj_verb(o, obj, verb, obj->cmd_get, NLM_F_ACK, true, id,
-			    0, NULL, true, false);
+			    0, NULL, true);
 }
 
 int cka_verb_del(const struct cka_opts *o, const struct cka_object *obj,
@@ -224,7 +248,7 @@ int cka_verb_del(const struct cka_opts *o, const struct cka_object *obj,
 	if (ret)
 		return ret;
 	return cka_obj_verb(o, obj, verb, obj->cmd_del, NLM_F_ACK, true, id,
-			    0, NULL, false, false);
+			    0, NULL, false);
 }
 
 /* The verbs of an object with new/set/get/del commands; add comes first. */

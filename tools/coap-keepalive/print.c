@@ -143,13 +143,16 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
 void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj)
 {
-	const char *sep = obj ? "" : " ";
 	const struct cka_attr *a;
+	const char *sep = "";
 	char val[256];
 	unsigned int type, i;
 
+	/* The object's id first, then the rest in attribute order. */
 	if (obj && p->tb[obj->id_attr]) {
-		fprintf(f, "%s %u", obj->name, cka_get(p->tb[obj->id_attr]));
+		a = cka_attr_get(set, obj->id_attr);
+		cka_val_fmt(a, p->tb[obj->id_attr], val, sizeof(val));
+		fprintf(f, "%s %s", a->name, val);
 		sep = " ";
 	}
 	for (type = 0; type <= set->max && type < CKA_TB_SIZE; type++) {
@@ -159,8 +162,7 @@ void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		if (a->kind == CKA_KIND_PAD)
 			continue;
 		cka_val_fmt(a, p->tb[type], val, sizeof(val));
-		fprintf(f, "%s%s %s", sep,
-			obj && a->label ? a->label : a->name, val);
+		fprintf(f, "%s%s %s", sep, a->name, val);
 		sep = " ";
 	}
 	for (i = 0; i < p->nother; i++) {

@@ -199,7 +199,7 @@ static int cka_sess_add(const struct cka_opts *o, const struct cka_object *obj,
 		goto out;
 	nlh = cka_nl_req(&nl, req.buf, COAP_KA_CMD_SESSION_ADD, NLM_F_ACK);
 	cka_sess_put(obj, &sa, nlh, sa.fd);
-	ret = cka_obj_do(o, obj, &nl, nlh, true, false);
+	ret = cka_obj_do(o, obj, &nl, nlh, true);
 	cka_nl_close(&nl);
 out:
 	cka_sess_args_free(&sa);
@@ -299,7 +299,7 @@ static int cka_sess_show(const struct cka_opts *o,
 		if (has_ino)
 			mnl_attr_put_u64(nlh, COAP_KA_A_SOCK_INODE, ino);
 	}
-	ret = cka_obj_do(o, obj, &nl, nlh, true, !by_id);
+	ret = cka_obj_do(o, obj, &nl, nlh, true);
 	cka_nl_close(&nl);
 	return ret;
 }
