@@ -51,6 +51,7 @@ static const struct cka_name cka_state_names[] = {
 static const struct cka_name cka_nack_reason_names[] = {
 	{ COAP_KA_NACK_TOO_MANY_RETRIES, "too-many-retries" },
 	{ COAP_KA_NACK_NO_PONG,		"no-pong" },
+	{ COAP_KA_NACK_UNREACHABLE,	"unreachable" },
 	{ 0, NULL }
 };
 
