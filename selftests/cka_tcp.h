@@ -167,17 +167,6 @@ static inline int tcp_stamp_arrivals(int fd)
 	return 0;
 }
 
-/* CLOCK_REALTIME @ts as a now_ms() (CLOCK_MONOTONIC) time. */
-static inline double realtime_to_ms(const struct timespec *ts)
-{
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	return m.tv_sec * 1e3 + m.tv_nsec / 1e6 -
-	       ((r.tv_sec - ts->tv_sec) * 1e3 + (r.tv_nsec - ts->tv_nsec) / 1e6);
-}
-
 /*
  * Read exactly @len bytes of stream @fd within @ms. Returns @len, or how
  * many came before the deadline (0..len-1), or before EOF; -errno if an

@@ -563,6 +563,44 @@ static inline ssize_t recv_within(int fd, void *buf, size_t size, int ms,
 	}
 }
 
+/* CLOCK_REALTIME @ts as a now_ms() (CLOCK_MONOTONIC) time. */
+static inline double realtime_to_ms(const struct timespec *ts)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return m.tv_sec * 1e3 + m.tv_nsec / 1e6 -
+	       ((r.tv_sec - ts->tv_sec) * 1e3 + (r.tv_nsec - ts->tv_nsec) / 1e6);
+}
+
+/*
+ * Read one datagram of @fd (ready: no wait) and when the kernel received
+ * it (SO_TIMESTAMPNS, turned on here), as a now_ms() time in *@t: a slow
+ * or descheduled test does not move it, so intervals between datagrams
+ * are what the sender made them.
+ */
+static inline ssize_t recv_stamped(int fd, void *buf, size_t size, double *t)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec iov = { buf, size };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int one = 1;
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	*t = now_ms();
+	for (cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
+			*t = realtime_to_ms((const struct timespec *)CMSG_DATA(cm));
+	return n < 0 ? -errno : n;
+}
+
 /* Start a process with stdout and stderr going to @out (NULL: /dev/null). */
 static inline pid_t spawn(const char *out, char *const argv[])
 {
