@@ -12,6 +12,7 @@
 
 #define LATE_MS		1500	/* scheduling slack for an idle period (TCG) */
 #define EARLY_MS	5	/* one jiffy at HZ=250, plus rounding */
+#define EVENT_SLACK_MS	300	/* two events' delivery, on a busy guest */
 #define NCLIENTS	3
 #define NJITTER		20
 
@@ -327,8 +328,12 @@ TEST_F(peers, unconnected_server_three_clients)
 				EXPECT_EQ(0, ev.v[COAP_KA_A_RETRANSMISSIONS]);
 				EXPECT_EQ(COAP_KA_NACK_UNREACHABLE,
 					  ev.v[COAP_KA_A_NACK_REASON]);
-				/* an idle second, then the first Ping's ICMP error */
-				EXPECT_LE(1000 - EARLY_MS, ms_since(last_pong[i], ev.t));
+				/*
+				 * an idle second, then the first Ping's ICMP
+				 * error; both times are when the events reached
+				 * us, which a busy guest delays unevenly
+				 */
+				EXPECT_LE(1000 - EVENT_SLACK_MS, ms_since(last_pong[i], ev.t));
 				TH_LOG("victim nacked %ld ms after its last pong, %ld ms after the kill",
 				       ms_since(last_pong[i], ev.t), ms_since(tkill, ev.t));
 			}
