@@ -72,7 +72,7 @@ KSFT_INC  := $(CURDIR)/build/ksrc/tools/testing/selftests
 SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(TESTS)")
 # Host checks reported in `make check`; with TESTS= only the builds.
 HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
-	      $(if $(TESTS),,checkpatch sparse)
+	      $(if $(TESTS),,checkpatch sparse install)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
 	checkpatch sparse lint check debug-kernel check-debug demo soak bench bench-bin \

@@ -27,6 +27,8 @@ pkgs=(
 	# tools the tests use inside the guest
 	iproute2 nftables tshark libcoap3-bin openssl procps util-linux
 	python3 python3-yaml python3-jsonschema
+	# packaging: selftests/dkms.sh runs dkms in a guest
+	dkms
 )
 
 declare -A ok=()

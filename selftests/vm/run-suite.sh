@@ -109,16 +109,18 @@ if [ -n "$host_file" ]; then
 fi
 
 # ---- the test list ----------------------------------------------------------
-# TESTS format: one test per line, "[timeout=SECONDS] [nodebug] COMMAND [ARGS...]",
+# TESTS format: one test per line,
+# "[timeout=SECONDS] [nodebug] [nomodule] COMMAND [ARGS...]",
 # words split on whitespace (no quoting); blank lines and lines starting
 # with '#' are ignored. See the header of selftests/TESTS.
-t_cmd=() t_timeout=() t_name=() t_skipped=()
-add_test() {	# add_test TIMEOUT WORDS...
-	local to=$1
-	shift
+t_cmd=() t_timeout=() t_name=() t_skipped=() t_nomod=()
+add_test() {	# add_test TIMEOUT NOMODULE WORDS...
+	local to=$1 nomod=$2
+	shift 2
 	local name
 	name="$(basename "$1")${2:+ ${*:2}}"
 	t_timeout+=("$to")
+	t_nomod+=("$nomod")
 	t_cmd+=("$*")
 	t_name+=("$name")
 }
@@ -140,11 +142,15 @@ if [ -f "$tests_file" ]; then
 			words=("${words[@]:1}")
 			[[ $to =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad timeout in '${words[*]}'"; continue; }
 		fi
-		nodebug=0
-		if [ "${words[0]:-}" = nodebug ]; then
-			nodebug=1
+		nodebug=0 nomodule=0
+		while :; do
+			case ${words[0]:-} in
+			nodebug) nodebug=1 ;;
+			nomodule) nomodule=1 ;;
+			*) break ;;
+			esac
 			words=("${words[@]:1}")
-		fi
+		done
 		[ ${#words[@]} -gt 0 ] || continue
 		selected "${words[0]}" "${words[*]}" || continue
 		if [ $nodebug = 1 ] && [ "$kernels" = debug ]; then
@@ -152,7 +158,7 @@ if [ -f "$tests_file" ]; then
 			t_skipped+=("${words[*]}")
 			continue
 		fi
-		add_test "$to" "${words[@]}"
+		add_test "$to" "$nomodule" "${words[@]}"
 	done <"$tests_file"
 elif [ -z "$filter" ]; then
 	emit fail "test list $tests_file missing"
@@ -165,7 +171,7 @@ for f in $filter; do	# ad-hoc tests named on the command line
 	done
 	if [ $found = 0 ]; then
 		if [ -f "$CKA_SRC/$f" ] || [ -f "$f" ]; then
-			add_test 300 "$f"
+			add_test 300 0 "$f"
 		else
 			emit fail "TESTS: '$f' matches no test and no file"
 		fi
@@ -220,7 +226,8 @@ start_vm() {	# start_vm IDX  (runs in the background)
 	[ "${v_kname[$i]}" = debug ] && kml=1
 	mkdir -p "${v_dir[$i]}"
 	# shellcheck disable=SC2086
-	cka_write_job "${v_dir[$i]}" "${v_kname[$i]}" "${v_timeout[$i]}" $kml 0 -- ${t_cmd[$t]}
+	CKA_NO_MODULE=${t_nomod[$t]} \
+		cka_write_job "${v_dir[$i]}" "${v_kname[$i]}" "${v_timeout[$i]}" $kml 0 -- ${t_cmd[$t]}
 	cka_boot "${v_kname[$i]}" "${v_dir[$i]}" "$accel" "${v_wall[$i]}"
 }
 
@@ -359,7 +366,7 @@ next=0 total=${#v_dir[@]}
 while [ $next -lt $total ] || [ ${#running[@]} -gt 0 ]; do
 	while [ $next -lt $total ] && [ ${#running[@]} -lt "$jobs" ]; do
 		ko=$(cka_module_ko "${v_kname[$next]}")
-		if [ ! -f "$ko" ]; then
+		if [ ! -f "$ko" ] && [ "${t_nomod[${v_test[$next]}]}" != 1 ]; then
 			emit fail "[${v_rel[$next]}] ${t_name[${v_test[$next]}]}: module not built ($ko)"
 		else
 			start_vm $next >/dev/null 2>&1 &
