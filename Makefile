@@ -44,8 +44,9 @@
 MODNAME   := coap_keepalive
 KVER      ?= $(shell uname -r)
 KDIR      ?= /lib/modules/$(KVER)/build
-# MODULE_VERSION, `coap-keepalive --version` and the DKMS package version
-CKA_VERSION ?= $(shell scripts/version.sh)
+# MODULE_VERSION, `coap-keepalive --version` and the DKMS package version:
+# computed once, when first needed
+CKA_VERSION ?= $(eval CKA_VERSION := $$(shell scripts/version.sh))$(CKA_VERSION)
 KERNELS   ?= 6.12 6.1
 LINT_KERNELS ?= 6.12 6.1
 TESTS     ?=
