@@ -153,11 +153,13 @@ autoloaded() {
 	grep -q "^$MOD " /proc/modules || { echo "$MOD not in /proc/modules"; return 1; }
 	[ "$(cat /sys/module/$MOD/version)" = "$VER" ] ||
 		{ echo "/sys/module/$MOD/version: $(cat /sys/module/$MOD/version)"; return 1; }
-	"$CLI" --version | grep -q "^coap-keepalive $VER " ||
-		{ echo "CLI: $("$CLI" --version)"; return 1; }
 }
 if ktap_check "modprobe helper runs in the test's mount namespace" autoload_ready; then
-	ktap_check "first CLI call autoloads version $VER (lsmod, sysfs, --version)" autoloaded
+	ktap_check "first CLI call autoloads version $VER (lsmod, sysfs)" autoloaded
+	# The CLI was built before this run (`make check`: host check "cli"),
+	# maybe from another state of the tree; the host check "install"
+	# compares its --version with the module's.
+	ktap_diag "$("$CLI" --version)"
 else
 	ktap_skip "first CLI call autoloads the module" "no modprobe helper"
 fi
