@@ -2,9 +2,16 @@
 #
 # coap_keepalive - top-level Makefile
 #
-#   make                  module (for KVER) + CLI
-#   make install          modules_install + depmod, CLI and man page to /usr/local
+#   make                  module (for KVER: the running kernel) + CLI
+#   make install          module to /lib/modules/KVER/updates/ + depmod, CLI,
+#                         man page and bash completion under PREFIX (/usr/local)
 #                         (DESTDIR= stages everything under a directory)
+#   make uninstall        removes what `make install` installed (same variables)
+#   make dkms-install     copies the module source to /usr/src/coap_keepalive-VERSION
+#                         and `dkms add`s it; then `dkms build`/`dkms install`
+#                         (AUTOINSTALL: DKMS rebuilds it for every new kernel)
+#   make dkms-uninstall   `dkms remove --all` + removes that copy
+#   make version          prints VERSION (scripts/version.sh: git describe)
 #   make check            host checks + every selftests/TESTS line in QEMU on
 #                         each kernel of KERNELS (default "6.12 6.1")
 #   make check-debug      the same on a KASAN/lockdep/kmemleak kernel
@@ -24,8 +31,14 @@
 #
 # Useful variables:
 #   KVER=6.12.117+deb12-amd64   kernel for `make module`/`install`
-#                               (default: newest installed 6.12 headers)
-#   KDIR=/path/to/kbuild        instead of /usr/src/linux-headers-$(KVER)
+#                               (default: `uname -r`, the running kernel;
+#                               `make` fails naming the headers package when
+#                               its build tree is missing, as on a machine
+#                               that only tests: `make check`, `make demo`,
+#                               `make bench` build for the Debian kernels
+#                               they boot, whatever KVER says)
+#   KDIR=/path/to/kbuild        instead of /lib/modules/$(KVER)/build
+#   PREFIX=/usr/local DESTDIR=  where `make install` puts the CLI
 #   W=1                         extra compiler warnings for `make module`
 #   KERNELS="6.12 6.1"          kernels of `make check` (series, release, debug)
 #   TESTS="selftests/foo.sh"    run only these tests (see selftests/TESTS)
@@ -34,8 +47,11 @@
 # Example: make check KERNELS=6.12 TESTS=selftests/vm/selftest_smoke.sh
 
 MODNAME   := coap_keepalive
-KVER      ?= $(shell scripts/kernels.sh --headers 6.12)
-KDIR      ?= /usr/src/linux-headers-$(KVER)
+KVER      ?= $(shell uname -r)
+KDIR      ?= /lib/modules/$(KVER)/build
+# MODULE_VERSION, `coap-keepalive --version` and the DKMS package version:
+# computed once, when first needed
+CKA_VERSION ?= $(eval CKA_VERSION := $$(shell scripts/version.sh))$(CKA_VERSION)
 KERNELS   ?= 6.12 6.1
 LINT_KERNELS ?= 6.12 6.1
 TESTS     ?=
@@ -45,6 +61,11 @@ TESTS     ?=
 # 269 s one at a time with a thread per vCPU, each guest as fast as before.
 JOBS      ?= $(shell nproc)
 PREFIX    ?= /usr/local
+INSTALL_MOD_DIR ?= updates
+DKMS_SRC   = /usr/src/$(MODNAME)-$(CKA_VERSION)
+# What DKMS builds from: the module and the Makefile around it.
+DKMS_FILES = Makefile Kbuild dkms.conf scripts/version.sh \
+	     $(wildcard module/*.[ch] uapi/linux/*.h)
 DEMO      ?= $(firstword $(wildcard selftests/demo.sh selftests/vm/demo.sh))
 DEMO_KERNEL ?= 6.12
 DEMO_TIMEOUT ?= 600
@@ -52,21 +73,31 @@ DEMO_TIMEOUT ?= 600
 # Per-kernel module builds for the tests live in build/mod-<release>/.
 MOD_SRCS  := Kbuild $(wildcard module/*.c module/*.h uapi/linux/*.h)
 TEST_RELS  = $(shell scripts/kernels.sh $(KERNELS))
-DEBUG_KDIR = $(shell scripts/build-debug-kernel.sh --print-dir)
+DEBUG_KDIR = $(shell scripts/build-debug-kernel.sh --print-dir 2>/dev/null)
 KSFT_INC  := $(CURDIR)/build/ksrc/tools/testing/selftests
 SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(TESTS)")
 # Host checks reported in `make check`; with TESTS= only the builds and
 # the cheap checks of generated files and docs.
 HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen docs \
-	      $(if $(TESTS),,checkpatch sparse)
+	      $(if $(TESTS),,checkpatch sparse install)
 
 .PHONY: all module lib cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak bench bench-bin
+	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak bench bench-bin \
+	kdir install-module install-tools uninstall uninstall-module uninstall-tools \
+	dkms-install dkms-uninstall version
 
 all: module cli
 
-module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(W),W=$(W)) modules
+# The kernel's build tree (Debian: package linux-headers-KVER) must exist.
+kdir:
+	@test -f "$(KDIR)/Makefile" || { \
+	echo "$(MODNAME): no kernel build tree for $(KVER) at $(KDIR)." >&2; \
+	echo "  Install the headers of that kernel (Debian: apt-get install linux-headers-$(KVER))," >&2; \
+	echo "  or build for another one: make KVER=<release> (or KDIR=<kbuild dir>)." >&2; \
+	exit 1; }
+
+module: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CKA_VERSION=$(CKA_VERSION) $(if $(W),W=$(W)) modules
 
 # libcoapka (tools/lib/coapka): the application library and the netlink
 # client the CLI, the selftests and the bench share.
@@ -74,18 +105,65 @@ lib:
 	$(MAKE) -C tools/lib/coapka
 
 cli: lib
-	$(MAKE) -C tools/coap-keepalive
+	$(MAKE) -C tools/coap-keepalive CKA_VERSION=$(CKA_VERSION)
 
-install: module cli
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+version:
+	@echo $(CKA_VERSION)
+
+install: install-module install-tools
+
+# updates/ takes precedence over the kernel's own tree for modprobe.
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KVER) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+
+# Userspace: the CLI, its man page and bash completion. A library with an
+# install target of its own (tools/lib/...) adds its install/uninstall here.
+install-tools: cli
 	$(MAKE) -C tools/coap-keepalive install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C tools/lib/coapka install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+uninstall: uninstall-module uninstall-tools
+
+uninstall-module:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/$(MODNAME).ko*
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+
+uninstall-tools:
+	$(MAKE) -C tools/coap-keepalive uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# DKMS: a copy of the module source with the version written into it (it
+# has no .git), then `dkms add` (not with DESTDIR, which only stages the copy).
+dkms-install:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	install -d $(DESTDIR)$(DKMS_SRC)
+	cp --parents -p -t $(DESTDIR)$(DKMS_SRC) $(DKMS_FILES)
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(CKA_VERSION)"/' dkms.conf \
+		>$(DESTDIR)$(DKMS_SRC)/dkms.conf
+	echo $(CKA_VERSION) >$(DESTDIR)$(DKMS_SRC)/VERSION
+ifeq ($(DESTDIR),)
+	@if dkms status -m $(MODNAME) -v $(CKA_VERSION) | grep -q .; then \
+		echo "$(MODNAME)/$(CKA_VERSION) already added; to rebuild it: dkms build --force -m $(MODNAME) -v $(CKA_VERSION)"; \
+	else \
+		echo "dkms add -m $(MODNAME) -v $(CKA_VERSION)"; \
+		dkms add -m $(MODNAME) -v $(CKA_VERSION); \
+	fi
+	@echo "now: dkms install -m $(MODNAME) -v $(CKA_VERSION)   (builds it for the running kernel)"
+endif
+
+dkms-uninstall:
+	-dkms remove -m $(MODNAME) -v $(CKA_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# Kbuild's objects in the source tree (by name: `make clean` must work
+# without kernel headers), the CLI's, and build/.
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	$(MAKE) -C tools/coap-keepalive clean
-	$(MAKE) -C tools/lib/coapka clean
+	rm -f *.ko *.mod *.mod.c *.o .*.o .*.cmd modules.order Module.symvers \
+		module/*.o module/.*.cmd module/.*.d
+	$(if $(wildcard tools/coap-keepalive/Makefile),$(MAKE) -C tools/coap-keepalive clean)
+	$(if $(wildcard tools/lib/coapka/Makefile),$(MAKE) -C tools/lib/coapka clean)
 	rm -rf build
 
 deps:

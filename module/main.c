@@ -26,6 +26,11 @@ MODULE_PARM_DESC(max_sessions_per_user,
  */
 #define COAP_KA_UNLOAD_GRACE_MS	500
 
+/* `git describe` of the source, passed by Kbuild (scripts/version.sh). */
+#ifndef COAP_KA_VERSION
+#define COAP_KA_VERSION "unknown"
+#endif
+
 static unsigned int coap_ka_net_id __read_mostly;
 bool coap_ka_unloading;
 
@@ -133,4 +138,5 @@ module_exit(coap_ka_module_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel CoAP keepalive (RFC 7252 / RFC 8323 pings)");
+MODULE_VERSION(COAP_KA_VERSION);
 MODULE_ALIAS_GENL_FAMILY(COAP_KA_GENL_NAME);

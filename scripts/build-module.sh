@@ -9,7 +9,8 @@
 # copied there fresh each time (only sources: stale objects from an
 # in-tree build must not leak in). KBUILD_ARGS go to kbuild (W=1, C=2...).
 # The combined compiler output is kept in DIR/build.log; the number of
-# warnings in it is printed to DIR/warnings.
+# warnings in it is printed to DIR/warnings. MODULE_VERSION is
+# scripts/version.sh of the repository (the copy has no .git).
 #   KERNEL: a release with /usr/src/linux-headers-<release>, or "debug".
 set -uo pipefail
 
@@ -36,7 +37,8 @@ rm -rf "$dir/module" "$dir/uapi" "$dir/Kbuild" "$dir"/*.ko
 	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
 	xargs -0 cp --parents -p -t "$dir")
 
-make -C "$kdir" M="$dir" "$@" modules >"$dir/build.log" 2>&1
+make -C "$kdir" M="$dir" CKA_VERSION="$("$src/scripts/version.sh")" "$@" modules \
+	>"$dir/build.log" 2>&1
 rc=$?
 cat "$dir/build.log"
 grep -cE 'warning:|WARNING:|error:' "$dir/build.log" >"$dir/warnings"

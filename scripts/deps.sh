@@ -31,6 +31,8 @@ pkgs=(
 	python3 python3-yaml python3-jsonschema
 	# the docs host check (scripts/check-rst.py) and the generated reference
 	python3-docutils
+	# packaging: selftests/dkms.sh runs dkms in a guest
+	dkms
 )
 
 declare -A ok=()

@@ -22,6 +22,12 @@
 #   docs          kernel-doc -Wall -none on module/*.[ch] uapi/linux/*.h and a
 #                 docutils parse (scripts/check-rst.py) of Documentation/*.rst
 #                 and Documentation/netlink/*.rst; fails on any warning
+#   install       `make install DESTDIR=... KVER=<6.12 release> PREFIX=/usr/local`
+#                 in a copy of the tree (no .git: the version comes from
+#                 VERSION), then the exact list of installed files, depmod's
+#                 view of the module, versions, `make uninstall`, and the
+#                 copy `make dkms-install DESTDIR=...` stages
+#                 (INSTALL_KERNEL: another kernel name)
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +58,79 @@ result() {	# result RC DESC [LOGFILE]
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# check_install RELEASE: see "install" above; prints what is wrong, fails.
+check_install() {
+	local k=$1 t=$tmp/install ver bad=0 f ko got want
+	rm -rf "$t"
+	mkdir -p "$t/src" "$t/root" "$t/dkms"
+	tar -C "$src" --exclude=./build --exclude=./.git -cf - . | tar -C "$t/src" -xf - || return 1
+	ver=$("$src/scripts/version.sh")
+	echo "$ver" >"$t/src/VERSION"
+	"$make" -s -C "$t/src" clean >/dev/null || return 1
+	"$make" -C "$t/src" install DESTDIR="$t/root" KVER="$k" PREFIX=/usr/local \
+		>"$t/make.log" 2>&1 || { tail -n 40 "$t/make.log"; echo "make install failed"; return 1; }
+
+	# Exactly these files, besides depmod's indexes (modules.*); the
+	# module compressed as the kernel's own are (6.12: xz) or not (6.1).
+	ko=$(cd "$t/root/lib/modules/$k/updates" 2>/dev/null && ls coap_keepalive.ko*)
+	case $ko in
+	coap_keepalive.ko | coap_keepalive.ko.xz | coap_keepalive.ko.zst | coap_keepalive.ko.gz) ;;
+	*) echo "module in updates/: '$ko'"; ko=coap_keepalive.ko; bad=1 ;;
+	esac
+	got=$(cd "$t/root" && find . -type f ! -path "./lib/modules/$k/modules.*" | sed 's|^\./||' | sort)
+	want=$(printf '%s\n' "lib/modules/$k/updates/$ko" \
+		usr/local/sbin/coap-keepalive \
+		usr/local/share/bash-completion/completions/coap-keepalive \
+		usr/local/share/man/man8/coap-keepalive.8 | sort)
+	if [ "$got" != "$want" ]; then
+		echo "installed files differ (- expected, + installed):"
+		diff <(echo "$want") <(echo "$got")
+		bad=1
+	fi
+	ko=$t/root/lib/modules/$k/updates/$ko
+	[ -f "$ko" ] || return 1
+	grep -qE '^updates/coap_keepalive\.ko(\.[a-z]+)?:' "$t/root/lib/modules/$k/modules.dep" ||
+		{ echo "modules.dep does not list updates/coap_keepalive.ko"; bad=1; }
+	grep -q '^alias net-pf-16-proto-16-family-coap_keepalive coap_keepalive$' \
+		"$t/root/lib/modules/$k/modules.alias" ||
+		{ echo "modules.alias lacks the generic netlink family alias"; bad=1; }
+	got=$(modinfo -F version "$ko")
+	[ "$got" = "$ver" ] || { echo "modinfo version '$got', expected '$ver'"; bad=1; }
+	got=$(modinfo -F vermagic "$ko")
+	[ "${got%% *}" = "$k" ] || { echo "vermagic '$got', expected $k"; bad=1; }
+	got=$("$t/root/usr/local/sbin/coap-keepalive" --version)
+	case $got in
+	"coap-keepalive $ver "*) ;;
+	*) echo "coap-keepalive --version: '$got', expected version $ver"; bad=1 ;;
+	esac
+	f=$t/root/usr/local/share/bash-completion/completions/coap-keepalive
+	got=$(bash -c '. "$1" && complete -p coap-keepalive' _ "$f" 2>&1)
+	[ "$got" = "complete -F _coap_keepalive coap-keepalive" ] ||
+		{ echo "completion script: '$got'"; bad=1; }
+
+	"$make" -C "$t/src" uninstall DESTDIR="$t/root" KVER="$k" PREFIX=/usr/local \
+		>"$t/make.log" 2>&1 || { cat "$t/make.log"; echo "make uninstall failed"; return 1; }
+	got=$(cd "$t/root" && find . -type f ! -path "./lib/modules/$k/modules.*")
+	[ -z "$got" ] || { echo "left after make uninstall:"; echo "$got"; bad=1; }
+	! grep -q coap_keepalive "$t/root/lib/modules/$k/modules.dep" ||
+		{ echo "modules.dep still lists the module after make uninstall"; bad=1; }
+
+	# The DKMS source copy (staged: no dkms add).
+	"$make" -C "$t/src" dkms-install DESTDIR="$t/dkms" >"$t/make.log" 2>&1 ||
+		{ cat "$t/make.log"; echo "make dkms-install DESTDIR= failed"; return 1; }
+	f=$t/dkms/usr/src/coap_keepalive-$ver
+	for got in Makefile Kbuild VERSION dkms.conf scripts/version.sh module/main.c \
+		   uapi/linux/coap_keepalive.h; do
+		[ -f "$f/$got" ] || { echo "dkms-install: $got missing in $f"; bad=1; }
+	done
+	grep -qx "PACKAGE_VERSION=\"$ver\"" "$f/dkms.conf" ||
+		{ echo "dkms.conf: PACKAGE_VERSION is not \"$ver\""; bad=1; }
+	got=$(cd "$f" && scripts/version.sh)
+	[ "$got" = "$ver" ] || { echo "version in the DKMS copy: '$got', expected '$ver'"; bad=1; }
+	[ $bad = 0 ] && echo "installed and removed cleanly, version $ver"
+	return $bad
+}
 
 for check in "$@"; do
 	log=$tmp/log
@@ -113,6 +192,12 @@ for check in "$@"; do
 			$(ls Documentation/netlink/*.rst 2>/dev/null)) >"$log.rst" 2>&1 || rc=1
 		[ $rc = 0 ] || grep -v ': ok$' "$log.rst" >>"$log"
 		result $rc "docs (kernel-doc, rst)" "$log"
+		;;
+	install)
+		k=$("$src/scripts/kernels.sh" "${INSTALL_KERNEL:-6.12}" 2>"$log") || {
+			result 1 "make install" "$log"; continue; }
+		check_install "$k" >"$log" 2>&1
+		result $? "make install DESTDIR= ($k)" "$log"
 		;;
 	*)
 		echo "host-checks: unknown check '$check'" >&2

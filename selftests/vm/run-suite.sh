@@ -116,16 +116,18 @@ if [ -n "$host_file" ]; then
 fi
 
 # ---- the test list ----------------------------------------------------------
-# TESTS format: one test per line, "[timeout=SECONDS] [nodebug] COMMAND [ARGS...]",
+# TESTS format: one test per line,
+# "[timeout=SECONDS] [nodebug] [nomodule] COMMAND [ARGS...]",
 # words split on whitespace (no quoting); blank lines and lines starting
 # with '#' are ignored. See the header of selftests/TESTS.
-t_cmd=() t_timeout=() t_name=() t_skipped=()
-add_test() {	# add_test TIMEOUT WORDS...
-	local to=$1
-	shift
+t_cmd=() t_timeout=() t_name=() t_skipped=() t_nomod=()
+add_test() {	# add_test TIMEOUT NOMODULE WORDS...
+	local to=$1 nomod=$2
+	shift 2
 	local name
 	name="$(basename "$1")${2:+ ${*:2}}"
 	t_timeout+=("$to")
+	t_nomod+=("$nomod")
 	t_cmd+=("$*")
 	t_name+=("$name")
 }
@@ -147,11 +149,15 @@ if [ -f "$tests_file" ]; then
 			words=("${words[@]:1}")
 			[[ $to =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad timeout in '${words[*]}'"; continue; }
 		fi
-		nodebug=0
-		if [ "${words[0]:-}" = nodebug ]; then
-			nodebug=1
+		nodebug=0 nomodule=0
+		while :; do
+			case ${words[0]:-} in
+			nodebug) nodebug=1 ;;
+			nomodule) nomodule=1 ;;
+			*) break ;;
+			esac
 			words=("${words[@]:1}")
-		fi
+		done
 		[ ${#words[@]} -gt 0 ] || continue
 		selected "${words[0]}" "${words[*]}" || continue
 		if [ $nodebug = 1 ] && [ "$kernels" = debug ]; then
@@ -159,7 +165,7 @@ if [ -f "$tests_file" ]; then
 			t_skipped+=("${words[*]}")
 			continue
 		fi
-		add_test "$to" "${words[@]}"
+		add_test "$to" "$nomodule" "${words[@]}"
 	done <"$tests_file"
 elif [ -z "$filter" ]; then
 	emit fail "test list $tests_file missing"
@@ -172,7 +178,7 @@ for f in $filter; do	# ad-hoc tests named on the command line
 	done
 	if [ $found = 0 ]; then
 		if [ -f "$CKA_SRC/$f" ] || [ -f "$f" ]; then
-			add_test 300 "$f"
+			add_test 300 0 "$f"
 		else
 			emit fail "TESTS: '$f' matches no test and no file"
 		fi
@@ -255,12 +261,18 @@ for kn in "${knames[@]}"; do
 	size=${CKA_BATCH:-1}
 	[ "$kn" = debug ] && size=${CKA_DEBUG_BATCH:-4}
 	[ "$size" -ge 1 ] 2>/dev/null || size=1
-	nt=${#t_cmd[@]}
+	nt=0
+	for i in "${!t_cmd[@]}"; do [ "${t_nomod[$i]}" = 1 ] || nt=$((nt + 1)); done
 	k=$(((nt + size - 1) / size))
 	# longest timeout first onto the batch with the least so far
 	bw=() bl=()
 	for ((j = 0; j < k; j++)); do bw[j]=0 bl[j]=""; done
 	while read -r _ i; do
+		# a test without the module preloaded gets a guest of its own
+		if [ "${t_nomod[$i]}" = 1 ]; then
+			add_batch "$kn" "$rel" 0 "$i"
+			continue
+		fi
 		best=-1
 		for ((j = 0; j < k; j++)); do
 			set -- ${bl[j]}
@@ -283,7 +295,7 @@ start_vm() {	# start_vm BATCH  (runs in the background)
 	set -- ${b_tests[$b]}
 	if [ $# = 1 ]; then
 		# shellcheck disable=SC2086
-		cka_write_job "${b_dir[$b]}" "${b_kname[$b]}" "$(tmo "$b" "$1")" $kml 0 -- ${t_cmd[$1]}
+		CKA_NO_MODULE=${t_nomod[$1]} cka_write_job "${b_dir[$b]}" "${b_kname[$b]}" "$(tmo "$b" "$1")" $kml 0 -- ${t_cmd[$1]}
 	else
 		for t in "$@"; do
 			sub=$(basename "${t_dir[$b:$t]}")
@@ -485,7 +497,8 @@ next=0
 while [ $next -lt $nb ] || [ ${#running[@]} -gt 0 ]; do
 	while [ $next -lt $nb ] && [ ${#running[@]} -lt "$jobs" ]; do
 		ko=$(cka_module_ko "${b_kname[$next]}")
-		if [ ! -f "$ko" ]; then
+		set -- ${b_tests[$next]}
+		if [ ! -f "$ko" ] && { [ $# != 1 ] || [ "${t_nomod[$1]}" != 1 ]; }; then
 			for t in ${b_tests[$next]}; do
 				emit fail "[${b_rel[$next]}] ${t_name[$t]}: module not built ($ko)"
 			done
