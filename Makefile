@@ -133,6 +133,7 @@ uninstall-module:
 
 uninstall-tools:
 	$(MAKE) -C tools/coap-keepalive uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools/lib/coapka uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # DKMS: a copy of the module source with the version written into it (it
 # has no .git), then `dkms add` (not with DESTDIR, which only stages the copy).

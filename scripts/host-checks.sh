@@ -78,8 +78,14 @@ check_install() {
 	coap_keepalive.ko | coap_keepalive.ko.xz | coap_keepalive.ko.zst | coap_keepalive.ko.gz) ;;
 	*) echo "module in updates/: '$ko'"; ko=coap_keepalive.ko; bad=1 ;;
 	esac
-	got=$(cd "$t/root" && find . -type f ! -path "./lib/modules/$k/modules.*" | sed 's|^\./||' | sort)
+	got=$(cd "$t/root" && find . \( -type f -o -type l \) ! -path "./lib/modules/$k/modules.*" |
+		sed 's|^\./||' | sort)
 	want=$(printf '%s\n' "lib/modules/$k/updates/$ko" \
+		usr/local/include/coapka.h \
+		usr/local/lib/libcoapka.a \
+		usr/local/lib/libcoapka.so \
+		usr/local/lib/libcoapka.so.0 \
+		usr/local/lib/pkgconfig/coapka.pc \
 		usr/local/sbin/coap-keepalive \
 		usr/local/share/bash-completion/completions/coap-keepalive \
 		usr/local/share/man/man8/coap-keepalive.8 | sort)
