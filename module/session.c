@@ -26,6 +26,7 @@
 
 #include "coap_ka.h"
 #include "compat.h"
+#include "trace.h"
 
 static struct kmem_cache *coap_ka_session_cache;
 static struct workqueue_struct *coap_ka_wq;
@@ -337,6 +338,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		   s->state == COAP_KA_STATE_PINGING && mid == s->mid) {
 		s->rtt_us = div_u64(ktime_get_ns() - s->tx_ns, NSEC_PER_USEC);
 		s->pongs++;
+		trace_pong(s, mid, s->rtt_us);
 		s->late_until = jiffies + 2 * msecs_to_jiffies(s->timeout_ms);
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
@@ -551,6 +553,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    u32 portid,
 					    struct netlink_ext_ack *extack)
 {
+	const struct coap_ka_params *p;
 	struct sock *sk = sock->sk;
 	struct coap_ka_params buf;
 	struct coap_ka_session *s;
@@ -647,10 +650,12 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	cn->gen++;
 
 	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
 	spin_lock_bh(&s->lock);
-	coap_ka_idle_restart(s, coap_ka_session_params(s, &buf));
+	coap_ka_idle_restart(s, p);
 	mod_timer(&s->timer, jiffies);
 	spin_unlock_bh(&s->lock);
+	trace_session_add(s, p->keepalive_secs);
 	rcu_read_unlock();
 	return s;
 
@@ -698,6 +703,7 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	coap_ka_user_sessions_uncharge(s->ctx->owner);
 	atomic_dec(&coap_ka_nsessions);
 	cn->gen++;
+	trace_session_gone(s, reason);
 	if (reason != COAP_KA_GONE_SILENT)
 		coap_ka_event(s, COAP_KA_CMD_SESSION_GONE_NTF, reason);
 	list_add_tail(&s->sock_node, dead);

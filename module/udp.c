@@ -30,6 +30,7 @@
 
 #include "coap_ka.h"
 #include "compat.h"
+#include "trace.h"
 
 /* Private encapsulation type: no other user of the hooks shares it. */
 #define COAP_KA_UDP_ENCAP	0xc0
@@ -369,12 +370,11 @@ static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 #endif
 }
 
-static void coap_ka_udp_send_empty(struct coap_ka_session *s, u8 type, u16 mid)
+static int coap_ka_udp_send_empty(struct coap_ka_session *s, u8 type, u16 mid)
 {
 	u8 msg[4] = { 1 << 6 | type << 4, 0, mid >> 8, mid & 0xff };
 
-	/* A lost transmission is a lost datagram: the timer retries. */
-	coap_ka_udp_xmit(s, msg, sizeof(msg));
+	return coap_ka_udp_xmit(s, msg, sizeof(msg));
 }
 
 static u32 coap_ka_first_timeout(const struct coap_ka_params *p)
@@ -440,6 +440,8 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 	} else {
 		s->nacks++;
 		s->nack_retries = s->retries;
+		trace_nack(s, s->mid, COAP_KA_NACK_TOO_MANY_RETRIES,
+			   s->retries + 1);
 		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
 		/* A late answer is still ours for as long as the last try had. */
 		WRITE_ONCE(s->late_until,
@@ -458,9 +460,25 @@ void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid)
 /* Send the Ping the timer decided on. Process context. */
 static void coap_ka_udp_ping(struct coap_ka_session *s)
 {
-	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
-	    !READ_ONCE(s->dead) && !READ_ONCE(coap_ka_unloading))
-		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, READ_ONCE(s->mid));
+	u32 attempt, timeout_ms;
+	u16 mid;
+	int err;
+
+	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) ||
+	    READ_ONCE(s->dead) || READ_ONCE(coap_ka_unloading))
+		return;
+	mid = READ_ONCE(s->mid);
+	err = coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
+	/* A lost transmission is a lost datagram: the timer retries. */
+	if (err)
+		return;
+	if (trace_ping_enabled()) {
+		spin_lock_bh(&s->lock);
+		attempt = s->retries;
+		timeout_ms = s->timeout_ms;
+		spin_unlock_bh(&s->lock);
+		trace_ping(s, mid, attempt, timeout_ms);
+	}
 }
 
 /*
