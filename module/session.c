@@ -15,6 +15,8 @@
  * under RCU. What differs between UDP and TCP is behind the socket's
  * transport operations (udp.c, tcp.c).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
@@ -332,8 +334,11 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		 * as long as a retransmission of it could draw one, and not
 		 * once the application has used the MID itself.
 		 */
-		if (time_before(jiffies, s->late_until))
+		if (time_before(jiffies, s->late_until)) {
+			net_dbg_ratelimited("session %u: late answer to Ping %u eaten\n",
+					    s->id, mid);
 			*consume = true;
+		}
 	} else if ((type == COAP_KA_TYPE_RST || type == COAP_KA_TYPE_ACK) &&
 		   s->state == COAP_KA_STATE_PINGING && mid == s->mid) {
 		s->rtt_us = div_u64(ktime_get_ns() - s->tx_ns, NSEC_PER_USEC);

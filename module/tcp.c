@@ -20,6 +20,8 @@
  * up come through sk_state_change (wrapped); the application's close,
  * shutdown and disconnect through its protocol operations.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <linux/string.h>
@@ -154,6 +156,8 @@ void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 	prot = (IS_ERR(tctx) && PTR_ERR(tctx) != -EPIPE) ? ERR_PTR(-EOPNOTSUPP) :
 							   coap_ka_proto_for(sk);
 	if (IS_ERR(prot)) {
+		net_dbg_ratelimited("socket %lu handed back: its new upper layer protocol cannot carry Pings\n",
+				    ks->ino);
 		coap_ka_tcp_unhook(ks);
 		end = true;
 	} else {
@@ -550,8 +554,11 @@ out:
 	*rx_bytes = (u32)tcp_sk(sk)->bytes_received;
 	release_sock(sk);
 	memzero_explicit(rec, sizeof(rec));
-	if (abort)
+	if (abort) {
+		net_dbg_ratelimited("socket %lu: Ping only partly written, connection aborted\n",
+				    ks->ino);
 		tcp_abort(sk, EPROTO);
+	}
 	return ret;
 }
 

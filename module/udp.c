@@ -14,6 +14,8 @@
  * cannot join a datagram the application has corked, and carry none of its
  * timestamping requests.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ipv6.h>
@@ -176,6 +178,8 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 		hdr = skb_header_pointer(skb, off, sizeof(buf), buf);
 		if (hdr && ntohs(uh->len) == sizeof(*uh) + sizeof(buf) &&
 		    coap_ka_session_sent_it(s, hdr, sizeof(buf))) {
+			net_dbg_ratelimited("session %u: ICMP error about the kernel's own message kept from the application\n",
+					    s->id);
 			rcu_read_unlock();
 			return;
 		}
@@ -469,9 +473,11 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 		return;
 	mid = READ_ONCE(s->mid);
 	err = coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
-	/* A lost transmission is a lost datagram: the timer retries. */
-	if (err)
+	if (err) {
+		/* A lost transmission is a lost datagram: the timer retries. */
+		net_dbg_ratelimited("session %u: Ping not sent: %d\n", s->id, err);
 		return;
+	}
 	if (trace_ping_enabled()) {
 		spin_lock_bh(&s->lock);
 		attempt = s->retries;
