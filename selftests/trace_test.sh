@@ -150,12 +150,16 @@ val() {
 }
 
 # load_events: EVL, the trace as "EVENT key=value..." lines, in order.
+# Read in one go: the read builtin seeks back on a seekable file, and a
+# seek in tracefs's trace file iterates the buffer anew (lines seen twice
+# or not at all).
 load_events() {
-	local l re='^.* [0-9]+\.[0-9]+: (session_add|ping|pong|nack|session_gone): (.*)$'
+	local l t re='^.* [0-9]+\.[0-9]+: (session_add|ping|pong|nack|session_gone): (.*)$'
 	EVL=()
+	t=$(<"$INST/trace")
 	while IFS= read -r l; do
 		[[ $l =~ $re ]] && EVL+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
-	done <"$INST/trace"
+	done <<<"$t"
 }
 
 # find_ev EVENT SID KEY=VALUE...: FOUND, the first EVENT of session SID
