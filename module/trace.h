@@ -100,9 +100,12 @@ TRACE_DEFINE_ENUM(COAP_KA_GONE_DISCONNECTED);
 TRACE_DEFINE_ENUM(COAP_KA_GONE_SOCKET_CHANGED);
 
 /*
- * A Ping left: UDP its message id (TCP: 0), @attempt 0 for the first
+ * A Ping left (UDP: handed to IP; TCP: written into the stream, or its
+ * kTLS record): UDP its message id (TCP: 0), @attempt 0 for the first
  * transmission and then the retransmission's number, @timeout_ms how long
  * it waits for the answer (UDP: this transmission's; TCP: the pong timeout).
+ * A Ping that could not go (no route, no memory, not at a message
+ * boundary) is no event.
  */
 TRACE_EVENT(ping,
 	    TP_PROTO(const struct coap_ka_session *s, u16 mid, u32 attempt,
