@@ -51,8 +51,9 @@ CTXS=
 
 cleanup() {
 	local p
+	# Helpers only: no need to let them finish.
 	while read -r p; do
-		kill "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
 	done <"$PIDS"
 	while read -r p; do
 		wait "$p" 2>/dev/null
