@@ -7,6 +7,8 @@
  * path (sessions) get the settings through RCU. A context is charged to
  * its owner's per-user count from creation until it is unlinked.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/netlink.h>
 #include <linux/slab.h>
 
@@ -82,9 +84,12 @@ int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
 				      READ_ONCE(coap_ka_max_sessions_per_user),
 				      uid);
 
-	if (err == -EDQUOT)
+	if (err == -EDQUOT) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "per-user session limit reached (module parameter max_sessions_per_user)");
+		net_dbg_ratelimited("uid %u: session refused, max_sessions_per_user reached\n",
+				    __kuid_val(uid));
+	}
 	return err;
 }
 
@@ -233,9 +238,12 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 
 	err = coap_ka_user_charge(&coap_ka_user_ctxs,
 				  READ_ONCE(coap_ka_max_ctx_per_user), owner);
-	if (err == -EDQUOT)
+	if (err == -EDQUOT) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "per-user context limit reached (module parameter max_contexts_per_user)");
+		net_dbg_ratelimited("uid %u: context refused, max_contexts_per_user reached\n",
+				    __kuid_val(owner));
+	}
 	if (err)
 		return ERR_PTR(err);
 

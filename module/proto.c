@@ -21,6 +21,8 @@
  * operations themselves when the socket goes (close, disconnect) or
  * changes, and by detach when its last session ends.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -276,8 +278,12 @@ static int coap_ka_udp_setsockopt(struct sock *sk, int level, int optname,
 	if ((level == SOL_UDP && optname == UDP_ENCAP) ||
 	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM)) {
 		ks = coap_ka_proto_ks(sk);
-		if (ks)
+		if (ks) {
+			net_dbg_ratelimited("socket %lu handed back: the application set %s\n",
+					    ks->ino, level == SOL_UDP ? "UDP_ENCAP" :
+					    "IPV6_ADDRFORM");
 			coap_ka_give_back(ks, COAP_KA_GONE_SOCKET_CHANGED);
+		}
 	}
 	return coap_ka_base(sk)->setsockopt(sk, level, optname, optval, optlen);
 }

@@ -15,6 +15,8 @@
  * under RCU. What differs between UDP and TCP is behind the socket's
  * transport operations (udp.c, tcp.c).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
@@ -26,6 +28,7 @@
 
 #include "coap_ka.h"
 #include "compat.h"
+#include "trace.h"
 
 static struct kmem_cache *coap_ka_session_cache;
 static struct workqueue_struct *coap_ka_wq;
@@ -432,12 +435,16 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		 * as long as a retransmission of it could draw one, and not
 		 * once the application has used the MID itself.
 		 */
-		if (time_before(jiffies, s->late_until))
+		if (time_before(jiffies, s->late_until)) {
+			net_dbg_ratelimited("session %u: late answer to Ping %u eaten\n",
+					    s->id, mid);
 			*consume = true;
+		}
 	} else if ((type == COAP_KA_TYPE_RST || type == COAP_KA_TYPE_ACK) &&
 		   s->state == COAP_KA_STATE_PINGING && mid == s->mid) {
 		s->rtt_us = div_u64(ktime_get_ns() - s->tx_ns, NSEC_PER_USEC);
 		s->pongs++;
+		trace_pong(s, mid, s->rtt_us);
 		s->late_until = jiffies + 2 * msecs_to_jiffies(s->timeout_ms);
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
@@ -729,6 +736,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    u32 portid,
 					    struct netlink_ext_ack *extack)
 {
+	const struct coap_ka_params *p;
 	struct sock *sk = sock->sk;
 	struct coap_ka_params buf;
 	struct coap_ka_session *s;
@@ -825,10 +833,12 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	cn->gen++;
 
 	rcu_read_lock();
+	p = coap_ka_session_params(s, &buf);
 	spin_lock_bh(&s->lock);
-	coap_ka_idle_restart(s, coap_ka_session_params(s, &buf));
+	coap_ka_idle_restart(s, p);
 	mod_timer(&s->timer, jiffies);
 	spin_unlock_bh(&s->lock);
+	trace_session_add(s, p->keepalive_secs);
 	rcu_read_unlock();
 	return s;
 
@@ -883,6 +893,7 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	coap_ka_user_sessions_uncharge(s->ctx->owner);
 	atomic_dec(&coap_ka_nsessions);
 	cn->gen++;
+	trace_session_gone(s, reason);
 	if (reason != COAP_KA_GONE_SILENT)
 		coap_ka_event(s, COAP_KA_CMD_SESSION_GONE_NTF, reason);
 	list_add_tail(&s->sock_node, dead);

@@ -20,6 +20,8 @@
  * up come through sk_state_change (wrapped); the application's close,
  * shutdown and disconnect through its protocol operations.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <linux/string.h>
@@ -30,6 +32,7 @@
 
 #include "coap_ka.h"
 #include "compat.h"
+#include "trace.h"
 
 /* Room reserved before a Ping: a fresh skb and its (at most 32) bytes. */
 #define COAP_KA_TCP_ROOM	SKB_TRUESIZE(2048)
@@ -164,6 +167,8 @@ void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 	prot = (IS_ERR(tctx) && PTR_ERR(tctx) != -EPIPE) ? ERR_PTR(-EOPNOTSUPP) :
 							   coap_ka_proto_for(sk);
 	if (IS_ERR(prot)) {
+		net_dbg_ratelimited("socket %lu handed back: its new upper layer protocol cannot carry Pings\n",
+				    ks->ino);
 		coap_ka_tcp_unhook(ks);
 		end = true;
 	} else {
@@ -378,6 +383,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		if (s->tcp.sent) {
 			s->pongs++;
 			s->rtt_us = coap_ka_tcp_rtt_us(ks, s->tcp.ping_j, !data);
+			trace_pong(s, 0, s->rtt_us);
 			if (coap_ka_event_wanted(s))
 				coap_ka_session_queue(s, COAP_KA_TODO_PONG);
 		}
@@ -389,6 +395,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 	if (!time_before(now, deadline)) {
 		s->nacks++;
 		s->nack_retries = 0;
+		trace_nack(s, 0, COAP_KA_NACK_NO_PONG, s->tcp.sent);
 		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
 		coap_ka_idle_restart(s, p);
 		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
@@ -577,8 +584,11 @@ out:
 	*rx_bytes = (u32)tcp_sk(sk)->bytes_received;
 	release_sock(sk);
 	memzero_explicit(rec, sizeof(rec));
-	if (abort)
+	if (abort) {
+		net_dbg_ratelimited("socket %lu: Ping only partly written, connection aborted\n",
+				    ks->ino);
 		tcp_abort(sk, EPROTO);
+	}
 	return ret;
 }
 
@@ -623,8 +633,11 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 	rcu_read_lock();
 	p = coap_ka_session_params(s, &buf);
 	spin_lock_bh(&s->lock);
-	if (ret == COAP_KA_TX_SENT)
+	if (ret == COAP_KA_TX_SENT) {
 		s->pings++;
+		trace_ping(s, 0, 0, p->pong_timeout_ms ?:
+				       p->keepalive_secs * MSEC_PER_SEC);
+	}
 	if (s->dead || s->state != COAP_KA_STATE_PINGING) {
 		/* Answered (by earlier data) meanwhile: a Ping that left is harmless. */
 	} else if (ret == COAP_KA_TX_SENT) {

@@ -14,6 +14,8 @@
  * cannot join a datagram the application has corked, and carry none of its
  * timestamping requests.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ipv6.h>
@@ -30,6 +32,7 @@
 
 #include "coap_ka.h"
 #include "compat.h"
+#include "trace.h"
 
 /* Private encapsulation type: no other user of the hooks shares it. */
 #define COAP_KA_UDP_ENCAP	0xc0
@@ -166,6 +169,7 @@ static void coap_ka_udp_give_up(struct coap_ka_session *s,
 	s->nacks++;
 	s->nack_retries = s->retries;
 	WRITE_ONCE(s->nack_reason, reason);
+	trace_nack(s, s->mid, reason, s->retries + 1);
 	coap_ka_session_queue(s, COAP_KA_TODO_NACK);
 	/* A late answer is still ours for as long as the last try had. */
 	WRITE_ONCE(s->late_until, jiffies + msecs_to_jiffies(s->timeout_ms));
@@ -224,6 +228,8 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 		hdr = skb_header_pointer(skb, off, sizeof(buf), buf);
 		if (hdr && ntohs(uh->len) == sizeof(*uh) + sizeof(buf) &&
 		    coap_ka_session_sent_it(s, hdr, sizeof(buf))) {
+			net_dbg_ratelimited("session %u: ICMP error about the kernel's own message kept from the application\n",
+					    s->id);
 			if (harderr)
 				coap_ka_udp_unreachable(s, hdr);
 			rcu_read_unlock();
@@ -427,12 +433,11 @@ static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 #endif
 }
 
-static void coap_ka_udp_send_empty(struct coap_ka_session *s, u8 type, u16 mid)
+static int coap_ka_udp_send_empty(struct coap_ka_session *s, u8 type, u16 mid)
 {
 	u8 msg[4] = { 1 << 6 | type << 4, 0, mid >> 8, mid & 0xff };
 
-	/* A lost transmission is a lost datagram: the timer retries. */
-	coap_ka_udp_xmit(s, msg, sizeof(msg));
+	return coap_ka_udp_xmit(s, msg, sizeof(msg));
 }
 
 static u32 coap_ka_first_timeout(const struct coap_ka_params *p)
@@ -515,9 +520,27 @@ void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid)
 /* Send the Ping the timer decided on. Process context. */
 static void coap_ka_udp_ping(struct coap_ka_session *s)
 {
-	if (test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) &&
-	    !READ_ONCE(s->dead) && !READ_ONCE(coap_ka_unloading))
-		coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, READ_ONCE(s->mid));
+	u32 attempt, timeout_ms;
+	u16 mid;
+	int err;
+
+	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) ||
+	    READ_ONCE(s->dead) || READ_ONCE(coap_ka_unloading))
+		return;
+	mid = READ_ONCE(s->mid);
+	err = coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
+	if (err) {
+		/* A lost transmission is a lost datagram: the timer retries. */
+		net_dbg_ratelimited("session %u: Ping not sent: %d\n", s->id, err);
+		return;
+	}
+	if (trace_ping_enabled()) {
+		spin_lock_bh(&s->lock);
+		attempt = s->retries;
+		timeout_ms = s->timeout_ms;
+		spin_unlock_bh(&s->lock);
+		trace_ping(s, mid, attempt, timeout_ms);
+	}
 }
 
 /**
