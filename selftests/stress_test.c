@@ -25,7 +25,7 @@
  *     7.02 Ping with 7.03 Pong, discarding other data, resetting now and
  *     then
  *   an event listener counting PING/PONG/NACK/GONE events
- *   an unloader: every 5-10 s delete_module(coap_keepalive) and, when it
+ *   an unloader: every 4-8 s delete_module(coap_keepalive) and, when it
  *     worked, finit_module($CKA_KO) again
  *
  * At the end: every worker returns, no netlink request went unanswered,
@@ -251,8 +251,16 @@ static void *udp_responder(void *arg)
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (void *)&from, &flen);
-		if (n != 4 || buf[0] != 0x40 || buf[1] != 0)
+		if (n < 4)
 			continue;
+		if (buf[0] != 0x40 || buf[1] != 0 || n != 4) {
+			/* the peer's own Ping now and then (PING events) */
+			if (chance(15)) {
+				coap_hdr(rst, COAP_CON, 0, rnd());
+				sendto(fd, rst, 4, MSG_DONTWAIT, (void *)&from, flen);
+			}
+			continue;
+		}
 		__atomic_add_fetch(&n_peer_pings, 1, __ATOMIC_RELAXED);
 		/* silent now and then: the Ping retransmits, then NACKs */
 		if (chance(30))
@@ -308,6 +316,8 @@ static void *tcp_responder(void *arg)
 					     MSG_DONTWAIT | MSG_NOSIGNAL);
 				}
 			}
+			if (!gone && n > 0 && chance(5))
+				send(pfd[i].fd, coap_tcp_ping_msg, 2, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (!gone && n > 0 && chance(2)) {
 				tcp_rst_on_close(pfd[i].fd);
 				__atomic_add_fetch(&n_tcp_resets, 1, __ATOMIC_RELAXED);
@@ -458,12 +468,15 @@ static int slot_pick_kind(unsigned int mask, int *idx, enum kind *kind)
 	return fd;
 }
 
+/* A random entry of the pool, a used one if a few tries find one. */
 static long pool_get(long *pool, int n)
 {
-	long v;
+	long v = 0;
+	int i;
 
 	pthread_mutex_lock(&pool_mu);
-	v = pool[rnd_to(n)];
+	for (i = 0; i < 4 && !v; i++)
+		v = pool[rnd_to(n)];
 	pthread_mutex_unlock(&pool_mu);
 	return v;
 }
@@ -478,12 +491,14 @@ static void pool_put(long *pool, int n, long v)
 /* Take a random entry out of the pool (0 if that one was empty). */
 static long pool_take(long *pool, int n)
 {
-	int i;
-	long v;
+	long v = 0;
+	int i, k;
 
 	pthread_mutex_lock(&pool_mu);
-	i = rnd_to(n);
-	v = pool[i];
+	for (k = 0; k < 4 && !v; k++) {
+		i = rnd_to(n);
+		v = pool[i];
+	}
 	pool[i] = 0;
 	pthread_mutex_unlock(&pool_mu);
 	return v;
@@ -1020,26 +1035,36 @@ static int reload(int ms)
 
 static volatile int unloader_busy;	/* inside delete_module() */
 
+static double t0;
+
 static void *unloader(void *arg)
 {
+	double t;
+
 	(void)arg;
 	rng_seed(opt_seed + 3000);
 	while (!stop) {
 		int i, err;
 
-		for (i = 5000 + rnd_to(5000); i > 0 && !stop; i -= 100)
+		for (i = 4000 + rnd_to(4000); i > 0 && !stop; i -= 100)
 			sleep_ms(100);
 		if (stop)
 			break;
+		t = now_ms();
 		unloader_busy = 1;
 		err = syscall(SYS_delete_module, "coap_keepalive", O_NONBLOCK) ? -errno : 0;
 		unloader_busy = 0;
 		count(OP_RMMOD, err);
+		printf("# %.1f s: rmmod %s after %.0f ms\n", (t - t0) / 1000,
+		       err ? strerrorname_np(-err) : "ok", now_ms() - t);
 		if (err)
 			continue;
 		/* the others' requests meet no family for a while */
 		sleep_ms(rnd_to(500));
-		reload(30000);
+		t = now_ms();
+		err = reload(30000);
+		printf("# %.1f s: insmod %s after %.0f ms\n", (t - t0) / 1000,
+		       err ? strerrorname_np(-err) : "ok", now_ms() - t);
 	}
 	return NULL;
 }
@@ -1067,7 +1092,7 @@ static void print_counts(void)
 	}
 	printf("# threads x seconds: %d x %d = %d; %lu operations\n", opt_threads,
 	       opt_secs, opt_threads * opt_secs, total);
-	printf("# events: %lu PING, %lu PONG, %lu NACK, %lu SESSION_GONE "
+	printf("# events: %lu PING (the peer's), %lu PONG, %lu NACK, %lu SESSION_GONE "
 	       "(closed %lu removed %lu aborted %lu ctx-deleted %lu netns %lu "
 	       "peer-closed %lu peer-reset %lu conn-lost %lu unsupported %lu "
 	       "disconnected %lu socket-changed %lu)\n",
@@ -1198,6 +1223,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < NSLOTS; i++)
 		slot_recreate(i);
+	t0 = now_ms();
 	pthread_create(&ev_th, NULL, event_listener, NULL);
 	for (i = 0; i < opt_threads; i++) {
 		workers[i].id = i;
