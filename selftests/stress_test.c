@@ -1221,9 +1221,9 @@ int main(int argc, char **argv)
 		pthread_mutex_init(&slots[i].mu, NULL);
 		slots[i].fd = -1;
 	}
+	t0 = now_ms();
 	for (i = 0; i < NSLOTS; i++)
 		slot_recreate(i);
-	t0 = now_ms();
 	pthread_create(&ev_th, NULL, event_listener, NULL);
 	for (i = 0; i < opt_threads; i++) {
 		workers[i].id = i;
@@ -1237,10 +1237,12 @@ int main(int argc, char **argv)
 	}
 	if (ko_path)
 		pthread_create(&unl_th, NULL, unloader, NULL);
+	printf("# %.1f s: %d sockets, %d workers started\n", (now_ms() - t0) / 1000,
+	       NSLOTS, opt_threads);
 
 	for (i = 0; i < opt_secs; i++) {
 		sleep_ms(1000);
-		if ((i + 1) % 10 == 0) {
+		if ((i + 1) % 5 == 0) {
 			unsigned long t = 0;
 			int k;
 
@@ -1268,6 +1270,15 @@ int main(int argc, char **argv)
 	if (unloader_busy) {
 		printf("# delete_module() does not return\n");
 		stuck++;
+	}
+	if (stuck) {
+		/* the blocked tasks' stacks into the kernel log for the report */
+		int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+		if (fd >= 0 && write(fd, "w", 1) != 1)
+			perror("sysrq");
+		if (fd >= 0)
+			close(fd);
 	}
 	print_counts();
 	result(!stuck && !n_lost && !n_bad && n_ok[OP_ADD] > 0,
