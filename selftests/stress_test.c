@@ -1044,17 +1044,27 @@ static void *unloader(void *arg)
 	(void)arg;
 	rng_seed(opt_seed + 3000);
 	while (!stop) {
-		int i, err;
+		int i, err = 0;
 
 		for (i = 4000 + rnd_to(4000); i > 0 && !stop; i -= 100)
 			sleep_ms(100);
 		if (stop)
 			break;
+		/*
+		 * A dump in flight holds a module reference (EAGAIN): a few
+		 * quick tries, each counted.
+		 */
 		t = now_ms();
-		unloader_busy = 1;
-		err = syscall(SYS_delete_module, "coap_keepalive", O_NONBLOCK) ? -errno : 0;
-		unloader_busy = 0;
-		count(OP_RMMOD, err);
+		for (i = 0; i < 20 && !stop; i++) {
+			unloader_busy = 1;
+			err = syscall(SYS_delete_module, "coap_keepalive",
+				      O_NONBLOCK) ? -errno : 0;
+			unloader_busy = 0;
+			count(OP_RMMOD, err);
+			if (err != -EAGAIN)
+				break;
+			sleep_ms(5 + rnd_to(20));
+		}
 		printf("# %.1f s: rmmod %s after %.0f ms\n", (t - t0) / 1000,
 		       err ? strerrorname_np(-err) : "ok", now_ms() - t);
 		if (err)
