@@ -27,6 +27,8 @@
 #                         (Documentation/bench.rst); QUICK=1: a 2-minute smoke
 #   make soak             the TCP/kTLS stream soak, SOAK_SECS (600) per variant,
 #                         on each kernel of KERNELS
+#   make stress           the race stress (selftests/stress_test.c), STRESS_SECS
+#                         (600), on each kernel of KERNELS (also KERNELS=debug)
 #   make deps             install the Debian packages everything needs
 #
 # Useful variables:
@@ -44,6 +46,7 @@
 #   TESTS="selftests/foo.sh"    run only these tests (see selftests/TESTS)
 #   JOBS=N                      VMs in parallel (default nproc)
 #   SOAK_SECS=N                 seconds per variant of `make soak` (default 600)
+#   STRESS_SECS=N               seconds of `make stress` (default 600)
 # Example: make check KERNELS=6.12 TESTS=selftests/vm/selftest_smoke.sh
 
 MODNAME   := coap_keepalive
@@ -82,7 +85,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen docs \
 	      $(if $(TESTS),,checkpatch sparse install)
 
 .PHONY: all module lib cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak bench bench-bin \
+	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak stress bench bench-bin \
 	kdir install-module install-tools uninstall uninstall-module uninstall-tools \
 	dkms-install dkms-uninstall version
 
@@ -240,4 +243,17 @@ soak: deps ksrc selftests
 	@echo "timeout=$$(( $(SOAK_SECS) + 240 )) build/selftests/tcp_soak_test --secs $(SOAK_SECS)" \
 		>build/soak.tests
 	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/soak.tests \
+		--kernels "$(KERNELS)"
+# The race stress of selftests/stress_test.c (20 s in `make check`, 60 s in
+# `make check-debug`) run for STRESS_SECS on each kernel of KERNELS, one
+# guest per kernel; the timeout leaves room for setup and draining (x3 on
+# the debug kernel).
+STRESS_SECS ?= 600
+stress: deps ksrc selftests
+	@$(MAKE) --no-print-directory modules-test KERNELS="$(filter-out debug,$(KERNELS))"
+	@$(if $(filter debug,$(KERNELS)),$(MAKE) --no-print-directory debug-kernel build/mod-debug/$(MODNAME).ko)
+	@mkdir -p build
+	@echo "timeout=$$(( $(STRESS_SECS) + 120 )) build/selftests/stress_test --secs $(STRESS_SECS)" \
+		>build/stress.tests
+	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/stress.tests \
 		--kernels "$(KERNELS)"

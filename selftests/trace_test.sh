@@ -216,8 +216,8 @@ expect_ev() {
 attach() {
 	run "$CLI" attach --pid "$1" --fd "$2" ctx "$3"
 	expect_rc 0 || return 1
-	word session && SID=$VAL
-	word inode && INO=$VAL
+	word session-id && SID=$VAL
+	word sock-inode && INO=$VAL
 	is_num "session id" "${SID:-}" && is_num "inode" "${INO:-}"
 }
 
@@ -414,11 +414,11 @@ setup() {
 	# Contexts; nobody listens on netlink from here on.
 	run "$CLI" context add keepalive-secs 1 ack-timeout "$ACK_MS" \
 		ack-random-factor 1 max-retransmit 1
-	expect_rc 0 && word context || return 1
+	expect_rc 0 && word ctx-id || return 1
 	CTX_UDP=$VAL
 	CTXS=$CTX_UDP
 	run "$CLI" context add keepalive-secs 1 pong-timeout "$PONG_MS"
-	expect_rc 0 && word context || return 1
+	expect_rc 0 && word ctx-id || return 1
 	CTX_TCP=$VAL
 	CTXS="$CTXS $CTX_TCP"
 	attach "$HOLD" 5 "$CTX_UDP" || return 1
@@ -431,8 +431,8 @@ setup() {
 	expect_rc 0 || return 1
 	word transport
 	[ "$VAL" = tcp ] || { echo "not a tcp session: $OUT"; return 1; }
-	word session && ST=$VAL
-	word inode && INOT=$VAL
+	word session-id && ST=$VAL
+	word sock-inode && INOT=$VAL
 	is_num "session id" "${ST:-}" && is_num "inode" "${INOT:-}" || return 1
 	echo "sessions: udp4 $S4 udp6 $S6 silent $SQ tcp $ST; contexts $CTXS"
 }
