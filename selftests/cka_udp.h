@@ -575,10 +575,22 @@ static inline double realtime_to_ms(const struct timespec *ts)
 }
 
 /*
+ * Have the kernel stamp each datagram @fd receives (SO_TIMESTAMPNS), for
+ * recv_stamped(). Before the datagrams come: one queued unstamped is
+ * stamped when it is read.
+ */
+static inline int udp_stamp_arrivals(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) ? -errno : 0;
+}
+
+/*
  * Read one datagram of @fd (ready: no wait) and when the kernel received
- * it (SO_TIMESTAMPNS, turned on here), as a now_ms() time in *@t: a slow
- * or descheduled test does not move it, so intervals between datagrams
- * are what the sender made them.
+ * it (udp_stamp_arrivals() must have been called before it came), as a
+ * now_ms() time in *@t: a slow or descheduled test does not move it, so
+ * intervals between datagrams are what the sender made them.
  */
 static inline ssize_t recv_stamped(int fd, void *buf, size_t size, double *t)
 {
@@ -589,10 +601,8 @@ static inline ssize_t recv_stamped(int fd, void *buf, size_t size, double *t)
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cm;
-	int one = 1;
 	ssize_t n;
 
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	n = recvmsg(fd, &mh, MSG_DONTWAIT);
 	*t = now_ms();
 	for (cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm))

@@ -593,6 +593,7 @@ TEST_F(udp, retransmission_schedule_and_mids)
 	ASSERT_LT(0, ctx);
 	peer = udp_bound("127.0.0.1", 0, NULL);
 	ASSERT_LE(0, peer);
+	ASSERT_EQ(0, udp_stamp_arrivals(peer));
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_EQ(0, udp_connect_fd(fd, peer));
 	sid = session_add(self->nl, ctx, fd, NULL);
