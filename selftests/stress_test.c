@@ -157,18 +157,10 @@ static int fd_high(int fd)
 /* Resolve the family (and the events group) on @nl's socket again. */
 static int nl_resolve(struct cka_nl *nl)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	int err;
+	int err = coapka_nl_resolve(&nl->core);
 
-	nl->family = 0;
-	nl->mcgrp_events = 0;
-	nlh = cka_msg_start(nl, buf, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
-	((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, COAP_KA_GENL_NAME);
-	err = cka_talk(nl, nlh, cka_ctrl_cb, nl);
-	if (!err && !nl->family)
-		err = -ENOENT;
+	nl->family = nl->core.family;
+	nl->mcgrp_events = nl->core.grp_events;
 	return err;
 }
 
@@ -183,15 +175,21 @@ static struct cka_nl *nl_open(void)
 	fd = fd_high(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC));
 	if (fd < 0)
 		goto fail;
-	nl->sock = mnl_socket_fdopen(fd);
-	if (!nl->sock) {
-		close(fd);
+	/* the shared client's state, on a socket of our own making */
+	nl->core.rx = malloc(COAPKA_NL_RECV_SIZE + MNL_ALIGNTO);
+	nl->core.sock = mnl_socket_fdopen(fd);
+	if (!nl->core.rx || !nl->core.sock) {
+		if (!nl->core.sock)
+			close(fd);
 		goto fail;
 	}
+	nl->sock = nl->core.sock;
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
 	nl->seq = time(NULL);
+	nl->core.seq = nl->seq + (1U << 30);	/* its own lookups: other numbers */
 	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->core.portid = nl->portid;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,
 		   &(struct timeval){ .tv_sec = 20 }, sizeof(struct timeval));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));

@@ -75,6 +75,13 @@ COAPKA_INTERNAL int coapka_nl_open(struct coapka_nl *nl);
 COAPKA_INTERNAL void coapka_nl_close(struct coapka_nl *nl);
 
 /*
+ * Look the family and its events group up again on @nl's open socket
+ * (after the module was reloaded, its family id may differ). Returns 0 or
+ * -errno (ENOENT: the module is not loaded; family and group are 0 then).
+ */
+COAPKA_INTERNAL int coapka_nl_resolve(struct coapka_nl *nl);
+
+/*
  * Start a request of the family (or of @type when not 0, e.g. nlctrl) in
  * @buf of @size bytes (zeroed first). The sequence number is left 0.
  */

@@ -359,7 +359,7 @@ static int coapka_nl_family_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int coapka_nl_resolve(struct coapka_nl *nl)
+int coapka_nl_resolve(struct coapka_nl *nl)
 {
 	union {
 		char buf[1024];
@@ -368,6 +368,8 @@ static int coapka_nl_resolve(struct coapka_nl *nl)
 	struct nlmsghdr *nlh;
 	int ret;
 
+	nl->family = 0;
+	nl->grp_events = 0;
 	nlh = coapka_nl_req(nl, req.buf, sizeof(req.buf), GENL_ID_CTRL,
 			    CTRL_CMD_GETFAMILY, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, COAP_KA_GENL_NAME);
