@@ -227,6 +227,22 @@ static struct coap_ka_ctx *coap_ka_nl_ctx_lookup(struct sk_buff *skb,
 	return ctx;
 }
 
+/*
+ * Every error reply carries a message. The paths below that set none are
+ * allocation failures and a reply that does not fit its buffer; give them
+ * one here rather than at each of them.
+ */
+static int coap_ka_nl_err(struct genl_info *info, int err)
+{
+	if (!err || info->extack->_msg)
+		return err;
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory");
+	else
+		NL_SET_ERR_MSG_MOD(info->extack, "request failed (see the error number)");
+	return err;
+}
+
 static int coap_ka_nl_ctx_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -251,7 +267,7 @@ static int coap_ka_nl_ctx_new(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 static int coap_ka_nl_ctx_set(struct sk_buff *skb, struct genl_info *info)
@@ -278,7 +294,7 @@ static int coap_ka_nl_ctx_set(struct sk_buff *skb, struct genl_info *info)
 	err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
 out:
 	mutex_unlock(&cn->lock);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 static int coap_ka_nl_ctx_get(struct sk_buff *skb, struct genl_info *info)
@@ -294,7 +310,7 @@ static int coap_ka_nl_ctx_get(struct sk_buff *skb, struct genl_info *info)
 	else
 		err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
 	mutex_unlock(&cn->lock);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* cb->args[0]: the id to resume the dump from. */
@@ -350,7 +366,7 @@ static int coap_ka_nl_ctx_del(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 static const struct nla_policy coap_ka_session_add_policy[COAP_KA_A_MAX + 1] = {
@@ -663,7 +679,7 @@ out_unlock:
 out_put:
 	sockfd_put(sock);
 	kfree(over);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* As coap_ka_nl_ctx_lookup(): a session is its context owner's. */
@@ -707,7 +723,7 @@ static int coap_ka_nl_session_del(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 static int coap_ka_nl_session_get(struct sk_buff *skb, struct genl_info *info)
@@ -720,7 +736,7 @@ static int coap_ka_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 	s = coap_ka_nl_session_lookup(skb, info, cn);
 	err = IS_ERR(s) ? PTR_ERR(s) : coap_ka_nl_session_reply(info, s);
 	mutex_unlock(&cn->lock);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* cb->args[0]: the id to resume from. Filters: context id, socket inode. */
