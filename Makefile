@@ -15,6 +15,8 @@
 #                         (Documentation/bench.rst); QUICK=1: a 2-minute smoke
 #   make soak             the TCP/kTLS stream soak, SOAK_SECS (600) per variant,
 #                         on each kernel of KERNELS
+#   make fuzz             the netlink fuzzer, FUZZ_COUNT (1000000) messages, half
+#                         as root, half as uid 65534, on each kernel of KERNELS
 #   make deps             install the Debian packages everything needs
 #
 # Useful variables:
@@ -26,6 +28,7 @@
 #   TESTS="selftests/foo.sh"    run only these tests (see selftests/TESTS)
 #   JOBS=N                      VMs in parallel (default nproc)
 #   SOAK_SECS=N                 seconds per variant of `make soak` (default 600)
+#   FUZZ_COUNT=N FUZZ_SEED=N    messages and seed of `make fuzz` (seed: time-based)
 # Example: make check KERNELS=6.12 TESTS=selftests/vm/selftest_smoke.sh
 
 MODNAME   := coap_keepalive
@@ -55,7 +58,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests \
 	      $(if $(TESTS),,checkpatch sparse)
 
 .PHONY: all module cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse lint check debug-kernel check-debug demo soak bench bench-bin
+	checkpatch sparse lint check debug-kernel check-debug demo soak fuzz bench bench-bin
 
 all: module cli
 
@@ -140,4 +143,15 @@ soak: deps ksrc selftests
 	@echo "timeout=$$(( $(SOAK_SECS) + 240 )) build/selftests/tcp_soak_test --secs $(SOAK_SECS)" \
 		>build/soak.tests
 	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/soak.tests \
+		--kernels "$(KERNELS)"
+# selftests/nl_fuzz.sh with FUZZ_COUNT messages in all (half per identity),
+# one guest per kernel; the timeout assumes at least 200 messages/s (a
+# Debian kernel under TCG with slab debugging does about 800).
+FUZZ_COUNT ?= 1000000
+fuzz: deps ksrc selftests
+	@$(MAKE) --no-print-directory modules-test KERNELS="$(KERNELS)"
+	@mkdir -p build
+	@echo "timeout=$$(( $(FUZZ_COUNT) / 200 + 300 )) selftests/nl_fuzz.sh $$(( $(FUZZ_COUNT) / 2 ))$(if $(FUZZ_SEED), $(FUZZ_SEED))" \
+		>build/fuzz.tests
+	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/fuzz.tests \
 		--kernels "$(KERNELS)"

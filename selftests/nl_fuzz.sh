@@ -8,11 +8,12 @@
 # an extack message, reach every command and leave the module answering;
 # the harness then rmmods it and scans the kernel log.
 #
-#   nl_fuzz.sh [COUNT]    messages per identity: COUNT, else $CKA_FUZZ_COUNT,
+#   nl_fuzz.sh [COUNT [SEED]]
+#                         messages per identity: COUNT, else $CKA_FUZZ_COUNT,
 #                         else 15000 (50000 on the debug kernel, "cka-debug"
 #                         in uname -r, so that check-debug sends 100,000)
-#   CKA_FUZZ_SEED=N       seed of the root run (the user run takes N+1);
-#                         default time-based, printed first ("# seed N")
+#   SEED, else $CKA_FUZZ_SEED: seed of the root run (the user run takes
+#                         SEED+1); default time-based, printed first ("# seed N")
 #
 # Environment (set by the VM harness): CKA_SRC, CKA_BUILD.
 
@@ -23,7 +24,7 @@ SRC=${CKA_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 FUZZ=${CKA_BUILD:-$SRC/build}/selftests/nl_fuzz
 NOBODY=65534
 
-seed=${CKA_FUZZ_SEED:-$(( $(date +%s) % 1000000007 ))}
+seed=${2:-${CKA_FUZZ_SEED:-$(( $(date +%s) % 1000000007 ))}}
 case "$(uname -r)" in
 *cka-debug*) count=${1:-${CKA_FUZZ_COUNT:-50000}} ;;
 *) count=${1:-${CKA_FUZZ_COUNT:-15000}} ;;
