@@ -29,6 +29,8 @@
 #                         on each kernel of KERNELS
 #   make stress           the race stress (selftests/stress_test.c), STRESS_SECS
 #                         (600), on each kernel of KERNELS (also KERNELS=debug)
+#   make fuzz             the netlink fuzzer, FUZZ_COUNT (1000000) messages, half
+#                         as root, half as uid 65534, on each kernel of KERNELS
 #   make deps             install the Debian packages everything needs
 #
 # Useful variables:
@@ -47,6 +49,7 @@
 #   JOBS=N                      VMs in parallel (default nproc)
 #   SOAK_SECS=N                 seconds per variant of `make soak` (default 600)
 #   STRESS_SECS=N               seconds of `make stress` (default 600)
+#   FUZZ_COUNT=N FUZZ_SEED=N    messages and seed of `make fuzz` (seed: time-based)
 # Example: make check KERNELS=6.12 TESTS=selftests/vm/selftest_smoke.sh
 
 MODNAME   := coap_keepalive
@@ -85,7 +88,7 @@ HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen docs \
 	      $(if $(TESTS),,checkpatch sparse install)
 
 .PHONY: all module lib cli install clean deps ksrc selftests modules-test \
-	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak stress bench bench-bin \
+	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak stress fuzz bench bench-bin \
 	kdir install-module install-tools uninstall uninstall-module uninstall-tools \
 	dkms-install dkms-uninstall version
 
@@ -256,4 +259,16 @@ stress: deps ksrc selftests
 	@echo "timeout=$$(( $(STRESS_SECS) + 120 )) build/selftests/stress_test --secs $(STRESS_SECS)" \
 		>build/stress.tests
 	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/stress.tests \
+		--kernels "$(KERNELS)"
+
+# selftests/nl_fuzz.sh with FUZZ_COUNT messages in all (half per identity),
+# one guest per kernel; the timeout assumes at least 200 messages/s (a
+# Debian kernel under TCG with slab debugging does about 800).
+FUZZ_COUNT ?= 1000000
+fuzz: deps ksrc selftests
+	@$(MAKE) --no-print-directory modules-test KERNELS="$(KERNELS)"
+	@mkdir -p build
+	@echo "timeout=$$(( $(FUZZ_COUNT) / 200 + 300 )) selftests/nl_fuzz.sh $$(( $(FUZZ_COUNT) / 2 ))$(if $(FUZZ_SEED), $(FUZZ_SEED))" \
+		>build/fuzz.tests
+	@selftests/vm/run-suite.sh --jobs $(JOBS) --tests-file build/fuzz.tests \
 		--kernels "$(KERNELS)"

@@ -169,6 +169,22 @@ static struct coap_ka_ctx *coap_ka_nl_ctx_lookup(struct sk_buff *skb,
 	return ctx;
 }
 
+/*
+ * Every error reply carries a message. The paths below that set none are
+ * allocation failures and a reply that does not fit its buffer; give them
+ * one here rather than at each of them.
+ */
+static int coap_ka_nl_err(struct genl_info *info, int err)
+{
+	if (!err || info->extack->_msg)
+		return err;
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory");
+	else
+		NL_SET_ERR_MSG_MOD(info->extack, "request failed (see the error number)");
+	return err;
+}
+
 int coap_keepalive_nl_ctx_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -193,7 +209,7 @@ int coap_keepalive_nl_ctx_new_doit(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 int coap_keepalive_nl_ctx_set_doit(struct sk_buff *skb, struct genl_info *info)
@@ -220,7 +236,7 @@ int coap_keepalive_nl_ctx_set_doit(struct sk_buff *skb, struct genl_info *info)
 	err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
 out:
 	mutex_unlock(&cn->lock);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 int coap_keepalive_nl_ctx_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -236,7 +252,7 @@ int coap_keepalive_nl_ctx_get_doit(struct sk_buff *skb, struct genl_info *info)
 	else
 		err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
 	mutex_unlock(&cn->lock);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* cb->args[0]: the id to resume the dump from. */
@@ -292,7 +308,7 @@ int coap_keepalive_nl_ctx_del_doit(struct sk_buff *skb, struct genl_info *info)
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* Milliseconds since @then, saturating rather than wrapping after 49 days. */
@@ -585,7 +601,7 @@ out_unlock:
 out_put:
 	sockfd_put(sock);
 	kfree(over);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* As coap_ka_nl_ctx_lookup(): a session is its context owner's. */
@@ -629,7 +645,7 @@ int coap_keepalive_nl_session_del_doit(struct sk_buff *skb, struct genl_info *in
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 int coap_keepalive_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -642,7 +658,7 @@ int coap_keepalive_nl_session_get_doit(struct sk_buff *skb, struct genl_info *in
 	s = coap_ka_nl_session_lookup(skb, info, cn);
 	err = IS_ERR(s) ? PTR_ERR(s) : coap_ka_nl_session_reply(info, s);
 	mutex_unlock(&cn->lock);
-	return err;
+	return coap_ka_nl_err(info, err);
 }
 
 /* cb->args[0]: the id to resume from. Filters: context id, socket inode. */
