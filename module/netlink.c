@@ -185,6 +185,18 @@ static int coap_ka_nl_err(struct genl_info *info, int err)
 	return err;
 }
 
+/**
+ * coap_keepalive_nl_ctx_new_doit() - ctx-new: make a context owned by the requester
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); the requester's context
+ * limit (EDQUOT) and the settings' ranges are checked; the reply is the new
+ * context as for ctx-get.
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_ctx_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -212,6 +224,17 @@ out:
 	return coap_ka_nl_err(info, err);
 }
 
+/**
+ * coap_keepalive_nl_ctx_set_doit() - ctx-set: change a context's settings
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); its sessions follow at
+ * once, except for settings they override.
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_ctx_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -239,6 +262,17 @@ out:
 	return coap_ka_nl_err(info, err);
 }
 
+/**
+ * coap_keepalive_nl_ctx_get_doit() - ctx-get (do): one context
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); another user's context
+ * does not exist for an unprivileged requester (ENOENT).
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_ctx_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -255,7 +289,18 @@ int coap_keepalive_nl_ctx_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return coap_ka_nl_err(info, err);
 }
 
-/* cb->args[0]: the id to resume the dump from. */
+/**
+ * coap_keepalive_nl_ctx_get_dumpit() - ctx-get (dump): every context the requester may see
+ * @skb: the reply being filled
+ * @cb: the dump's state; cb->args[0] is the id to resume from
+ *
+ * Generic netlink handler (module/netlink-gen.c); resumed from cb->args[0],
+ * the next id; a change meanwhile marks the dump interrupted
+ * (NLM_F_DUMP_INTR).
+ *
+ * Context: process context; takes the namespace's lock per message.
+ * Return: the length of @skb while there is more, 0 at the end, or -errno.
+ */
 int coap_keepalive_nl_ctx_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(sock_net(skb->sk));
@@ -289,6 +334,17 @@ int coap_keepalive_nl_ctx_get_dumpit(struct sk_buff *skb, struct netlink_callbac
 	return skb->len;
 }
 
+/**
+ * coap_keepalive_nl_ctx_del_doit() - ctx-del: delete a context
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); its sessions end (session-
+ * gone, reason ctx-deleted) and their sockets are handed back.
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_ctx_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -522,6 +578,18 @@ static int coap_ka_nl_check_sock(struct genl_info *info, struct sock *sk,
 	return 0;
 }
 
+/**
+ * coap_keepalive_nl_session_add_doit() - session-add: watch a socket and peer
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); the socket comes as a file
+ * descriptor of the sender's; the reply is the new session as for session-
+ * get.
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -626,6 +694,17 @@ static struct coap_ka_session *coap_ka_nl_session_lookup(struct sk_buff *skb,
 	return s;
 }
 
+/**
+ * coap_keepalive_nl_session_del_doit() - session-del: stop watching a session
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); it ends with session-gone,
+ * reason removed; its socket is handed back as the application had it.
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -648,6 +727,17 @@ out:
 	return coap_ka_nl_err(info, err);
 }
 
+/**
+ * coap_keepalive_nl_session_get_doit() - session-get (do): one session
+ * @skb: the request
+ * @info: its parsed attributes (policy checked) and extended ACK
+ *
+ * Generic netlink handler (module/netlink-gen.c); another user's session
+ * does not exist for an unprivileged requester (ENOENT).
+ *
+ * Context: process context; takes the namespace's lock.
+ * Return: 0, or -errno with an extended ACK message.
+ */
 int coap_keepalive_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
@@ -661,7 +751,18 @@ int coap_keepalive_nl_session_get_doit(struct sk_buff *skb, struct genl_info *in
 	return coap_ka_nl_err(info, err);
 }
 
-/* cb->args[0]: the id to resume from. Filters: context id, socket inode. */
+/**
+ * coap_keepalive_nl_session_get_dumpit() - session-get (dump): the sessions the requester may see
+ * @skb: the reply being filled
+ * @cb: the dump's state; cb->args[0] is the id to resume from
+ *
+ * Generic netlink handler (module/netlink-gen.c); filtered by context id and
+ * socket inode when given; resumed from cb->args[0]; a change meanwhile
+ * marks the dump interrupted.
+ *
+ * Context: process context; takes the namespace's lock per message.
+ * Return: the length of @skb while there is more, 0 at the end, or -errno.
+ */
 int coap_keepalive_nl_session_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct coap_ka_net *cn = coap_ka_pernet(sock_net(skb->sk));
