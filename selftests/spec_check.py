@@ -17,6 +17,7 @@ Environment: CKA_SRC (repo root), CKA_YNL (path of tools/net/ynl/cli.py),
 CKA_NLSPECS (Documentation/netlink of a kernel tree; optional).
 """
 import os
+import re
 import sys
 
 import yaml
@@ -178,11 +179,50 @@ def kernel_vs_spec(spec):
     check('kernel policies match the spec', bad)
 
 
+CLI_ATTRS = os.path.join(SRC, 'tools/coap-keepalive/attrs.c')
+
+
+def cli_tables(spec):
+    """The CLI's tables (tools/coap-keepalive/attrs.c) name every attribute
+    and every enum and flag value as the spec does, and nothing else: they
+    are the one hand-written list besides the spec, so they are checked."""
+    with open(CLI_ATTRS) as f:
+        src = f.read()
+    cli_attrs = dict(re.findall(
+        r'\[(COAP_KA_A_[A-Z0-9_]+)\]\s*=\s*\{\s*\.name\s*=\s*"([^"]+)"', src))
+    cli_vals = dict(re.findall(r'\{\s*(COAP_KA_[A-Z0-9_]+),\s*"([^"]+)"\s*\}', src))
+    bad = []
+    aset = spec['attribute-sets'][0]
+    want = {}
+    for a in aset['attributes']:
+        if a['type'] != 'unused':
+            want[(aset['name-prefix'] + a['name']).upper().replace('-', '_')] = a['name']
+    for c, n in want.items():
+        if cli_attrs.get(c) != n:
+            bad.append(f'attribute {n}: CLI has {cli_attrs.get(c)!r} for {c}')
+    bad += [f'CLI attribute {c} ({n}) not in the spec'
+            for c, n in cli_attrs.items() if c not in want]
+    want = {}
+    for d in spec['definitions']:
+        if d['type'] not in ('enum', 'flags') or d['name'] == 'limits':
+            continue
+        for e in d['entries']:
+            name = e if isinstance(e, str) else e['name']
+            want[(d['name-prefix'] + name).upper().replace('-', '_')] = name
+    for c, n in want.items():
+        if cli_vals.get(c) != n:
+            bad.append(f'value {n}: CLI has {cli_vals.get(c)!r} for {c}')
+    bad += [f'CLI value {c} ({n}) not in the spec'
+            for c, n in cli_vals.items() if c not in want]
+    check('the CLI\'s attribute and value names are the spec\'s', bad)
+
+
 def main():
     with open(SPEC) as f:
         spec = yaml.safe_load(f)
     limits_vs_checks(spec)
     documented(spec)
+    cli_tables(spec)
     try:
         kernel_vs_spec(spec)
     except Exception as e:  # a broken reply is a failure, not a crash
