@@ -474,7 +474,7 @@ static uint32_t valid_setting(uint16_t type)
 	case COAP_KA_A_ACTION:
 		return rnd_below(COAP_KA_ACTION_MAX + 1);
 	case COAP_KA_A_FLAGS:
-		return rnd_below(COAP_KA_F_ALL + 1);
+		return rnd_below(COAP_KA_F_MASK + 1);
 	}
 	return 0;
 }
