@@ -324,9 +324,11 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	 * Sessions follow their context live. Sessions keep no per-context
 	 * list (it would cost every session 16 bytes): a change walks them all.
 	 */
-	xa_for_each(&cn->sessions, id, s)
+	xa_for_each(&cn->sessions, id, s) {
 		if (s->ctx == ctx)
 			coap_ka_session_kick(s);
+		cond_resched();
+	}
 	return 0;
 }
 
@@ -352,11 +354,13 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	lockdep_assert_held(&cn->lock);
 
 	if (ctx->nsessions)
-		xa_for_each(&cn->sessions, id, s)
+		xa_for_each(&cn->sessions, id, s) {
 			if (s->ctx == ctx)
 				coap_ka_session_unlink(cn, s,
 						       COAP_KA_GONE_CTX_DELETED,
 						       dead);
+			cond_resched();
+		}
 
 	xa_erase(&cn->ctxs, ctx->id);
 	coap_ka_net_bump(cn);

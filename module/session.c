@@ -347,6 +347,7 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 {
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
+	unsigned long deadline;
 	u32 lo, hi;
 	s64 left;
 	u32 first;
@@ -356,6 +357,23 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 	spin_lock_bh(&s->lock);
 	if (s->dead)
 		goto out;
+	if (s->state == COAP_KA_STATE_IDLE && p->keepalive_secs &&
+	    !coap_ka_is_tcp(s->ks)) {
+		/*
+		 * The new deadline, set here rather than by a timer run now: a
+		 * change to a context of many sessions would run all their
+		 * timers in one softirq (100,000 sessions: soft lockups under
+		 * TCG). Those already overdue under the new settings are spread
+		 * over the next second (or interval, if shorter) instead of
+		 * all pinging in the same tick.
+		 */
+		deadline = coap_ka_idle_deadline(s, p);
+		if (!time_after(deadline, jiffies))
+			deadline = jiffies + get_random_u32_below(min_t(unsigned long, HZ,
+								       coap_ka_secs(p)) + 1);
+		coap_ka_arm_idle(s, deadline);
+		goto out;
+	}
 	if (s->state != COAP_KA_STATE_PINGING || !p->keepalive_secs ||
 	    coap_ka_is_tcp(s->ks)) {
 		/* The timer works out the new deadlines. */
@@ -591,8 +609,10 @@ void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason)
 	LIST_HEAD(dead);
 
 	mutex_lock(&cn->lock);
-	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
+	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node) {
 		coap_ka_session_unlink(cn, s, reason, &dead);
+		cond_resched();
+	}
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
 }
@@ -916,11 +936,14 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 {
 	struct coap_ka_session *s, *tmp;
 
-	list_for_each_entry(s, dead, sock_node)
+	list_for_each_entry(s, dead, sock_node) {
 		timer_shutdown_sync(&s->timer);
+		cond_resched();
+	}
 	list_for_each_entry_safe(s, tmp, dead, sock_node) {
 		list_del(&s->sock_node);
 		coap_ka_session_put(s);
+		cond_resched();
 	}
 }
 
@@ -978,8 +1001,10 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	LIST_HEAD(dead);
 
 	mutex_lock(&cn->lock);
-	xa_for_each(&cn->sessions, id, s)
+	xa_for_each(&cn->sessions, id, s) {
 		coap_ka_session_unlink(cn, s, reason, &dead);
+		cond_resched();
+	}
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
 	/* Ends and sends queued meanwhile find their sessions dead. */

@@ -395,7 +395,11 @@ enum coap_ka_attr {
  *
  *   A context change while a Ping is out keeps its retransmission due at the
  *   time it was, unless the new ACK timeout range excludes it; then a new
- *   timeout is drawn from the new range.
+ *   timeout is drawn from the new range. An idle UDP session that the change
+ *   leaves already overdue (idle longer than the new keepalive-secs) pings
+ *   within the next second (or interval, if shorter), at a random moment, so
+ *   that a change to a context of many sessions does not make them all ping in
+ *   the same tick.
  * @COAP_KA_CMD_CTX_GET: Read one context (do, ctx-id), or dump the contexts of
  *   the network namespace (no attributes, one message per context): an
  *   unprivileged user's own ones (others do not exist for it, ENOENT); all of
