@@ -44,6 +44,14 @@
 #define NS_PING_MS	60000	/* every session has pinged by then */
 #define NS_GONE_MS	180000	/* the namespace's teardown is over by then */
 
+/*
+ * BIG_KEEPALIVE: 100,000 sessions with keepalive 1 s and a 10 ms ACK
+ * timeout (every Ping retransmitted 4 times: ~500,000 timer callbacks a
+ * second) keep a TCG guest's CPU in the timer softirq for minutes: soft
+ * lockups in coap_ka_timer (6.12, measured). 60 s, jitter 50 %: ~2,500
+ * Pings a second, each retransmitted, is busy enough for the question.
+ */
+#define BIG_KEEPALIVE	60
 #define BIG_SESSIONS	100000
 #define DEBUG_SESSIONS	10000
 #define MAXSEQ		(1 << 21)
@@ -397,7 +405,8 @@ TEST_F_TIMEOUT(fault, netns_delete_10k_sessions, 300)
 	ASSERT_EQ(want, r.pinged) TH_LOG("not every session pinged within %d ms", NS_PING_MS);
 	EXPECT_LT(0, r.ponged);
 	EXPECT_LT(0, r.nacked);
-	EXPECT_LE(base + want - KFENCE_SLACK, r.objects);
+	/* KFENCE serves at most one object per 10 ms, uncounted (cka_life.h) */
+	EXPECT_LE(base + want - KFENCE_SLACK - r.attach_ms / 10, r.objects);
 
 	/* the teardown, polled */
 	end = t_exit + NS_GONE_MS;
@@ -518,7 +527,7 @@ static void flow_check(const struct flow *f, long *lost, long *dup, long *first_
 }
 
 /*
- * 100,000 sessions (keepalive 1 s, jitter 50 %, ACK timeout 10 ms; no
+ * 100,000 sessions (keepalive BIG_KEEPALIVE, jitter 50 %, ACK timeout 10 ms; no
  * peer listens, so every Ping is retransmitted and NACKs) on the
  * application's bound socket, which meanwhile receives numbered datagrams
  * from a peer socket and sends it numbered datagrams, one thread each way.
@@ -533,11 +542,11 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	const bool dbg = debug_kernel();
 	const long nsess = dbg ? DEBUG_SESSIONS : BIG_SESSIONS;
 	const double rate = dbg ? 500 : 2000;
+	/* BIG_KEEPALIVE: see there */
 	const uint32_t set[] = {
-		COAP_KA_A_KEEPALIVE_SECS, 3600, COAP_KA_A_JITTER_PCT, 50,
+		COAP_KA_A_KEEPALIVE_SECS, BIG_KEEPALIVE, COAP_KA_A_JITTER_PCT, 50,
 		COAP_KA_A_ACK_TIMEOUT_MS, 10, 0,
 	};
-	const uint32_t busy[] = { COAP_KA_A_KEEPALIVE_SECS, 1, 0 };
 	long rcvbuf0, inerr0, drops0, noports0, noports1, rcvbuf1, inerr1, drops1;
 	long lost_in, dup_in, lost_out, dup_out, fl_in, fl_out, sent_in_at, sent_out_at;
 	char old_max[32] = "", old_backlog[32] = "", want[32], buf[32], rmmod_out[512] = "";
@@ -589,7 +598,6 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	ASSERT_EQ(0, failed) TH_LOG("SESSION_ADD: %ld of %ld failed: %s", failed, nsess,
 				    strerror(err));
 	ASSERT_EQ(nsess, ctx_sessions(nl, a.ctx));
-	ASSERT_EQ(0, ctx_set(nl, a.ctx, busy)) TH_LOG("%s", nl->msg);
 	ksft_print_msg("%ld sessions attached to one socket in %.0f ms (%.0f/s, pipelined SESSION_ADD, %d per sendto)\n",
 		       nsess, t_attach, nsess * 1e3 / t_attach, CKA_PIPE_WIN);
 	/* the adding socket's events are not ours to read */
@@ -613,12 +621,16 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	ASSERT_EQ(0, pthread_create(&thr[1], NULL, flow_rx, &out));
 	ASSERT_EQ(0, pthread_create(&thr[2], NULL, flow_tx, &in));
 	ASSERT_EQ(0, pthread_create(&thr[3], NULL, flow_tx, &out));
-	sleep_ms(2000);
-
 	/* the module is busy: its Pings to the peers' closed port count as NoPorts */
-	noports1 = snmp("Udp", "NoPorts");
-	ksft_print_msg("before rmmod: %ld Pings and retransmissions in 2 s (Udp NoPorts), %ld/%ld datagrams in/out so far\n",
-		       noports1 - noports0, atomic_load(&in.got), atomic_load(&out.got));
+	t0 = now_ms();
+	do {
+		sleep_ms(500);
+		noports1 = snmp("Udp", "NoPorts");
+	} while ((noports1 - noports0 < 1000 || now_ms() < t0 + 2000) &&
+		 now_ms() < t0 + BIG_KEEPALIVE * 1000);
+	ksft_print_msg("before rmmod: %ld Pings and retransmissions in %.0f ms (Udp NoPorts), %ld/%ld datagrams in/out so far\n",
+		       noports1 - noports0, now_ms() - t0, atomic_load(&in.got),
+		       atomic_load(&out.got));
 	EXPECT_LT(0, noports1 - noports0);
 	EXPECT_LT(0, atomic_load(&in.got));
 
