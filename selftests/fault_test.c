@@ -50,6 +50,8 @@
  * second) keep a TCG guest's CPU in the timer softirq for minutes: soft
  * lockups in coap_ka_timer (6.12, measured). 60 s, jitter 50 %: ~2,500
  * Pings a second, each retransmitted, is busy enough for the question.
+ * CKA_FAULT_BUSY=1 in the environment runs the soft-lockup reproducer:
+ * attached at keepalive 3600 s, then CTX_SET keepalive 1 s.
  */
 #define BIG_KEEPALIVE	60
 #define BIG_SESSIONS	100000
@@ -542,11 +544,13 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	const bool dbg = debug_kernel();
 	const long nsess = dbg ? DEBUG_SESSIONS : BIG_SESSIONS;
 	const double rate = dbg ? 500 : 2000;
-	/* BIG_KEEPALIVE: see there */
+	/* BIG_KEEPALIVE: see there; CKA_FAULT_BUSY=1: the soft lockup */
+	const bool busy = getenv("CKA_FAULT_BUSY");
 	const uint32_t set[] = {
-		COAP_KA_A_KEEPALIVE_SECS, BIG_KEEPALIVE, COAP_KA_A_JITTER_PCT, 50,
-		COAP_KA_A_ACK_TIMEOUT_MS, 10, 0,
+		COAP_KA_A_KEEPALIVE_SECS, busy ? 3600 : BIG_KEEPALIVE,
+		COAP_KA_A_JITTER_PCT, 50, COAP_KA_A_ACK_TIMEOUT_MS, 10, 0,
 	};
+	const uint32_t busy_set[] = { COAP_KA_A_KEEPALIVE_SECS, 1, 0 };
 	long rcvbuf0, inerr0, drops0, noports0, noports1, rcvbuf1, inerr1, drops1;
 	long lost_in, dup_in, lost_out, dup_out, fl_in, fl_out, sent_in_at, sent_out_at;
 	char old_max[32] = "", old_backlog[32] = "", want[32], buf[32], rmmod_out[512] = "";
@@ -598,6 +602,12 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	ASSERT_EQ(0, failed) TH_LOG("SESSION_ADD: %ld of %ld failed: %s", failed, nsess,
 				    strerror(err));
 	ASSERT_EQ(nsess, ctx_sessions(nl, a.ctx));
+	if (busy) {
+		t0 = now_ms();
+		ASSERT_EQ(0, ctx_set(nl, a.ctx, busy_set)) TH_LOG("%s", nl->msg);
+		ksft_print_msg("CKA_FAULT_BUSY: CTX_SET keepalive 1 s of %ld sessions took %.0f ms\n",
+			       nsess, now_ms() - t0);
+	}
 	ksft_print_msg("%ld sessions attached to one socket in %.0f ms (%.0f/s, pipelined SESSION_ADD, %d per sendto)\n",
 		       nsess, t_attach, nsess * 1e3 / t_attach, CKA_PIPE_WIN);
 	/* the adding socket's events are not ours to read */
