@@ -36,8 +36,9 @@
 #include <sys/wait.h>
 
 #include "cka_nl.h"
+#include "cka_pipe.h"
 
-#define RPORT		5683	/* the responder's UDP port */
+#define RPORT		CKA_PEER_PORT	/* the responder's UDP port (5683) */
 #define TPORT		5684	/* the TCP responder's port */
 #define MAXREP		16
 #define NBINS		4096	/* responder histogram, 100 ms bins */
@@ -456,26 +457,7 @@ static void write_file(const char *path, const char *s)
 }
 
 /* ------------------------------------------------------------------ */
-/* addresses                                                            */
-
-/* Peer i: 127.(1 + i / 65536).(i / 256 % 256).(i % 256), all local on lo. */
-static struct sockaddr_in peer_addr(long i, int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-
-	sin.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)(1 + (i >> 16)) << 16 |
-				    (uint32_t)((i >> 8) & 255) << 8 | (uint32_t)(i & 255));
-	return sin;
-}
-
-static long peer_index(uint32_t addr_be)
-{
-	uint32_t a = ntohl(addr_be);
-
-	if ((a >> 24) != 127 || ((a >> 16) & 255) == 0)
-		return -1;
-	return (long)(((a >> 16) & 255) - 1) << 16 | (a & 0xffff);
-}
+/* sockets (the peer addresses are cka_pipe.h's peer_addr())            */
 
 static int udp_sock(int port, bool nonblock)
 {
@@ -530,95 +512,6 @@ static long ctx_new(struct cka_nl *nl, unsigned int secs, unsigned int jitter)
 static void ctx_del(struct cka_nl *nl, long id)
 {
 	cka_ctx_cmd(nl, COAP_KA_CMD_CTX_DEL, id, NULL, NULL);
-}
-
-/*
- * Pipelined requests: @n requests built by @build(i) are sent in batches
- * of up to @win in one sendto each, then their answers read. Returns the
- * number that failed; the first error goes to *@err.
- */
-typedef void (*build_fn)(struct cka_nl *nl, struct nlmsghdr *nlh, long i, void *arg);
-
-static long pipeline(struct cka_nl *nl, uint8_t cmd, long n, build_fn build,
-		     void *arg, int *err)
-{
-	static char out[1 << 16];
-	long i = 0, failed = 0;
-	int win = 256;
-
-	*err = 0;
-	while (i < n) {
-		uint32_t first = nl->seq + 1, last;
-		size_t off = 0;
-		long k, pending;
-
-		for (k = 0; k < win && i < n; k++, i++) {
-			struct nlmsghdr *nlh;
-
-			if (off + 512 > sizeof(out))
-				break;
-			nlh = cka_msg_start(nl, out + off, nl->family, 0, cmd);
-			build(nl, nlh, i, arg);
-			off += NLMSG_ALIGN(nlh->nlmsg_len);
-		}
-		last = nl->seq;
-		if (mnl_socket_sendto(nl->sock, out, off) < 0) {
-			*err = errno;
-			return n;
-		}
-		pending = last - first + 1;
-		while (pending > 0) {
-			ssize_t len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-			const struct nlmsghdr *h;
-			int l;
-
-			if (len < 0) {
-				*err = errno;
-				return failed + pending + (n - i);
-			}
-			l = len;
-			for (h = (void *)nl->buf; mnl_nlmsg_ok(h, l); h = mnl_nlmsg_next(h, &l)) {
-				const struct nlmsgerr *e;
-
-				if (h->nlmsg_type != NLMSG_ERROR ||
-				    h->nlmsg_seq - first > last - first)
-					continue;
-				e = mnl_nlmsg_get_payload(h);
-				if (e->error) {
-					failed++;
-					if (!*err)
-						*err = -e->error;
-				}
-				pending--;
-			}
-		}
-	}
-	return failed;
-}
-
-struct add_arg {
-	long ctx;
-	int fd;			/* one shared socket, or -1: fds[i] */
-	const int *fds;
-	long peer0;		/* peer index of request 0; -1: connected */
-	int transport;		/* -1: none */
-};
-
-static void build_add(struct cka_nl *nl, struct nlmsghdr *nlh, long i, void *p)
-{
-	struct add_arg *a = p;
-
-	(void)nl;
-	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, a->ctx);
-	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, a->fds ? a->fds[i] : a->fd);
-	if (a->peer0 >= 0) {
-		struct sockaddr_in sin = peer_addr(a->peer0 + i, RPORT);
-
-		mnl_attr_put(nlh, COAP_KA_A_PEER_IPV4, 4, &sin.sin_addr);
-		mnl_attr_put_u16(nlh, COAP_KA_A_PEER_PORT, sin.sin_port);
-	}
-	if (a->transport >= 0)
-		mnl_attr_put_u32(nlh, COAP_KA_A_TRANSPORT, a->transport);
 }
 
 /* Attach @n sessions; exits on any failure (the numbers would be wrong). */
