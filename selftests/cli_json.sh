@@ -218,22 +218,6 @@ stop_monitor() {
 	expect_eq "monitor exit status after SIGTERM" 0 "$rc"
 }
 
-reset_state() {
-	local p c
-	while read -r p; do
-		kill "$p" 2>/dev/null
-	done <"$PIDS"
-	while read -r p; do
-		wait "$p" 2>/dev/null
-	done <"$PIDS"
-	: >"$PIDS"
-	while read -r c; do
-		"$CLI" context del "$c" >/dev/null 2>&1
-	done <"$CTXS"
-	: >"$CTXS"
-	ip netns del "$NETNS" 2>/dev/null
-}
-
 cleanup() {
 	reset_state
 	rm -rf "$TMPD"

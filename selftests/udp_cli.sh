@@ -226,23 +226,6 @@ o = o[0]
 print(" ".join(str(o.get(k, "<absent>")) for k in sys.argv[1:]))' "$@"
 }
 
-# Kill what a check started and delete its contexts (and so sessions).
-reset_state() {
-	local p c
-	while read -r p; do
-		kill "$p" 2>/dev/null
-	done <"$PIDS"
-	while read -r p; do
-		wait "$p" 2>/dev/null
-	done <"$PIDS"
-	: >"$PIDS"
-	while read -r c; do
-		"$CLI" context del "$c" >/dev/null 2>&1
-	done <"$CTXS"
-	: >"$CTXS"
-	ip netns del "$NETNS" 2>/dev/null
-}
-
 cleanup() {
 	reset_state
 	if [ -n "$SERVER" ]; then

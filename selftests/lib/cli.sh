@@ -88,3 +88,23 @@ run_check() {
 		;;
 	esac
 }
+
+# reset_state: kill the processes listed in $PIDS (started by the checks),
+# delete the contexts listed in $CTXS (and so their sessions) with $CLI,
+# and the network namespace $NETNS: what one check leaves, the next does
+# not meet.
+reset_state() {
+	local p c
+	while read -r p; do
+		kill "$p" 2>/dev/null
+	done <"$PIDS"
+	while read -r p; do
+		wait "$p" 2>/dev/null
+	done <"$PIDS"
+	: >"$PIDS"
+	while read -r c; do
+		"$CLI" context del "$c" >/dev/null 2>&1
+	done <"$CTXS"
+	: >"$CTXS"
+	ip netns del "$NETNS" 2>/dev/null
+}
