@@ -84,8 +84,11 @@ KSFT_INC  := $(CURDIR)/build/ksrc/tools/testing/selftests
 SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(TESTS)")
 # Host checks reported in `make check`; with TESTS= only the builds and
 # the cheap checks of generated files and docs.
+# dkms:K stages the host half of selftests/dkms.sh (Debian kernels only).
 HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests ynl-gen docs \
-	      $(if $(TESTS),,checkpatch sparse install)
+	      $(if $(TESTS),,checkpatch sparse install) \
+	      $(if $(or $(if $(TESTS),,all),$(findstring dkms,$(TESTS))), \
+		   $(addprefix dkms:,$(filter-out debug,$(KERNELS))))
 
 .PHONY: all module lib cli install clean deps ksrc selftests modules-test \
 	checkpatch sparse docs lint gen check debug-kernel check-debug demo soak stress fuzz bench bench-bin \

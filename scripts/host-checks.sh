@@ -28,6 +28,10 @@
 #                 view of the module, versions, `make uninstall`, and the
 #                 copy `make dkms-install DESTDIR=...` stages
 #                 (INSTALL_KERNEL: another kernel name)
+#   dkms:KERNEL   make dkms-install, dkms build and dkms install for KERNEL
+#                 on the host, in a private mount namespace
+#                 (scripts/dkms-stage.sh), staged in build/dkms-<release>
+#                 for the guest half, selftests/dkms.sh
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -204,6 +208,14 @@ for check in "$@"; do
 			result 1 "make install" "$log"; continue; }
 		check_install "$k" >"$log" 2>&1
 		result $? "make install DESTDIR= ($k)" "$log"
+		;;
+	dkms:*)
+		k=$("$src/scripts/kernels.sh" "${check#dkms:}" 2>"$log") || {
+			result 1 "dkms build and install ${check#dkms:}" "$log"; continue; }
+		"$src/scripts/dkms-stage.sh" "$k" "$src/build/dkms-$k" >"$log" 2>&1
+		rc=$?
+		cp "$log" "$src/build/dkms-$k/log" 2>/dev/null
+		result $rc "dkms build and install $k (staged for selftests/dkms.sh)" "$log"
 		;;
 	*)
 		echo "host-checks: unknown check '$check'" >&2
