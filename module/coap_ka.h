@@ -20,6 +20,8 @@
 #include <net/sock.h>
 #include <linux/coap_keepalive.h>
 
+#include "wheel.h"
+
 struct netlink_ext_ack;
 
 /* CoAP message types (RFC 7252), as the first byte's bits 5-4 */
@@ -87,6 +89,7 @@ struct coap_ka_net {
 	struct work_struct work;	/* sends and events */
 	struct llist_head pending;	/* sessions with process-context work */
 	struct xarray owners;		/* portid -> struct coap_ka_owner */
+	struct coap_ka_wheel wheel;	/* the sessions' deadlines */
 };
 
 /*
@@ -215,7 +218,8 @@ struct coap_ka_session {
 	};
 	struct llist_node pending_node;	/* on coap_ka_net.pending */
 	struct llist_node reap_node;	/* on coap_ka_net.reap_list */
-	struct timer_list timer;
+	struct hlist_node wnode;	/* on its namespace's wheel */
+	unsigned long wexp;		/* jiffies its round is due */
 	unsigned long todo;
 	unsigned long last_rx;		/* jiffies, written on the data path */
 	unsigned long last_tx;
@@ -245,6 +249,7 @@ struct coap_ka_session {
 	u8 state;			/* enum coap_ka_state */
 	u8 end_reason;			/* enum coap_ka_gone_reason, on the reap list */
 	bool dead;
+	u16 wslot;			/* level << 8 | slot on the wheel, under its lock */
 };
 
 /* main.c */
@@ -280,7 +285,15 @@ coap_ka_ctx_params_locked(struct coap_ka_net *cn, const struct coap_ka_ctx *ctx)
 	return rcu_dereference_protected(ctx->params, lockdep_is_held(&cn->lock));
 }
 
+/* wheel.c */
+void coap_ka_wheel_init(struct coap_ka_wheel *w);
+void coap_ka_wheel_exit(struct coap_ka_wheel *w);
+void coap_ka_wheel_entry_init(struct coap_ka_session *s);
+void coap_ka_sched(struct coap_ka_session *s, unsigned long expires);
+void coap_ka_unsched_final(struct coap_ka_session *s);
+
 /* session.c */
+void coap_ka_session_expire(struct coap_ka_session *s);
 struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct coap_ka_ctx *ctx,
 					    struct socket *sock, u8 transport,

@@ -3,10 +3,11 @@
  * coap_keepalive: sessions and the keepalive state machine.
  *
  * A session is (socket, peer). Its data path only stamps jiffies and looks
- * at 4-byte CoAP headers; one timer per session does the rest, lazily:
- * when it fires it compares the last activity with the idle deadline and
- * re-arms for the remainder, as TCP keepalive does. Anything that sleeps
- * (sending, events, ending a session) runs from the socket's work item.
+ * at 4-byte CoAP headers; one deadline per session on its namespace's
+ * timer wheel (wheel.c) does the rest, lazily: when it comes, the round
+ * compares the last activity with the idle deadline and re-arms for the
+ * remainder, as TCP keepalive does. Anything that sleeps (sending, events,
+ * ending a session) runs from the namespace's work item.
  *
  * Locking: coap_ka_net.lock (mutex) covers membership (id table, socket
  * and context lists); coap_ka_session.lock (BH spinlock) covers the Ping
@@ -286,7 +287,7 @@ void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline)
 
 	if (left > 63)
 		deadline -= left / 8;
-	mod_timer(&s->timer, deadline);
+	coap_ka_sched(s, deadline);
 }
 
 /**
@@ -311,9 +312,14 @@ unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
 	return t;
 }
 
-static void coap_ka_timer(struct timer_list *t)
+/**
+ * coap_ka_session_expire() - a session's deadline came: run its round
+ * @s: the session, held by the caller
+ *
+ * Context: softirq (the namespace's wheel, wheel.c).
+ */
+void coap_ka_session_expire(struct coap_ka_session *s)
 {
-	struct coap_ka_session *s = from_timer(s, t, timer);
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
 
@@ -377,7 +383,7 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 	if (s->state != COAP_KA_STATE_PINGING || !p->keepalive_secs ||
 	    coap_ka_is_tcp(s->ks)) {
 		/* The timer works out the new deadlines. */
-		mod_timer(&s->timer, jiffies);
+		coap_ka_sched(s, jiffies);
 		goto out;
 	}
 	/* A Ping not sent yet gets its timer when it leaves. */
@@ -396,7 +402,7 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 		s->timeout_ms = first << s->retries;
 	}
 	left = (s64)s->timeout_ms * NSEC_PER_MSEC - (ktime_get_ns() - s->tx_ns);
-	mod_timer(&s->timer, jiffies + (left > 0 ? nsecs_to_jiffies(left) : 0));
+	coap_ka_sched(s, jiffies + (left > 0 ? nsecs_to_jiffies(left) : 0));
 out:
 	spin_unlock_bh(&s->lock);
 	rcu_read_unlock();
@@ -656,6 +662,7 @@ static void coap_ka_net_work(struct work_struct *work)
 	llist_for_each_entry_safe(s, tmp, list, pending_node) {
 		coap_ka_session_process(s);
 		coap_ka_session_put(s);
+		cond_resched();
 	}
 }
 
@@ -797,7 +804,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 		goto err_uncharge;
 	s->peer = *peer;
 	spin_lock_init(&s->lock);
-	timer_setup(&s->timer, coap_ka_timer, 0);
+	coap_ka_wheel_entry_init(s);
 	refcount_set(&s->refcnt, 1);
 	s->last_rx = jiffies;
 	s->last_tx = jiffies;
@@ -856,7 +863,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	p = coap_ka_session_params(s, &buf);
 	spin_lock_bh(&s->lock);
 	coap_ka_idle_restart(s, p);
-	mod_timer(&s->timer, jiffies);
+	coap_ka_sched(s, jiffies);
 	spin_unlock_bh(&s->lock);
 	trace_session_add(s, p->keepalive_secs);
 	rcu_read_unlock();
@@ -937,7 +944,7 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 	struct coap_ka_session *s, *tmp;
 
 	list_for_each_entry(s, dead, sock_node) {
-		timer_shutdown_sync(&s->timer);
+		coap_ka_unsched_final(s);
 		cond_resched();
 	}
 	list_for_each_entry_safe(s, tmp, dead, sock_node) {
@@ -981,6 +988,7 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	INIT_WORK(&cn->work, coap_ka_net_work);
 	init_llist_head(&cn->pending);
 	xa_init(&cn->owners);
+	coap_ka_wheel_init(&cn->wheel);
 }
 
 /**
@@ -1010,6 +1018,7 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	/* Ends and sends queued meanwhile find their sessions dead. */
 	flush_work(&cn->reap);
 	flush_work(&cn->work);
+	coap_ka_wheel_exit(&cn->wheel);
 	xa_destroy(&cn->sessions);
 	xa_for_each(&cn->owners, id, o)
 		coap_ka_owner_put(o);

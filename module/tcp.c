@@ -265,7 +265,7 @@ void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags)
 		WRITE_ONCE(s->last_tx, jiffies);
 	if (s && !open && READ_ONCE(s->state) == COAP_KA_STATE_PINGING &&
 	    !READ_ONCE(s->tcp.sent))
-		mod_timer(&s->timer, jiffies);
+		coap_ka_sched(s, jiffies);
 	rcu_read_unlock();
 }
 
@@ -362,7 +362,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		s->tcp.una_mark = coap_ka_tcp_una(ks);
 		s->tcp.retry_ms = COAP_KA_TCP_RETRY_MIN_MS;
 		coap_ka_session_queue(s, COAP_KA_TODO_PING);
-		mod_timer(&s->timer, now + coap_ka_pong_timeout(p));
+		coap_ka_sched(s, now + coap_ka_pong_timeout(p));
 		return;
 	}
 
@@ -410,7 +410,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		step = clamp((now - coap_ka_tcp_j(s->tcp.due)) / 4, 1UL,
 			     (unsigned long)HZ / 4);
 	}
-	mod_timer(&s->timer, time_before(now + step, deadline) ? now + step : deadline);
+	coap_ka_sched(s, time_before(now + step, deadline) ? now + step : deadline);
 }
 
 /* The cmsg that keeps SO_TIMESTAMPING's transmit stamps off the Ping. */
@@ -651,7 +651,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 		s->tcp.ping_j = (u32)jiffies;	/* TCP's clock */
 		s->tcp.una_mark = seq;
 		s->tx_ns = ktime_get_ns();
-		mod_timer(&s->timer, jiffies + 1);
+		coap_ka_sched(s, jiffies + 1);
 	} else if (ret == COAP_KA_TX_NOT_STARTED) {
 		/* Nothing to keep alive yet: a new idle period. */
 		coap_ka_idle_restart(s, p);
@@ -664,7 +664,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 		s->tcp.retry_ms = min(s->tcp.retry_ms * 2, COAP_KA_TCP_RETRY_MAX_MS);
 		if (time_before(next, coap_ka_tcp_j(s->tcp.due) +
 					  coap_ka_pong_timeout(p)))
-			mod_timer(&s->timer, next);
+			coap_ka_sched(s, next);
 	}
 	spin_unlock_bh(&s->lock);
 	rcu_read_unlock();

@@ -470,7 +470,7 @@ static u16 coap_ka_next_mid(struct coap_ka_session *s)
 static void coap_ka_udp_ping_start(struct coap_ka_session *s)
 {
 	s->tx_ns = ktime_get_ns();
-	mod_timer(&s->timer, jiffies + msecs_to_jiffies(s->timeout_ms));
+	coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
 	coap_ka_session_queue(s, COAP_KA_TODO_PING);
 }
 

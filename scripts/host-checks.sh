@@ -28,6 +28,9 @@
 #                 view of the module, versions, `make uninstall`, and the
 #                 copy `make dkms-install DESTDIR=...` stages
 #                 (INSTALL_KERNEL: another kernel name)
+#   wheel         module/wheel.c (the namespaces' timer wheel) compiled in
+#                 userspace and driven by selftests/wheel/wheel_sim.c with
+#                 seeds 1 and 2: exact rounds, budget, cascades, stale clock
 #   dkms:KERNEL   make dkms-install, dkms build and dkms install for KERNEL
 #                 on the host, in a private mount namespace
 #                 (scripts/dkms-stage.sh), staged in build/dkms-<release>
@@ -208,6 +211,13 @@ for check in "$@"; do
 			result 1 "make install" "$log"; continue; }
 		check_install "$k" >"$log" 2>&1
 		result $? "make install DESTDIR= ($k)" "$log"
+		;;
+	wheel)
+		rc=0
+		{ "$make" -s -C "$src" selftests &&
+			"$src/build/selftests/wheel_sim" 1 &&
+			"$src/build/selftests/wheel_sim" 2; } >"$log" 2>&1 || rc=1
+		result $rc "timer wheel simulation (wheel_sim, seeds 1 and 2)" "$log"
 		;;
 	dkms:*)
 		k=$("$src/scripts/kernels.sh" "${check#dkms:}" 2>"$log") || {
