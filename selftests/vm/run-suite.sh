@@ -6,7 +6,7 @@
 # Run every test of selftests/TESTS on every kernel, several VMs at a time,
 # and report one KTAP-style stream. On the Debian kernels each (kernel, test)
 # gets its own fresh VM; on the debug kernel a VM runs a batch of tests one
-# after the other (CKA_DEBUG_BATCH, default 4; CKA_BATCH for the others,
+# after the other (CKA_DEBUG_BATCH, default 6; CKA_BATCH for the others,
 # default 1), each with its own insmod, rmmod and kernel-log check:
 #
 #   ok 3 [6.12.117+deb12-amd64] ctx_test: ctx.new_defaults
@@ -215,7 +215,7 @@ echo "# results: $results"
 # insmod, rmmod and kernel-log check (selftests/vm/guest-run.sh). On the
 # normal kernels a batch is one test (CKA_BATCH, default 1): a guest boots in
 # a few seconds. The debug kernel takes about 80 s to boot and 40 s per
-# kmemleak scan, so its tests go CKA_DEBUG_BATCH (default 4) to a guest: the
+# kmemleak scan, so its tests go CKA_DEBUG_BATCH (default 6) to a guest: the
 # first takes the kmemleak baseline, the last scans for all of them. Tests
 # are spread over the batches longest timeout first, onto the batch with the
 # least timeout so far. A test that kills its guest fails; the tests after it
@@ -259,11 +259,17 @@ add_batch() {	# add_batch KNAME REL RETRY TESTIDX...
 for kn in "${knames[@]}"; do
 	rel=$(cka_kernel_release "$kn")
 	size=${CKA_BATCH:-1}
-	[ "$kn" = debug ] && size=${CKA_DEBUG_BATCH:-4}
+	[ "$kn" = debug ] && size=${CKA_DEBUG_BATCH:-6}
 	[ "$size" -ge 1 ] 2>/dev/null || size=1
 	nt=0
 	for i in "${!t_cmd[@]}"; do [ "${t_nomod[$i]}" = 1 ] || nt=$((nt + 1)); done
 	k=$(((nt + size - 1) / size))
+	# batches of several tests: a multiple of the guests run at a time,
+	# so that no guest slot idles through the last batch
+	if [ "$size" -gt 1 ] && [ "$k" -gt 1 ]; then
+		k=$(((k + jobs - 1) / jobs * jobs))
+		size=$(((nt + k - 1) / k))
+	fi
 	# longest timeout first onto the batch with the least so far
 	bw=() bl=()
 	for ((j = 0; j < k; j++)); do bw[j]=0 bl[j]=""; done
