@@ -245,7 +245,14 @@ TEST_F(udp, failed_send_still_nacked)
 	EXPECT_GE(1700 + LATE_MS, dt);
 	TH_LOG("nack %ld ms after the route went (bound 1700 ms)", dt);
 	ASSERT_EQ(0, session_get(self->nl, sid, &s));
-	EXPECT_EQ(1, s.v[COAP_KA_A_PINGS]);
+	/*
+	 * Every round failed: each Ping that started has NACKed, but for
+	 * the one in flight now (the event may reach us after the next round
+	 * began, on a loaded machine).
+	 */
+	EXPECT_LE(1, s.v[COAP_KA_A_NACKS]);
+	EXPECT_LE(s.v[COAP_KA_A_PINGS], s.v[COAP_KA_A_NACKS] + 1)
+		TH_LOG("%u Pings, %u NACKs", s.v[COAP_KA_A_PINGS], s.v[COAP_KA_A_NACKS]);
 	EXPECT_EQ(0, s.v[COAP_KA_A_PONGS]);
 	/* the failed sends were not activity: the idle clock ran on */
 	EXPECT_LE(1700 - EARLY_MS, (long)s.v[COAP_KA_A_TX_AGE_MS]);
