@@ -603,30 +603,46 @@ static inline ssize_t tls_relay_decrypt(struct tls_relay *rl, const uint8_t *rec
 /* a silent peer: nft                                                  */
 
 /*
- * Drop, on the input hook, every TCP segment whose source port is @sport
- * (on loopback: everything the peer bound to @sport sends, ACKs too), in
- * nft table inet @table. Returns 0 or -1 (nft missing or refused).
+ * nft_drop(): in nft table inet @table, a chain on @hook (input or output)
+ * at @prio that drops every TCP segment whose @dir ("sport" or "dport") is
+ * @port; on loopback an input rule on the peer's sport drops everything
+ * the peer sends, ACKs too. One nft run (an exec costs about a second on
+ * the debug kernel). Returns 0, or -1 (nft missing or refused).
  */
-static inline int nft_drop_sport(const char *table, int sport)
+static int cka_nft_made;	/* this process made a table: delete it */
+
+static inline int nft_drop(const char *table, const char *hook, int prio,
+			   const char *dir, int port)
 {
 	char cmd[512];
 
 	snprintf(cmd, sizeof(cmd),
-		 "nft add table inet %1$s && "
-		 "nft add chain inet %1$s input '{ type filter hook input priority -10; }' && "
-		 "nft add rule inet %1$s input tcp sport %2$d drop",
-		 table, sport);
+		 "nft 'add table inet %1$s; "
+		 "add chain inet %1$s %2$s { type filter hook %2$s priority %3$d; }; "
+		 "add rule inet %1$s %2$s tcp %4$s %5$d drop'",
+		 table, hook, prio, dir, port);
+	cka_nft_made = 1;
 	return system(cmd) ? -1 : 0;
 }
 
+/* Drop, on the input hook, everything the peer bound to @sport sends. */
+static inline int nft_drop_sport(const char *table, int sport)
+{
+	return nft_drop(table, "input", -10, "sport", sport);
+}
+
+/* Delete the table, if this process made one. */
 static inline void nft_table_del(const char *table)
 {
 	char cmd[256];
 	int rc;
 
+	if (!cka_nft_made)
+		return;
 	snprintf(cmd, sizeof(cmd), "nft delete table inet %s >/dev/null 2>&1", table);
 	rc = system(cmd);	/* not there: fine */
 	(void)rc;
+	cka_nft_made = 0;
 }
 
 #endif /* CKA_TCP_H */

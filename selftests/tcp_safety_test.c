@@ -203,14 +203,7 @@ static void csm_pair(struct __test_metadata *_metadata, FIXTURE_DATA(safe) *self
 /* Drop on the output hook every TCP segment to port @dport (priority 0). */
 static int nft_drop_dport(const char *table, int dport)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd),
-		 "nft add table inet %1$s && "
-		 "nft add chain inet %1$s output '{ type filter hook output priority 0; }' && "
-		 "nft add rule inet %1$s output tcp dport %2$d drop",
-		 table, dport);
-	return system(cmd) ? -1 : 0;
+	return nft_drop(table, "output", 0, "dport", dport);
 }
 
 /*
@@ -219,14 +212,7 @@ static int nft_drop_dport(const char *table, int dport)
  */
 static int nft_drop_dport_in(const char *table, int dport)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd),
-		 "nft add table inet %1$s && "
-		 "nft add chain inet %1$s input '{ type filter hook input priority -10; }' && "
-		 "nft add rule inet %1$s input tcp dport %2$d drop",
-		 table, dport);
-	return system(cmd) ? -1 : 0;
+	return nft_drop(table, "input", -10, "dport", dport);
 }
 
 static const char *tls_skip(uint16_t version)
