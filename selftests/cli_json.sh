@@ -39,17 +39,6 @@ CTXS=$TMPD/ctxs
 : >"$PIDS"
 : >"$CTXS"
 
-wait_for() {	# wait_for SECONDS CMD...
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 # check SPEC...: the shape checks, each SPEC one of
 #   array:FILE[:N]    FILE is one JSON array of objects (N of them)
 #   lines:FILE        monitor -j: "[", an element per line, "]"

@@ -3,13 +3,40 @@
 #
 # Helpers for shell tests that drive a command and check what it printed.
 # Source after lib/ktap.sh; TMPD must name a scratch directory.
+#
+# They start no process of their own (no awk, cat or sleep): on the debug
+# kernel under TCG every exec costs about half a second, and a check of a
+# few dozen commands spent most of its time in its helpers.
 
 # r CMD...: run, never fail; sets OUT, ERR, RC and LASTCMD.
 r() {
 	local ef=$TMPD/err.$BASHPID
 	LASTCMD="$*"
 	OUT=$("$@" 2>"$ef") && RC=0 || RC=$?
-	ERR=$(cat "$ef")
+	IFS= read -rd '' ERR <"$ef" || :
+	while [[ $ERR == *$'\n' ]]; do ERR=${ERR%$'\n'}; done
+}
+
+# nap: a tenth of a second without sleep(1): a read that times out on a
+# FIFO nobody writes to (opened read-write, so the open does not block).
+nap() {
+	if [ -z "${CKA_NAP_FD:-}" ]; then
+		[ -p "$TMPD/.nap" ] || mkfifo "$TMPD/.nap" || { sleep 0.1; return 0; }
+		exec {CKA_NAP_FD}<>"$TMPD/.nap"
+	fi
+	read -rt 0.1 -u "$CKA_NAP_FD" || :
+}
+
+# wait_for SECONDS CMD...: run CMD every tenth of a second until it
+# succeeds; fails once SECONDS have passed by the clock (however long each
+# run of CMD takes).
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		nap
+	done
 }
 
 diag_cmd() {
@@ -45,20 +72,38 @@ expect_eq() {	# expect_eq WHAT EXPECTED GOT
 	fi
 }
 
-# field KEY [TEXT]: the word after KEY in a text output line.
+# fieldv KEY [TEXT]: FIELD is the word after KEY in TEXT (default $OUT),
+# from the first line that has it; empty if none.
+fieldv() {
+	local line i
+	local -a w
+	FIELD=
+	while IFS= read -r line; do
+		read -ra w <<<"$line"
+		for ((i = 0; i + 1 < ${#w[@]}; i++)); do
+			if [ "${w[i]}" = "$1" ]; then
+				FIELD=${w[i + 1]}
+				return 0
+			fi
+		done
+	done <<<"${2-$OUT}"
+	return 0
+}
+
+# field KEY [TEXT]: print what fieldv finds.
 field() {
-	printf '%s\n' "${2-$OUT}" |
-		awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+	fieldv "$@"
+	printf '%s\n' "$FIELD"
 }
 
 # expect_fields LINE KEY VALUE...: the line has each KEY VALUE.
 expect_fields() {
-	local line=$1 got bad=0
+	local line=$1 bad=0
 	shift
 	while [ $# -ge 2 ]; do
-		got=$(field "$1" "$line")
-		if [ "$got" != "$2" ]; then
-			echo "$1: expected '$2', got '$got' in: $line"
+		fieldv "$1" "$line"
+		if [ "$FIELD" != "$2" ]; then
+			echo "$1: expected '$2', got '$FIELD' in: $line"
 			bad=1
 		fi
 		shift 2
@@ -106,5 +151,5 @@ reset_state() {
 		"$CLI" context del "$c" >/dev/null 2>&1
 	done <"$CTXS"
 	: >"$CTXS"
-	ip netns del "$NETNS" 2>/dev/null
+	[ ! -e "/run/netns/$NETNS" ] || ip netns del "$NETNS" 2>/dev/null
 }
