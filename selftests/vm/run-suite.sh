@@ -6,8 +6,9 @@
 # Run every test of selftests/TESTS on every kernel, several VMs at a time,
 # and report one KTAP-style stream. On the Debian kernels each (kernel, test)
 # gets its own fresh VM; on the debug kernel a VM runs a batch of tests one
-# after the other (CKA_DEBUG_BATCH, default 6; CKA_BATCH for the others,
-# default 1), each with its own insmod, rmmod and kernel-log check:
+# after the other (as many batches as VMs run at a time, or batches of
+# CKA_DEBUG_BATCH tests; CKA_BATCH for the others, default 1), each test
+# with its own insmod, rmmod and kernel-log check:
 #
 #   ok 3 [6.12.117+deb12-amd64] ctx_test: ctx.new_defaults
 #   not ok 4 [6.1.0-56-amd64] ctx_cli.sh: dmesg: kernel WARNING: ...
@@ -117,16 +118,17 @@ fi
 
 # ---- the test list ----------------------------------------------------------
 # TESTS format: one test per line,
-# "[timeout=SECONDS] [nodebug] [nomodule] COMMAND [ARGS...]",
+# "[timeout=SECONDS] [cost=SECONDS] [nodebug] [nomodule] COMMAND [ARGS...]",
 # words split on whitespace (no quoting); blank lines and lines starting
 # with '#' are ignored. See the header of selftests/TESTS.
-t_cmd=() t_timeout=() t_name=() t_skipped=() t_nomod=()
-add_test() {	# add_test TIMEOUT NOMODULE WORDS...
-	local to=$1 nomod=$2
-	shift 2
+t_cmd=() t_timeout=() t_cost=() t_name=() t_skipped=() t_nomod=()
+add_test() {	# add_test TIMEOUT COST NOMODULE WORDS...
+	local to=$1 cost=$2 nomod=$3
+	shift 3
 	local name
 	name="$(basename "$1")${2:+ ${*:2}}"
 	t_timeout+=("$to")
+	t_cost+=("${cost:-$to}")
 	t_nomod+=("$nomod")
 	t_cmd+=("$*")
 	t_name+=("$name")
@@ -149,9 +151,13 @@ if [ -f "$tests_file" ]; then
 			words=("${words[@]:1}")
 			[[ $to =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad timeout in '${words[*]}'"; continue; }
 		fi
-		nodebug=0 nomodule=0
+		nodebug=0 nomodule=0 cost=
 		while :; do
 			case ${words[0]:-} in
+			cost=*)
+				cost=${words[0]#cost=}
+				[[ $cost =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad cost in '${words[*]}'"; cost=; }
+				;;
 			nodebug) nodebug=1 ;;
 			nomodule) nomodule=1 ;;
 			*) break ;;
@@ -165,7 +171,7 @@ if [ -f "$tests_file" ]; then
 			t_skipped+=("${words[*]}")
 			continue
 		fi
-		add_test "$to" "$nomodule" "${words[@]}"
+		add_test "$to" "$cost" "$nomodule" "${words[@]}"
 	done <"$tests_file"
 elif [ -z "$filter" ]; then
 	emit fail "test list $tests_file missing"
@@ -178,7 +184,7 @@ for f in $filter; do	# ad-hoc tests named on the command line
 	done
 	if [ $found = 0 ]; then
 		if [ -f "$CKA_SRC/$f" ] || [ -f "$f" ]; then
-			add_test 300 0 "$f"
+			add_test 300 "" 0 "$f"
 		else
 			emit fail "TESTS: '$f' matches no test and no file"
 		fi
@@ -214,12 +220,14 @@ echo "# results: $results"
 # A guest boots, then runs its tests one after the other, each with its own
 # insmod, rmmod and kernel-log check (selftests/vm/guest-run.sh). On the
 # normal kernels a batch is one test (CKA_BATCH, default 1): a guest boots in
-# a few seconds. The debug kernel takes about 80 s to boot and 40 s per
-# kmemleak scan, so its tests go CKA_DEBUG_BATCH (default 6) to a guest: the
-# first takes the kmemleak baseline, the last scans for all of them. Tests
-# are spread over the batches longest timeout first, onto the batch with the
-# least timeout so far. A test that kills its guest fails; the tests after it
-# in its batch are run again in a fresh guest.
+# a few seconds. The debug kernel takes about a minute to boot and 40 s per
+# kmemleak scan (the first takes the baseline, the last scans for the whole
+# batch), so its tests are spread over as many guests as run at a time
+# (--jobs), or over batches of CKA_DEBUG_BATCH tests: each test goes, most
+# costly first, to the batch with the least cost so far. A test's cost is
+# its cost= in TESTS (seconds measured on the debug kernel), else its
+# timeout. A test that kills its guest fails; the tests after it in its
+# batch are run again in a fresh guest.
 b_kname=() b_rel=() b_tests=() b_dir=() b_wall=() b_retry=()
 # tmo BATCH TEST: the test's timeout in the guest (scaled on the debug kernel)
 tmo() {
@@ -258,19 +266,23 @@ add_batch() {	# add_batch KNAME REL RETRY TESTIDX...
 }
 for kn in "${knames[@]}"; do
 	rel=$(cka_kernel_release "$kn")
-	size=${CKA_BATCH:-1}
-	[ "$kn" = debug ] && size=${CKA_DEBUG_BATCH:-6}
-	[ "$size" -ge 1 ] 2>/dev/null || size=1
 	nt=0
 	for i in "${!t_cmd[@]}"; do [ "${t_nomod[$i]}" = 1 ] || nt=$((nt + 1)); done
+	size=${CKA_BATCH:-1}
+	if [ "$kn" = debug ]; then
+		size=${CKA_DEBUG_BATCH:-$(((nt + jobs - 1) / jobs))}
+	fi
+	[ "$size" -ge 1 ] 2>/dev/null || size=1
 	k=$(((nt + size - 1) / size))
 	# batches of several tests: a multiple of the guests run at a time,
 	# so that no guest slot idles through the last batch
 	if [ "$size" -gt 1 ] && [ "$k" -gt 1 ]; then
 		k=$(((k + jobs - 1) / jobs * jobs))
 		size=$(((nt + k - 1) / k))
+		# the costs decide the spread; size only bounds a batch
+		[ "$kn" != debug ] || [ -n "${CKA_DEBUG_BATCH:-}" ] || size=$nt
 	fi
-	# longest timeout first onto the batch with the least so far
+	# most costly first onto the batch with the least cost so far
 	bw=() bl=()
 	for ((j = 0; j < k; j++)); do bw[j]=0 bl[j]=""; done
 	while read -r _ i; do
@@ -285,9 +297,9 @@ for kn in "${knames[@]}"; do
 			[ $# -lt "$size" ] || continue
 			if [ $best -lt 0 ] || [ "${bw[j]}" -lt "${bw[best]}" ]; then best=$j; fi
 		done
-		bw[best]=$((bw[best] + t_timeout[i]))
+		bw[best]=$((bw[best] + t_cost[i]))
 		bl[best]="${bl[best]} $i"
-	done < <(for i in "${!t_cmd[@]}"; do echo "${t_timeout[$i]} $i"; done | sort -k1,1nr -k2,2n)
+	done < <(for i in "${!t_cmd[@]}"; do echo "${t_cost[$i]} $i"; done | sort -k1,1nr -k2,2n)
 	for ((j = 0; j < k; j++)); do
 		# shellcheck disable=SC2046
 		add_batch "$kn" "$rel" 0 $(printf '%s\n' ${bl[j]} | sort -n)
