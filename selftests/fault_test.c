@@ -58,6 +58,7 @@
  */
 #define ATTACH_KEEPALIVE 3600
 #define BUSY_SECS	30
+#define MAX_STALL_MS	3000	/* longest pause of the application's traffic */
 #define BIG_SESSIONS	100000
 #define DEBUG_SESSIONS	10000
 #define MAXSEQ		(1 << 21)
@@ -567,7 +568,8 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	uint8_t rstmsg[4];
 	socklen_t slen;
 	FILE *rm;
-	long failed, got0;
+	double t_in, t_out, stall_in = 0, stall_out = 0;
+	long failed, got_in, got_out;
 	int i;
 
 	if (dbg)
@@ -637,12 +639,41 @@ TEST_F_TIMEOUT(fault, rmmod_100k_sessions_under_traffic, 400)
 	ksft_print_msg("CTX_SET keepalive 1 s of %ld sessions took %.0f ms\n",
 		       nsess, now_ms() - t0);
 	cka_close(nl);
-	/* the module is busy: its Pings to the peers' closed port count as NoPorts */
-	for (i = 0; i < BUSY_SECS; i++) {
-		got0 = atomic_load(&in.got);
-		sleep_ms(1000);
-		EXPECT_LT(got0, atomic_load(&in.got)) TH_LOG("no datagram in second %d", i + 1);
+	/*
+	 * The module is busy: its Pings to the peers' closed port count as
+	 * NoPorts. The application's datagrams keep flowing both ways: the
+	 * longest stretch without one arriving, sampled every 100 ms, stays
+	 * under MAX_STALL_MS. (A timer softirq that never caught up stalled
+	 * everything for the soft-lockup watchdog's 20 s and more; a TCG guest
+	 * on a busy 2-core host was seen to pause one for a whole second.)
+	 */
+	got_in = atomic_load(&in.got);
+	got_out = atomic_load(&out.got);
+	t_in = t_out = now_ms();
+	for (i = 0; i < BUSY_SECS * 10; i++) {
+		double t;
+
+		sleep_ms(100);
+		t = now_ms();
+		if (atomic_load(&in.got) != got_in) {
+			got_in = atomic_load(&in.got);
+			t_in = t;
+		}
+		if (atomic_load(&out.got) != got_out) {
+			got_out = atomic_load(&out.got);
+			t_out = t;
+		}
+		stall_in = t - t_in > stall_in ? t - t_in : stall_in;
+		stall_out = t - t_out > stall_out ? t - t_out : stall_out;
 	}
+	ksft_print_msg("longest stretch without a datagram: %.0f ms peer -> app (bound %d ms), %.0f ms app -> peer\n",
+		       stall_in, MAX_STALL_MS, stall_out);
+	EXPECT_GT(MAX_STALL_MS, stall_in);
+	/*
+	 * Not bounded yet: on 6.1, in a guest sharing 2 host cores with two
+	 * others, the application's sends paused for 4.2 s (6.12: 110 ms).
+	 * Whether the module's send work starves them is open (issue 11).
+	 */
 	noports1 = snmp("Udp", "NoPorts");
 	ksft_print_msg("busy for %.0f ms: %ld Pings (%.0f/s, Udp NoPorts) for %ld sessions due every second, %ld/%ld datagrams in/out so far\n",
 		       now_ms() - t0, noports1 - noports0,
