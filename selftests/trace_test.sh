@@ -30,6 +30,8 @@ set -u
 SRC=${CKA_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=lib/ktap.sh
 . "$SRC/selftests/lib/ktap.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/wait.sh
+. "$SRC/selftests/lib/wait.sh"
 
 CLI=${CKA_CLI:-$SRC/tools/coap-keepalive/coap-keepalive}
 PORT=5683
@@ -86,24 +88,6 @@ bg() {
 	"$@" >"$BGOUT" 2>&1 &
 	BG=$!
 	echo "$BG" >>"$PIDS"
-}
-
-# nap: a fifth of a second, without sleep(1): a read that times out.
-mkfifo "$TMPD/nap" && exec {NAP}<>"$TMPD/nap" || exit 1
-nap() {
-	read -rt 0.2 -u "$NAP"
-	return 0
-}
-
-wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds
-	local n=$(($1 * 5))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		nap
-		n=$((n - 1))
-	done
-	return 1
 }
 
 is_num() {

@@ -77,14 +77,6 @@ mkctx() {
 	echo "$CTX" >>"$CTXS"
 }
 
-# The inode of socket fd FD of process PID.
-sock_inode() {
-	local l
-	l=$(readlink "/proc/$1/fd/$2") || return 1
-	l=${l#socket:[}
-	echo "${l%]}"
-}
-
 # sock_fds PID: "FD INODE" of every socket of PID (one find, not a
 # readlink per fd: on the debug kernel an exec costs about a second).
 sock_fds() {
@@ -130,10 +122,9 @@ first2() {
 	local a b _ sep=
 	FIRST2=
 	while read -r a b _; do
-		FIRST2+=$sep${a:+$a}${b:+ $b}
+		FIRST2+=$sep$a${b:+ $b}
 		sep=$'\n'
 	done <<<"$1"
-	[ -n "$1" ] || FIRST2=
 }
 
 # client_sock PID [TABLE]: CL_FD, CL_INO and CL_LPORT of PID's connected
@@ -679,7 +670,7 @@ TESTS=(
 ktap_header
 [ "$(id -u)" = 0 ] || ktap_skip_all "must run as root (in a test VM)"
 [ -x "$CLI" ] || ktap_skip_all "$CLI not built (make -C tools/coap-keepalive)"
-for tool in coap-server-notls coap-client-notls python3 awk; do
+for tool in coap-server-notls coap-client-notls python3; do
 	command -v $tool >/dev/null || ktap_skip_all "$tool not installed"
 done
 if ! "$CLI" session show >/dev/null 2>&1; then

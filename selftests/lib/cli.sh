@@ -2,11 +2,15 @@
 # shellcheck shell=bash
 #
 # Helpers for shell tests that drive a command and check what it printed.
-# Source after lib/ktap.sh; TMPD must name a scratch directory.
+# Source after lib/ktap.sh; TMPD must name a scratch directory. It brings
+# nap and wait_for (lib/wait.sh).
 #
 # They start no process of their own (no awk, cat or sleep): on the debug
 # kernel under TCG every exec costs about half a second, and a check of a
 # few dozen commands spent most of its time in its helpers.
+
+# shellcheck source=selftests/lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 # r CMD...: run, never fail; sets OUT, ERR, RC and LASTCMD.
 r() {
@@ -17,27 +21,6 @@ r() {
 	while [[ $ERR == *$'\n' ]]; do ERR=${ERR%$'\n'}; done
 }
 
-# nap: a tenth of a second without sleep(1): a read that times out on a
-# FIFO nobody writes to (opened read-write, so the open does not block).
-nap() {
-	if [ -z "${CKA_NAP_FD:-}" ]; then
-		[ -p "$TMPD/.nap" ] || mkfifo "$TMPD/.nap" || { sleep 0.1; return 0; }
-		exec {CKA_NAP_FD}<>"$TMPD/.nap"
-	fi
-	read -rt 0.1 -u "$CKA_NAP_FD" || :
-}
-
-# wait_for SECONDS CMD...: run CMD every tenth of a second until it
-# succeeds; fails once SECONDS have passed by the clock (however long each
-# run of CMD takes).
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		nap
-	done
-}
 
 diag_cmd() {
 	echo "  command: $LASTCMD"
