@@ -320,16 +320,17 @@ t_dump() {
 # A context message is 116 bytes: 300 of them need two 32 KiB dump
 # messages. They are made in cka_a, which then takes them all along.
 t_dump_big() {
-	local n want=300 t ok=0
+	local i n want=300 t ok=0
 	netns_reset
 	if [ -w "$PARAM" ]; then
 		echo 0 >"$PARAM"
 	fi
-	# One process per context: this runs under TCG.
-	# shellcheck disable=SC2016
-	ip netns exec cka_a bash -c 'for i in $(seq "$1"); do
-		"$2" context add jitter-pct $((i % 51)) || exit 1; done' - "$want" "$CLI" \
-		>"$TMPD/big" ||
+	# All in one process (--batch): one exec per context cost minutes
+	# on the debug kernel under TCG.
+	for ((i = 1; i <= want; i++)); do
+		echo "context add jitter-pct $((i % 51))"
+	done >"$TMPD/big.cmds"
+	ip netns exec cka_a "$CLI" --batch "$TMPD/big.cmds" >"$TMPD/big" ||
 		{ echo "context add failed after $(wc -l <"$TMPD/big") contexts"; return 1; }
 	c cka_a root context show
 	expect_rc 0
@@ -361,6 +362,63 @@ t_dump_big() {
 		sleep 0.2
 	done
 	[ "$ok" = 1 ] || { echo "root still over the limit 20 s after ip netns del"; diag_cmd; return 1; }
+}
+
+# t_batch: --batch runs each line as a command in one process, stops at
+# the first failure (its line on stderr, its exit status), goes on with
+# --force; comments, blank lines and quotes; -j gives an array per line.
+t_batch() {
+	local f=$TMPD/batch ids n
+	cat >"$f" <<-'EOF'
+	# three contexts, the second refused by the kernel
+	context add jitter-pct 7
+
+	context 'add' "jitter-pct" 51
+	context add jitter-pct 9   # a comment after the words
+	EOF
+	c - root --batch "$f"
+	expect_rc 1
+	expect_err "jitter-pct" "batch line 4 failed"
+	n=$(printf '%s\n' "$OUT" | grep -c '^ctx-id ' || :)
+	expect_eq "contexts made before the failure" 1 "$n"
+	expect_fields "$OUT" jitter-pct 7
+	echo "- $(field ctx-id)" >>"$TRACK"
+
+	c - root --force --batch "$f"
+	expect_rc 1
+	expect_err "batch line 4 failed"
+	ids=$(printf '%s\n' "$OUT" | awk '$1 == "ctx-id" { print $2 }')
+	for n in $ids; do echo "- $n" >>"$TRACK"; done
+	expect_eq "contexts made with --force" 2 "$(printf '%s\n' "$ids" | wc -w)"
+	expect_eq "settings with --force" "7 9" \
+		"$(printf '%s\n' "$OUT" | awk '{ for (i = 1; i < NF; i++) if ($i == "jitter-pct") printf "%s%s", s, $(i + 1); s = " " }')"
+
+	printf 'context show %s\ncontext show %s\n' $ids | {
+		r "$CLI" -j --batch -
+		expect_rc 0
+		# one array per command, each of one object
+		n=$(printf '%s\n' "$OUT" | python3 -c 'import json, sys
+d = json.JSONDecoder(); s = sys.stdin.read().strip(); n = 0
+while s:
+    a, i = d.raw_decode(s); s = s[i:].strip()
+    assert isinstance(a, list) and len(a) == 1, a
+    n += 1
+print(n)')
+		expect_eq "JSON arrays" 2 "$n"
+	}
+
+	printf 'context show\n-j context show\n' | { r "$CLI" --batch -; expect_rc 2;
+		expect_err "batch" "stdin line 2: options go on the command line"; }
+	printf "context add 'jitter-pct 1\n" | { r "$CLI" --batch -; expect_rc 2;
+		expect_err "stdin line 1: unterminated quote"; }
+	c - root --batch "$TMPD/none"
+	expect_rc 1
+	expect_err "$TMPD/none: No such file or directory"
+	c - root --batch "$f" context show
+	expect_rc 2
+	c - root --force context show
+	expect_rc 2
+	expect_err "--force goes with --batch"
 }
 
 t_del() {
@@ -899,6 +957,7 @@ TESTS=(
 	"t_set:set changes the given settings and leaves the others"
 	"t_dump:show without id lists every context once"
 	"t_dump_big:a dump of 300 contexts (two messages) lists each once; netns takes them"
+	"t_batch:--batch: a command per line in one process, stops at the first failure (--force goes on), -j an array per line"
 	"t_del:del removes it; show, set, del of it fail with ENOENT"
 	"t_json:JSON output: YAML keys, YNL values, objects and arrays"
 	"t_ynl:JSON output equals the kernel's YNL cli.py"

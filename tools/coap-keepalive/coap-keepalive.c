@@ -4,9 +4,11 @@
  * generic netlink, and watch its events.
  *
  *	coap-keepalive [-j] [-p] OBJECT COMMAND [ARGS...]
+ *	coap-keepalive [-j] [-p] [--force] -b FILE
  *
  * Exit status: 0 success, 1 the kernel (or the system) refused, 2 usage.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -153,6 +155,10 @@ static void cka_help(void)
 	       "                  printed; [] if none); keys are the YAML names\n"
 	       "  -p, --pretty    indent the JSON (implies --json)\n"
 	       "  -t, --timestamp monitor: print when each event came\n"
+	       "  -b, --batch FILE  run the commands of FILE (- for stdin),\n"
+	       "                  one per line, in this one process; stop at\n"
+	       "                  the first that fails\n"
+	       "  -f, --force     with --batch: go on after a failure\n"
 	       "  -h, --help      print this help and exit\n"
 	       "  -V, --version   print the version and exit\n\n");
 	printf("Objects and commands:\n");
@@ -217,22 +223,150 @@ static int cka_run_object(const struct cka_opts *o,
 			       obj->name, verb);
 }
 
+/* Run one command line OBJECT COMMAND [ARGS...]: an exit code. */
+static int cka_run(const struct cka_opts *o, int argc, char **argv)
+{
+	const struct cka_object *obj;
+	int ret;
+
+	if (argc < 1)
+		return cka_usage_error(NULL, NULL, "missing OBJECT");
+	if (!strcmp(argv[0], "help")) {
+		cka_help();
+		return CKA_EXIT_OK;
+	}
+	obj = cka_find_object(argv[0]);
+	if (!obj)
+		return cka_usage_error(NULL, NULL, "unknown object '%s'",
+				       argv[0]);
+	ret = cka_run_object(o, obj, argc - 1, argv + 1);
+	cka_list_end(ret);
+	return ret;
+}
+
+#define CKA_BATCH_MAX_ARGS	128
+
+/*
+ * Split @line into words in place: blanks separate them, '...' and "..."
+ * quote (no escapes inside), a word starting with '#' starts a comment.
+ * Returns the number of words, or -1 with *why set.
+ */
+static int cka_batch_split(char *line, char **argv, const char **why)
+{
+	char *r = line, *w;
+	int n = 0;
+
+	for (;;) {
+		while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')
+			r++;
+		if (!*r || *r == '#')
+			return n;
+		if (n == CKA_BATCH_MAX_ARGS) {
+			*why = "too many words";
+			return -1;
+		}
+		w = r;
+		argv[n++] = w;
+		while (*r && *r != ' ' && *r != '\t' && *r != '\n' &&
+		       *r != '\r') {
+			if (*r == '\'' || *r == '"') {
+				char q = *r++;
+
+				while (*r && *r != q)
+					*w++ = *r++;
+				if (!*r) {
+					*why = "unterminated quote";
+					return -1;
+				}
+				r++;
+				continue;
+			}
+			*w++ = *r++;
+		}
+		if (*r)
+			r++;
+		*w = '\0';
+	}
+}
+
+/*
+ * -b FILE: each line is a command without the program name and options
+ * (those of the command line apply to all). Stops at the first command
+ * that fails and returns its exit code, unless @force: then it goes on and
+ * returns the code of the last failure (0 if none failed).
+ */
+static int cka_batch(const struct cka_opts *o, const char *path, bool force)
+{
+	char *argv[CKA_BATCH_MAX_ARGS], *line = NULL;
+	int ret = CKA_EXIT_OK, rc, n;
+	unsigned long lineno = 0;
+	const char *name = strcmp(path, "-") ? path : "stdin";
+	size_t cap = 0;
+	const char *why;
+	FILE *f;
+
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", CKA_PROG, path,
+			strerror(errno));
+		return CKA_EXIT_ERR;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		n = cka_batch_split(line, argv, &why);
+		if (!n)
+			continue;
+		if (n < 0) {
+			rc = cka_usage_error(NULL, NULL, "%s line %lu: %s",
+					     name, lineno, why);
+		} else if (argv[0][0] == '-') {
+			rc = cka_usage_error(NULL, NULL,
+					     "%s line %lu: options go on the command line, before --batch",
+					     name, lineno);
+		} else {
+			rc = cka_run(o, n, argv);
+			/* the command's own output first, then the verdict */
+			fflush(stdout);
+			if (rc != CKA_EXIT_OK)
+				fprintf(stderr, "%s: %s line %lu failed\n",
+					CKA_PROG, name, lineno);
+		}
+		if (rc != CKA_EXIT_OK) {
+			ret = rc;
+			if (!force)
+				break;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: reading %s: %s\n", CKA_PROG, name,
+			strerror(errno));
+		ret = CKA_EXIT_ERR;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json",	no_argument,	NULL, 'j' },
 		{ "pretty",	no_argument,	NULL, 'p' },
 		{ "timestamp",	no_argument,	NULL, 't' },
+		{ "batch",	required_argument, NULL, 'b' },
+		{ "force",	no_argument,	NULL, 'f' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL,		0,		NULL, 0 },
 	};
-	const struct cka_object *obj;
 	struct cka_opts o = { 0 };
-	int c, ret;
+	const char *batch = NULL;
+	bool force = false;
+	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jpthV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jptb:fhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -244,6 +378,12 @@ int main(int argc, char **argv)
 		case 't':
 			o.timestamp = true;
 			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
 		case 'h':
 			cka_help();
 			return CKA_EXIT_OK;
@@ -252,6 +392,10 @@ int main(int argc, char **argv)
 			       CKA_VERSION, COAP_KA_GENL_NAME,
 			       COAP_KA_GENL_VERSION);
 			return CKA_EXIT_OK;
+		case ':':
+			return cka_usage_error(NULL, NULL,
+					       "option '%s' needs a FILE (- for stdin)",
+					       argv[optind - 1]);
 		default:
 			if (optopt)
 				return cka_usage_error(NULL, NULL,
@@ -261,17 +405,14 @@ int main(int argc, char **argv)
 					       argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return cka_usage_error(NULL, NULL, "missing OBJECT");
-	if (!strcmp(argv[optind], "help")) {
-		cka_help();
-		return CKA_EXIT_OK;
+	if (batch) {
+		if (optind < argc)
+			return cka_usage_error(NULL, NULL,
+					       "--batch takes its commands from the file, not from '%s'",
+					       argv[optind]);
+		return cka_batch(&o, batch, force);
 	}
-	obj = cka_find_object(argv[optind]);
-	if (!obj)
-		return cka_usage_error(NULL, NULL, "unknown object '%s'",
-				       argv[optind]);
-	ret = cka_run_object(&o, obj, argc - optind - 1, argv + optind + 1);
-	cka_list_end(ret);
-	return ret;
+	if (force)
+		return cka_usage_error(NULL, NULL, "--force goes with --batch");
+	return cka_run(&o, argc - optind, argv + optind);
 }
