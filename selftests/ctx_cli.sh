@@ -132,6 +132,14 @@ skip() {
 	exit 4
 }
 
+# skip_on_debug WHY: a check of the CLI's own output whose Python helpers
+# cost minutes under KASAN in TCG; its kernel paths run in other checks.
+skip_on_debug() {
+	case $(uname -r) in
+	*cka-debug*) skip "debug kernel: $*" ;;
+	esac
+}
+
 # Compare JSON on stdin with an expectation (see the modes below).
 cat >"$TMPD/jcheck.py" <<'EOF'
 import json, sys
@@ -443,6 +451,7 @@ t_del() {
 
 t_json() {
 	local want
+	skip_on_debug "JSON formatting, checked by a Python process per assertion (the same requests run in t_add_all, t_set, t_dump)"
 	c - root -j context add keepalive-secs 7 ack-random-factor 1.25 \
 		activity rx action abort flags answer-pings
 	expect_rc 0
@@ -491,6 +500,7 @@ t_ynl() {
 	if [ -z "$ynl" ] || [ ! -f "$ynl" ]; then
 		skip "no YNL cli.py (CKA_YNL)"
 	fi
+	skip_on_debug "YNL's cli.py against the CLI's JSON; ctx_ynl.py compares the two in one process"
 	python3 -c 'import yaml' 2>/dev/null || skip "python3 has no yaml"
 	help=$(python3 "$ynl" --help 2>&1) || skip "cli.py --help fails"
 	case $help in *--no-schema*) args+=(--no-schema) ;; esac
