@@ -564,12 +564,16 @@ TEST_F_TIMEOUT(soak, six_variants, 86400)
 							    (unsigned long long)r->frames_sent,
 							    (unsigned long long)r->frames);
 		/*
-		 * The rate is the module's work against TCP's and the hogs'
-		 * on a normal kernel; under KASAN and lockdep (check-debug)
-		 * the guest runs several times slower: printed only there.
+		 * Pings must keep getting through a stream that is always
+		 * busy (a module that deferred every Ping would send none
+		 * after the first). Measured on a 1 s keepalive: 39-51 a
+		 * minute with the host idle, 25 with the 2-core host running
+		 * five other guests and a hog; so the bound is one Ping per
+		 * 5 s. Under KASAN and lockdep (check-debug) the guest is
+		 * several times slower still: printed only there.
 		 */
 		if (access("/proc/lockdep", F_OK))
-			EXPECT_LE(30.0, per_min) TH_LOG("%s: %.1f Pings a minute reached the peer",
+			EXPECT_LE(12.0, per_min) TH_LOG("%s: %.1f Pings a minute reached the peer",
 							c->name, per_min);
 		EXPECT_EQ(0, r->app_bad) TH_LOG("%s: the application read something else than Pongs",
 						c->name);
