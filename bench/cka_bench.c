@@ -922,7 +922,7 @@ static void row1_9(void)
 	struct res *rm[8], *rconn, *rsock, *rattach, *rdump, *rcli, *rclose, *rconnatt;
 	char what[100];
 	int bi, r;
-	long dumpn = quick ? 10000 : 100000;
+	long dumpn = quick ? big_n[0] : 100000;
 
 	for (bi = 0; bi < nbig; bi++) {
 		snprintf(what, sizeof(what), "slab+vmalloc per idle UDP session, one shared socket, N=%ld",
