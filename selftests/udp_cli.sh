@@ -89,16 +89,22 @@ sock_fds() {
 
 # sock_row PID TABLE INODE: ROW_LPORT and ROW_RPORT (decimal) of the
 # socket's line in /proc/PID/net/TABLE (udp, udp6, tcp, ...); fails if
-# it has none.
+# it has none. The table is read in one go first: a read loop on the file
+# itself seeks back after every line, the kernel then walks the table
+# again up to that offset, and a socket closing meanwhile (the previous
+# check's processes) shifts the lines, so that another one was skipped
+# (seen in a loaded make check).
 sock_row() {
+	local data
 	local -a f
+	IFS= read -rd '' data <"/proc/$1/net/$2" || :
 	# sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
 	while read -ra f; do
 		[ "${f[9]:-}" = "$3" ] || continue
 		ROW_LPORT=$((16#${f[1]##*:}))
 		ROW_RPORT=$((16#${f[2]##*:}))
 		return 0
-	done <"/proc/$1/net/$2"
+	done <<<"$data"
 	return 1
 }
 
@@ -155,7 +161,9 @@ start_client() {
 	# Ready once the first answer (the resource) is printed.
 	wait_for "$WAIT" test -s "$CL_OUT" ||
 		{ echo "coap-client-notls printed nothing in $WAIT s"; return 1; }
-	if ! client_sock "$CL" "$table"; then
+	# It is connected by now; a few tries in case the table changed
+	# under our read.
+	if ! wait_for 3 client_sock "$CL" "$table"; then
 		echo "coap-client-notls $CL has no connected socket in /proc/net/$table:"
 		ls -l "/proc/$CL/fd"
 		cat "/proc/$CL/net/$table"
