@@ -144,6 +144,14 @@ static void bp_put_peer(struct nlmsghdr *nlh)
 		}
 		if (!bp_pick(10))
 			memset(a, 0, 15);	/* ::1-like */
+		/* Embedded IPv4 (::ffff:a.b.c.d, ::a.b.c.d), ::, ::1. */
+		if (bp.odd && !bp_pick(5)) {
+			memset(a, 0, 12);
+			if (bp_pick(2))
+				a[10] = a[11] = 0xff;
+			if (!bp_pick(4))
+				memset(a + 12, 0, 3 + bp_pick(2));
+		}
 		mnl_attr_put(nlh, COAP_KA_A_PEER_IPV6, 16, a);
 	}
 	mnl_attr_put_u16(nlh, COAP_KA_A_PEER_PORT,
