@@ -116,6 +116,48 @@ TEST_F(sess, overrides_are_reported_alone)
 	close(fd2);
 }
 
+/*
+ * The largest session message, every setting overridden and an IPv6 peer,
+ * comes back whole from add, get and dump: the kernel sizes its replies
+ * exactly, so a size that left out an attribute fails the add.
+ */
+TEST_F(sess, largest_session_message_fits)
+{
+	uint32_t all[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 3600, COAP_KA_A_ACK_TIMEOUT_MS, 1234,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1100, COAP_KA_A_MAX_RETRANSMIT, 3,
+		COAP_KA_A_PONG_TIMEOUT_MS, 4321,
+		COAP_KA_A_ACTIVITY, COAP_KA_ACTIVITY_RX, COAP_KA_A_JITTER_PCT, 7,
+		COAP_KA_A_ACTION, COAP_KA_ACTION_ABORT,
+		COAP_KA_A_FLAGS, COAP_KA_F_MASK, 0,
+	};
+	struct sockaddr_storage peer;
+	struct cka_ev r, g, d;
+	long sid;
+	int i, fd;
+
+	ASSERT_NE(0, sockaddr_fill(&peer, "2001:db8::5", COAP_PORT));
+	fd = udp_bound("::1", 0, NULL);
+	ASSERT_LE(0, fd);
+	sid = session_add_full(self->nl, self->ctx, fd, (void *)&peer, -1,
+			       all, &r);
+	ASSERT_LT(0, sid) TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(0, session_get(self->nl, sid, &g));
+	ASSERT_EQ(1, session_dump(self->nl, self->ctx, &d, 1));
+	for (i = 0; all[i]; i += 2) {
+		EXPECT_EQ(all[i + 1], r.v[all[i]]) TH_LOG("add: attr %u", all[i]);
+		EXPECT_EQ(all[i + 1], g.v[all[i]]) TH_LOG("get: attr %u", all[i]);
+		EXPECT_EQ(all[i + 1], d.v[all[i]]) TH_LOG("dump: attr %u", all[i]);
+	}
+	EXPECT_EQ(SETTINGS_MASK, r.present & SETTINGS_MASK);
+	EXPECT_TRUE(ev_has(&r, COAP_KA_A_PEER_IPV6));
+	EXPECT_TRUE(ev_has(&r, COAP_KA_A_SOCK_INODE));
+	EXPECT_TRUE(ev_has(&r, COAP_KA_A_RX_AGE_MS));
+	EXPECT_TRUE(ev_has(&g, COAP_KA_A_RX_AGE_MS));
+	EXPECT_EQ(0, memcmp(&r.addr, &((struct sockaddr_in6 *)&peer)->sin6_addr, 16));
+	close(fd);
+}
+
 /* Overrides are checked with the context's ranges; nothing is left behind. */
 TEST_F(sess, bad_overrides_refused)
 {
