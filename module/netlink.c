@@ -444,13 +444,27 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	return 0;
 }
 
+/*
+ * The largest session message: thirteen u32s, the inode, an IPv6 peer and
+ * every setting overridden. A reply of its exact size is neither a page
+ * to allocate nor one netlink_unicast() trims with a copy.
+ */
+static size_t coap_ka_session_msg_size(void)
+{
+	return nla_total_size(sizeof(u32)) *
+	       (13 + hweight32(COAP_KA_SETTINGS)) +
+	       nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(sizeof(struct in6_addr)) +
+	       nla_total_size(sizeof(u16));
+}
+
 static int coap_ka_nl_session_reply(struct genl_info *info,
 				    const struct coap_ka_session *s)
 {
 	struct sk_buff *msg;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(coap_ka_session_msg_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	err = coap_ka_nl_session_fill(msg, s, info->snd_portid, info->snd_seq,
