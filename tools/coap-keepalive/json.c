@@ -2,75 +2,100 @@
 /*
  * A tiny streaming JSON writer.
  */
-#include <inttypes.h>
+#include <string.h>
 
 #include "json.h"
 
 void json_init(struct json *j, FILE *f, bool pretty)
 {
-	j->f = f;
 	j->pretty = pretty;
 	j->depth = 0;
 	j->need_comma[0] = false;
+	obuf_init(&j->out, f);
 }
 
 static void json_indent(struct json *j)
 {
-	int i;
+	char *p = obuf_room(&j->out, 1 + 2 * JSON_MAX_DEPTH);
 
-	fputc('\n', j->f);
-	for (i = 0; i < j->depth; i++)
-		fputs("  ", j->f);
+	p[0] = '\n';
+	memset(p + 1, ' ', 2 * (size_t)j->depth);
+	j->out.len += 1 + 2 * (size_t)j->depth;
+}
+
+/* Characters written as an escape: control characters, '"', '\\'. */
+static bool json_needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+}
+
+static void json_escape(struct obuf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p;
+
+	switch (c) {
+	case '"':
+		obuf_put(b, "\\\"", 2);
+		return;
+	case '\\':
+		obuf_put(b, "\\\\", 2);
+		return;
+	case '\b':
+		obuf_put(b, "\\b", 2);
+		return;
+	case '\f':
+		obuf_put(b, "\\f", 2);
+		return;
+	case '\n':
+		obuf_put(b, "\\n", 2);
+		return;
+	case '\r':
+		obuf_put(b, "\\r", 2);
+		return;
+	case '\t':
+		obuf_put(b, "\\t", 2);
+		return;
+	}
+	/* "\u%04x" */
+	p = obuf_room(b, 6);
+	memcpy(p, "\\u00", 4);
+	p[4] = hex[c >> 4];
+	p[5] = hex[c & 0xf];
+	b->len += 6;
 }
 
 static void json_raw_str(struct json *j, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *run;
 
-	fputc('"', j->f);
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", j->f);
+	obuf_putc(&j->out, '"');
+	for (;;) {
+		/* Copy what needs no escape in one go. */
+		for (run = p; *p && !json_needs_escape(*p); p++)
+			;
+		if (p > run)
+			obuf_put(&j->out, run, (size_t)(p - run));
+		if (!*p)
 			break;
-		case '\\':
-			fputs("\\\\", j->f);
-			break;
-		case '\b':
-			fputs("\\b", j->f);
-			break;
-		case '\f':
-			fputs("\\f", j->f);
-			break;
-		case '\n':
-			fputs("\\n", j->f);
-			break;
-		case '\r':
-			fputs("\\r", j->f);
-			break;
-		case '\t':
-			fputs("\\t", j->f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(j->f, "\\u%04x", *p);
-			else
-				fputc(*p, j->f);
-		}
+		json_escape(&j->out, *p++);
 	}
-	fputc('"', j->f);
+	obuf_putc(&j->out, '"');
 }
 
 /* Separator, indentation and key before a value. */
 static void json_member(struct json *j, const char *key)
 {
 	if (j->need_comma[j->depth])
-		fputc(',', j->f);
+		obuf_putc(&j->out, ',');
 	if (j->pretty && j->depth > 0)
 		json_indent(j);
 	if (key) {
 		json_raw_str(j, key);
-		fputs(j->pretty ? ": " : ":", j->f);
+		if (j->pretty)
+			obuf_put(&j->out, ": ", 2);
+		else
+			obuf_putc(&j->out, ':');
 	}
 	j->need_comma[j->depth] = true;
 }
@@ -78,7 +103,7 @@ static void json_member(struct json *j, const char *key)
 static void json_open(struct json *j, const char *key, char c)
 {
 	json_member(j, key);
-	fputc(c, j->f);
+	obuf_putc(&j->out, c);
 	if (j->depth < JSON_MAX_DEPTH)
 		j->depth++;
 	j->need_comma[j->depth] = false;
@@ -92,7 +117,7 @@ static void json_close(struct json *j, char c)
 		j->depth--;
 	if (j->pretty && had_members)
 		json_indent(j);
-	fputc(c, j->f);
+	obuf_putc(&j->out, c);
 }
 
 void json_obj_open(struct json *j, const char *key)
@@ -124,24 +149,30 @@ void json_str(struct json *j, const char *key, const char *s)
 void json_uint(struct json *j, const char *key, uint64_t v)
 {
 	json_member(j, key);
-	fprintf(j->f, "%" PRIu64, v);
+	obuf_u64(&j->out, v);
 }
 
 void json_int(struct json *j, const char *key, int64_t v)
 {
 	json_member(j, key);
-	fprintf(j->f, "%" PRId64, v);
+	obuf_s64(&j->out, v);
 }
 
 void json_null(struct json *j, const char *key)
 {
 	json_member(j, key);
-	fputs("null", j->f);
+	obuf_put(&j->out, "null", 4);
+}
+
+void json_flush(struct json *j)
+{
+	obuf_flush(&j->out);
 }
 
 void json_end(struct json *j)
 {
-	fputc('\n', j->f);
+	obuf_putc(&j->out, '\n');
 	j->need_comma[0] = false;
-	fflush(j->f);
+	obuf_flush(&j->out);
+	fflush(j->out.f);
 }

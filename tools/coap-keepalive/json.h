@@ -10,13 +10,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "obuf.h"
+
 #define JSON_MAX_DEPTH	16
 
+/*
+ * The text is buffered in ->out: it reaches the FILE at json_flush() or
+ * json_end() (or when the buffer fills). Flush before writing to the FILE
+ * directly.
+ */
 struct json {
-	FILE *f;
 	bool pretty;
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH + 1];
+	struct obuf out;
 };
 
 void json_init(struct json *j, FILE *f, bool pretty);
@@ -31,7 +38,9 @@ void json_uint(struct json *j, const char *key, uint64_t v);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_null(struct json *j, const char *key);
 
-/* End a top-level value: newline, flush. */
+/* Hand what is buffered to the FILE (no fflush). */
+void json_flush(struct json *j);
+/* End a top-level value: newline, flush (and fflush). */
 void json_end(struct json *j);
 
 #endif /* CKA_JSON_H */

@@ -124,6 +124,8 @@ void cka_print_objects(const struct cka_opts *o,
 			fputc('\n', stdout);
 		}
 	}
+	if (o->json)
+		json_flush(j);
 	fflush(stdout);
 }
 
