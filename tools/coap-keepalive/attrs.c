@@ -545,6 +545,53 @@ void cka_attr_fmt(const struct cka_attr *a, uint32_t val, char *buf,
 	snprintf(buf, len, "%" PRIu32, val);
 }
 
+void cka_attr_text(struct obuf *b, const struct cka_attr *a, uint32_t val)
+{
+	const struct cka_name *n;
+	uint32_t rest;
+	bool first;
+
+	switch (a->kind) {
+	case CKA_KIND_FACTOR:
+		obuf_u64(b, val / 1000);
+		obuf_putc(b, '.');
+		obuf_u3(b, val % 1000);
+		return;
+	case CKA_KIND_ENUM:
+		for (n = a->names; n && n->name; n++) {
+			if (n->val == val) {
+				obuf_puts(b, n->name);
+				return;
+			}
+		}
+		break;
+	case CKA_KIND_FLAGS:
+		if (!val) {
+			obuf_put(b, "none", 4);
+			return;
+		}
+		rest = val;
+		first = true;
+		for (n = a->names; n && n->name; n++) {
+			if (!(val & n->val))
+				continue;
+			if (!first)
+				obuf_putc(b, ',');
+			obuf_puts(b, n->name);
+			first = false;
+			rest &= ~n->val;
+		}
+		if (rest) {
+			obuf_put(b, first ? "0x" : ",0x", first ? 2 : 3);
+			obuf_hex(b, rest);
+		}
+		return;
+	default:
+		break;
+	}
+	obuf_u64(b, val);
+}
+
 void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val)
 {
 	const struct cka_name *n;

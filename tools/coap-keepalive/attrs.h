@@ -78,6 +78,8 @@ int cka_parse_u32(const char *s, uint32_t *val, const char **why);
 /* Text form of a value (enum names, flag lists, factors). */
 void cka_attr_fmt(const struct cka_attr *a, uint32_t val, char *buf,
 		  size_t len);
+/* The same text, into @b. */
+void cka_attr_text(struct obuf *b, const struct cka_attr *a, uint32_t val);
 /* JSON member @key for a value: as the kernel's YNL cli.py prints it. */
 void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val);
 /* Is the kind's value held in a u32 (cka_attr_fmt and _json take it)? */

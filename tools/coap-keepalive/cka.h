@@ -17,9 +17,12 @@
 
 #include <linux/netlink.h>
 
+#include <linux/coap_keepalive.h>
+
 #include "attrs.h"
 #include "json.h"
 #include "nl.h"
+#include "obuf.h"
 
 #define CKA_PROG	"coap-keepalive"
 #ifndef CKA_VERSION
@@ -148,7 +151,8 @@ extern const struct cka_object cka_obj_monitor;
 #define CKA_MAX_OTHER	64
 
 struct cka_parsed {
-	const struct nlattr *tb[256];	/* by type, known and well-formed */
+	/* by type, known and well-formed */
+	const struct nlattr *tb[COAP_KA_A_MAX + 1];
 	const struct nlattr *other[CKA_MAX_OTHER]; /* the rest, in order */
 	unsigned int nother;
 	uint8_t cmd;
@@ -164,6 +168,10 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
  */
 void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj);
+/* The same into @b (it reaches the FILE at obuf_flush()). */
+void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
+			const struct cka_parsed *p,
+			const struct cka_object *obj);
 /* JSON object members by YAML name, with @obj its id first (the caller
  * opens and closes the object). */
 void cka_print_json(struct json *j, const struct cka_attr_set *set,

@@ -104,9 +104,12 @@ void cka_list_end(int exit_code)
 void cka_print_objects(const struct cka_opts *o,
 		       const struct cka_object *obj, const struct cka_msgs *m)
 {
+	static struct obuf text;
 	struct json *j = &cka_list.j;
 	struct cka_parsed p;
 	size_t i;
+
+	obuf_init(&text, stdout);
 
 	for (i = 0; i < m->n; i++) {
 		if (cka_parse_msg(obj->set, m->v[i], &p))
@@ -120,12 +123,13 @@ void cka_print_objects(const struct cka_opts *o,
 			cka_print_json(j, obj->set, &p, obj);
 			json_obj_close(j);
 		} else {
-			cka_print_text(stdout, obj->set, &p, obj);
-			fputc('\n', stdout);
+			cka_print_text_buf(&text, obj->set, &p, obj);
+			obuf_putc(&text, '\n');
 		}
 	}
 	if (o->json)
 		json_flush(j);
+	obuf_flush(&text);
 	fflush(stdout);
 }
 

@@ -15,98 +15,222 @@
 #define CKA_TB_SIZE	(sizeof(((struct cka_parsed *)0)->tb) / \
 			 sizeof(((struct cka_parsed *)0)->tb[0]))
 
-/* Is @attr well-formed for the table's idea of the attribute? */
-static bool cka_attr_wellformed(const struct cka_attr *a,
-				const struct nlattr *attr)
+/* Payload length of a well-formed value of @kind; -1: any. */
+static int cka_kind_len(enum cka_kind kind)
 {
-	switch (a->kind) {
+	switch (kind) {
 	case CKA_KIND_U32:
 	case CKA_KIND_ENUM:
 	case CKA_KIND_FLAGS:
 	case CKA_KIND_FACTOR:
 	case CKA_KIND_S32:
 	case CKA_KIND_IPV4:
-		return mnl_attr_validate(attr, MNL_TYPE_U32) == 0;
+		return 4;
 	case CKA_KIND_U64:
-		return mnl_attr_validate(attr, MNL_TYPE_U64) == 0;
+		return 8;
 	case CKA_KIND_BE16:
-		return mnl_attr_validate(attr, MNL_TYPE_U16) == 0;
+		return 2;
 	case CKA_KIND_IPV6:
-		return mnl_attr_get_payload_len(attr) == 16;
+		return 16;
 	case CKA_KIND_PAD:
-		return true;
+		return -1;
 	}
-	return false;
+	return 0;
 }
 
-struct cka_parse_ctx {
-	const struct cka_attr_set *set;
-	struct cka_parsed *p;
-};
-
-static int cka_parse_attr(const struct nlattr *attr, void *data)
+static unsigned int cka_attr_type(const struct nlattr *attr)
 {
-	struct cka_parse_ctx *c = data;
-	unsigned int type = mnl_attr_get_type(attr);
-	const struct cka_attr *a = cka_attr_get(c->set, type);
+	return attr->nla_type & NLA_TYPE_MASK;
+}
 
-	if (a && type < CKA_TB_SIZE && cka_attr_wellformed(a, attr))
-		c->p->tb[type] = attr;
-	else if (c->p->nother < CKA_MAX_OTHER)
-		c->p->other[c->p->nother++] = attr;
-	return MNL_CB_OK;
+static unsigned int cka_attr_len(const struct nlattr *attr)
+{
+	return attr->nla_len - MNL_ATTR_HDRLEN;
+}
+
+static const void *cka_attr_data(const struct nlattr *attr)
+{
+	return (const char *)attr + MNL_ATTR_HDRLEN;
 }
 
 int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 		  struct cka_parsed *p)
 {
-	struct cka_parse_ctx c = { .set = set, .p = p };
+	const char *tail = (const char *)nlh + MNL_ALIGN(nlh->nlmsg_len);
 	const struct genlmsghdr *genl;
+	const struct cka_attr *a;
+	const struct nlattr *attr;
+	unsigned int type;
+	int len;
 
-	memset(p, 0, sizeof(*p));
+	memset(p->tb, 0, sizeof(p->tb));
+	p->nother = 0;
+	p->cmd = 0;
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*genl))
 		return -1;
 	genl = mnl_nlmsg_get_payload(nlh);
 	p->cmd = genl->cmd;
-	/* Stops quietly at a truncated attribute: print what was whole. */
-	mnl_attr_parse(nlh, sizeof(*genl), cka_parse_attr, &c);
+	/*
+	 * As mnl_attr_parse() walks: stops quietly at a truncated attribute,
+	 * print what was whole. A known type of the right length goes in tb,
+	 * (the last one if repeated) the rest in other.
+	 */
+	attr = (const void *)((const char *)genl + MNL_ALIGN(sizeof(*genl)));
+	while (tail - (const char *)attr >= (int)sizeof(*attr) &&
+	       attr->nla_len >= sizeof(*attr) &&
+	       attr->nla_len <= tail - (const char *)attr) {
+		type = cka_attr_type(attr);
+		a = cka_attr_get(set, type);
+		len = a ? cka_kind_len(a->kind) : 0;
+		if (a && type < CKA_TB_SIZE &&
+		    (len < 0 || cka_attr_len(attr) == (unsigned int)len))
+			p->tb[type] = attr;
+		else if (p->nother < CKA_MAX_OTHER)
+			p->other[p->nother++] = attr;
+		attr = (const void *)((const char *)attr +
+				      MNL_ALIGN(attr->nla_len));
+	}
 	return 0;
 }
 
 static uint32_t cka_get(const struct nlattr *attr)
 {
-	return mnl_attr_get_u32(attr);
+	uint32_t v;
+
+	memcpy(&v, cka_attr_data(attr), sizeof(v));
+	return v;
+}
+
+static uint64_t cka_get64(const struct nlattr *attr)
+{
+	uint64_t v;
+
+	memcpy(&v, cka_attr_data(attr), sizeof(v));
+	return v;
+}
+
+static uint16_t cka_get_be16(const struct nlattr *attr)
+{
+	uint16_t v;
+
+	memcpy(&v, cka_attr_data(attr), sizeof(v));
+	return ntohs(v);
+}
+
+/* "%u", for the addresses below. */
+static char *cka_fmt_dec(char *p, unsigned int v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* inet_ntop(AF_INET): a dotted quad. Returns the end (no NUL). */
+static char *cka_fmt_ipv4(char *p, const unsigned char *a)
+{
+	p = cka_fmt_dec(p, a[0]);
+	*p++ = '.';
+	p = cka_fmt_dec(p, a[1]);
+	*p++ = '.';
+	p = cka_fmt_dec(p, a[2]);
+	*p++ = '.';
+	return cka_fmt_dec(p, a[3]);
+}
+
+/*
+ * inet_ntop(AF_INET6) as glibc writes it (RFC 5952): groups in lowercase
+ * hex without leading zeroes, the first longest run of two or more zero
+ * groups as "::", and ::a.b.c.d / ::ffff:a.b.c.d for the IPv4-compatible
+ * and -mapped forms. Returns the end (no NUL); @p has INET6_ADDRSTRLEN.
+ */
+static char *cka_fmt_ipv6(char *p, const unsigned char *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	int best = -1, best_len = 0, cur = -1, cur_len = 0, i;
+	unsigned int w[8];
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+		if (!w[i]) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			cur_len++;
+			if (cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return cka_fmt_ipv4(p, a + 12);
+		if (w[i] >= 0x1000)
+			*p++ = hex[w[i] >> 12];
+		if (w[i] >= 0x100)
+			*p++ = hex[w[i] >> 8 & 0xf];
+		if (w[i] >= 0x10)
+			*p++ = hex[w[i] >> 4 & 0xf];
+		*p++ = hex[w[i] & 0xf];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
+/* An address attribute's text, NUL-terminated, in @buf. */
+static void cka_fmt_addr(const struct cka_attr *a, const struct nlattr *attr,
+			 char buf[INET6_ADDRSTRLEN])
+{
+	char *end;
+
+	if (a->kind == CKA_KIND_IPV4)
+		end = cka_fmt_ipv4(buf, cka_attr_data(attr));
+	else
+		end = cka_fmt_ipv6(buf, cka_attr_data(attr));
+	*end = '\0';
 }
 
 /* Text of a well-formed attribute's value. */
-static void cka_val_fmt(const struct cka_attr *a, const struct nlattr *attr,
-			char *buf, size_t len)
+static void cka_val_text(struct obuf *b, const struct cka_attr *a,
+			 const struct nlattr *attr)
 {
-	const void *d = mnl_attr_get_payload(attr);
+	char *p;
 
 	switch (a->kind) {
 	case CKA_KIND_S32:
-		snprintf(buf, len, "%" PRId32, (int32_t)cka_get(attr));
+		obuf_s64(b, (int32_t)cka_get(attr));
 		return;
 	case CKA_KIND_U64:
-		snprintf(buf, len, "%" PRIu64, mnl_attr_get_u64(attr));
+		obuf_u64(b, cka_get64(attr));
 		return;
 	case CKA_KIND_BE16:
-		snprintf(buf, len, "%u", ntohs(mnl_attr_get_u16(attr)));
+		obuf_u64(b, cka_get_be16(attr));
 		return;
 	case CKA_KIND_IPV4:
-		if (!inet_ntop(AF_INET, d, buf, (socklen_t)len))
-			buf[0] = '\0';
+		p = obuf_room(b, INET_ADDRSTRLEN);
+		b->len += (size_t)(cka_fmt_ipv4(p, cka_attr_data(attr)) - p);
 		return;
 	case CKA_KIND_IPV6:
-		if (!inet_ntop(AF_INET6, d, buf, (socklen_t)len))
-			buf[0] = '\0';
+		p = obuf_room(b, INET6_ADDRSTRLEN);
+		b->len += (size_t)(cka_fmt_ipv6(p, cka_attr_data(attr)) - p);
 		return;
 	case CKA_KIND_PAD:
-		buf[0] = '\0';
 		return;
 	default:
-		cka_attr_fmt(a, cka_get(attr), buf, len);
+		cka_attr_text(b, a, cka_get(attr));
 		return;
 	}
 }
@@ -122,14 +246,14 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
 		json_int(j, a->name, (int32_t)cka_get(attr));
 		return;
 	case CKA_KIND_U64:
-		json_uint(j, a->name, mnl_attr_get_u64(attr));
+		json_uint(j, a->name, cka_get64(attr));
 		return;
 	case CKA_KIND_BE16:
-		json_uint(j, a->name, ntohs(mnl_attr_get_u16(attr)));
+		json_uint(j, a->name, cka_get_be16(attr));
 		return;
 	case CKA_KIND_IPV4:
 	case CKA_KIND_IPV6:
-		cka_val_fmt(a, attr, buf, sizeof(buf));
+		cka_fmt_addr(a, attr, buf);
 		json_str(j, a->name, buf);
 		return;
 	case CKA_KIND_PAD:
@@ -140,20 +264,30 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
 	}
 }
 
-void cka_print_text(FILE *f, const struct cka_attr_set *set,
-		    const struct cka_parsed *p, const struct cka_object *obj)
+/* "<name> <value>", after a space unless it is the first. */
+static void cka_text_member(struct obuf *b, const struct cka_attr *a,
+			    const struct nlattr *attr, bool first)
+{
+	if (!first)
+		obuf_putc(b, ' ');
+	obuf_puts(b, a->name);
+	obuf_putc(b, ' ');
+	cka_val_text(b, a, attr);
+}
+
+void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
+			const struct cka_parsed *p,
+			const struct cka_object *obj)
 {
 	const struct cka_attr *a;
-	const char *sep = "";
-	char val[256];
 	unsigned int type, i;
+	bool first = true;
 
 	/* The object's id first, then the rest in attribute order. */
 	if (obj && p->tb[obj->id_attr]) {
 		a = cka_attr_get(set, obj->id_attr);
-		cka_val_fmt(a, p->tb[obj->id_attr], val, sizeof(val));
-		fprintf(f, "%s %s", a->name, val);
-		sep = " ";
+		cka_text_member(b, a, p->tb[obj->id_attr], true);
+		first = false;
 	}
 	for (type = 0; type <= set->max && type < CKA_TB_SIZE; type++) {
 		if (!p->tb[type] || (obj && type == obj->id_attr))
@@ -161,16 +295,26 @@ void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		a = cka_attr_get(set, type);
 		if (a->kind == CKA_KIND_PAD)
 			continue;
-		cka_val_fmt(a, p->tb[type], val, sizeof(val));
-		fprintf(f, "%s%s %s", sep, a->name, val);
-		sep = " ";
+		cka_text_member(b, a, p->tb[type], first);
+		first = false;
 	}
 	for (i = 0; i < p->nother; i++) {
-		fprintf(f, "%sattr %u len %u", sep,
-			mnl_attr_get_type(p->other[i]),
-			mnl_attr_get_payload_len(p->other[i]));
-		sep = " ";
+		obuf_puts(b, first ? "attr " : " attr ");
+		obuf_u64(b, cka_attr_type(p->other[i]));
+		obuf_put(b, " len ", 5);
+		obuf_u64(b, cka_attr_len(p->other[i]));
+		first = false;
 	}
+}
+
+void cka_print_text(FILE *f, const struct cka_attr_set *set,
+		    const struct cka_parsed *p, const struct cka_object *obj)
+{
+	struct obuf b;
+
+	obuf_init(&b, f);
+	cka_print_text_buf(&b, set, p, obj);
+	obuf_flush(&b);
 }
 
 static void cka_json_other(struct json *j, const struct nlattr *attr)
