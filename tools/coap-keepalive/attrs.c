@@ -273,14 +273,6 @@ bool cka_kind_is_u32(enum cka_kind kind)
 	}
 }
 
-const struct cka_attr *cka_attr_get(const struct cka_attr_set *set,
-				    unsigned int type)
-{
-	if (!set || type > set->max || !set->attrs[type].name)
-		return NULL;
-	return &set->attrs[type];
-}
-
 int cka_attr_lookup(const struct cka_attr_set *set, const char *name)
 {
 	const char *const *alias;

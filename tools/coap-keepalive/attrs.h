@@ -61,8 +61,13 @@ const char *cka_cmd_name(unsigned int cmd);
 const char *cka_event_name(unsigned int cmd);
 
 /* Row of @type, or NULL if the type is unknown to this program. */
-const struct cka_attr *cka_attr_get(const struct cka_attr_set *set,
-				    unsigned int type);
+static inline const struct cka_attr *
+cka_attr_get(const struct cka_attr_set *set, unsigned int type)
+{
+	if (!set || type > set->max || !set->attrs[type].name)
+		return NULL;
+	return &set->attrs[type];
+}
 /* Type of a setting name or alias, or -1. */
 int cka_attr_lookup(const struct cka_attr_set *set, const char *name);
 

@@ -65,22 +65,31 @@ static void json_escape(struct obuf *b, unsigned char c)
 	b->len += 6;
 }
 
+/* A character at a time straight into the buffer: keys are short. */
 static void json_raw_str(struct json *j, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
+	const unsigned char *p = (const unsigned char *)s;
+	struct obuf *b = &j->out;
+	char *q, *end = b->buf + OBUF_SIZE;
 
-	obuf_putc(&j->out, '"');
-	for (;;) {
-		/* Copy what needs no escape in one go. */
-		for (run = p; *p && !json_needs_escape(*p); p++)
-			;
-		if (p > run)
-			obuf_put(&j->out, run, (size_t)(p - run));
-		if (!*p)
-			break;
-		json_escape(&j->out, *p++);
+	obuf_putc(b, '"');
+	q = b->buf + b->len;
+	for (; *p; p++) {
+		if (json_needs_escape(*p)) {
+			b->len = (size_t)(q - b->buf);
+			json_escape(b, *p);
+			q = b->buf + b->len;
+			continue;
+		}
+		if (q == end) {
+			b->len = OBUF_SIZE;
+			obuf_flush(b);
+			q = b->buf;
+		}
+		*q++ = (char)*p;
 	}
-	obuf_putc(&j->out, '"');
+	b->len = (size_t)(q - b->buf);
+	obuf_putc(b, '"');
 }
 
 /* Separator, indentation and key before a value. */

@@ -11,19 +11,35 @@ void obuf_flush(struct obuf *b)
 	b->len = 0;
 }
 
-/* Digits of @v at the end of @end's buffer; returns where they start. */
-static char *obuf_fmt_u64(char *end, uint64_t v)
+/* Decimal digits of @v. */
+static unsigned int obuf_ndigits(uint64_t v)
+{
+	unsigned int n = 1;
+
+	for (; v >= 10000; v /= 10000)
+		n += 4;
+	if (v >= 1000)
+		return n + 3;
+	if (v >= 100)
+		return n + 2;
+	return v >= 10 ? n + 1 : n;
+}
+
+void obuf_u64(struct obuf *b, uint64_t v)
 {
 	static const char pairs[201] =
 		"00010203040506070809101112131415161718192021222324"
 		"25262728293031323334353637383940414243444546474849"
 		"50515253545556575859606162636465666768697071727374"
 		"75767778798081828384858687888990919293949596979899";
-	char *p = end;
+	unsigned int n = obuf_ndigits(v), k;
+	char *p;
 
+	/* Written in place, from the last digit back. */
+	p = obuf_room(b, n) + n;
+	b->len += n;
 	while (v >= 100) {
-		unsigned int k = (unsigned int)(v % 100) * 2;
-
+		k = (unsigned int)(v % 100) * 2;
 		v /= 100;
 		*--p = pairs[k + 1];
 		*--p = pairs[k];
@@ -34,14 +50,6 @@ static char *obuf_fmt_u64(char *end, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
-	return p;
-}
-
-void obuf_u64(struct obuf *b, uint64_t v)
-{
-	char tmp[20], *end = tmp + sizeof(tmp), *p = obuf_fmt_u64(end, v);
-
-	obuf_put(b, p, (size_t)(end - p));
 }
 
 void obuf_s64(struct obuf *b, int64_t v)

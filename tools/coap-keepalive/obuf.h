@@ -54,9 +54,20 @@ static inline void obuf_putc(struct obuf *b, char c)
 	b->len++;
 }
 
+/* A character at a time: the strings are short, strlen + memcpy cost more. */
 static inline void obuf_puts(struct obuf *b, const char *s)
 {
-	obuf_put(b, s, strlen(s));
+	char *p = b->buf + b->len, *end = b->buf + OBUF_SIZE;
+
+	for (; *s; s++) {
+		if (p == end) {
+			b->len = OBUF_SIZE;
+			obuf_flush(b);
+			p = b->buf;
+		}
+		*p++ = *s;
+	}
+	b->len = (size_t)(p - b->buf);
 }
 
 /* Decimal, as printf's %llu / %lld / %u prints them. */
