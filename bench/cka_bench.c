@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <net/if.h>
 #include <poll.h>
@@ -888,6 +889,164 @@ static long user_burst(int fd, long peer0, long n, double wait)
 }
 
 /* ------------------------------------------------------------------ */
+/* libcoap 4.3.1's own keepalive: cka_libcoap, run as a child          */
+
+#define LCOAP_MAX_N	20000	/* libcoap creates a session in O(sessions) */
+
+struct lcoap {
+	pid_t pid;
+	int fd;			/* its stdout */
+	char ready[256];	/* its lines, see bench/cka_libcoap.c */
+	char mark[256];
+	char result[512];
+	char err[256];
+};
+
+/* cka_libcoap next to this program ($CKA_LIBCOAP overrides). */
+static const char *lcoap_path(void)
+{
+	static char path[PATH_MAX];
+	ssize_t l;
+
+	if (getenv("CKA_LIBCOAP"))
+		return getenv("CKA_LIBCOAP");
+	if (path[0])
+		return path;
+	l = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	if (l <= 0)
+		return strcpy(path, "cka_libcoap");
+	path[l] = 0;
+	strcpy(strrchr(path, '/') ? strrchr(path, '/') + 1 : path, "cka_libcoap");
+	return path;
+}
+
+/* A line from @fd (byte by byte: few and short) within @timeout s. */
+static bool read_line(int fd, char *buf, size_t len, double timeout)
+{
+	double end = now() + timeout;
+	size_t l = 0;
+
+	while (l + 1 < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int ms = (end - now()) * 1e3;
+
+		if (ms <= 0 || poll(&pfd, 1, ms) <= 0 || read(fd, buf + l, 1) != 1)
+			break;
+		if (buf[l] == '\n') {
+			buf[l] = 0;
+			return true;
+		}
+		l++;
+	}
+	buf[l] = 0;
+	return false;
+}
+
+/* The next line of @l that starts with "cka_libcoap: @what"; false on error. */
+static bool lcoap_expect(struct lcoap *l, const char *what, char *buf, size_t len,
+			 double timeout)
+{
+	char pfx[64];
+
+	snprintf(pfx, sizeof(pfx), "cka_libcoap: %s", what);
+	while (read_line(l->fd, buf, len, timeout)) {
+		if (!strncmp(buf, pfx, strlen(pfx)))
+			return true;
+		if (strstr(buf, "error")) {
+			snprintf(l->err, sizeof(l->err), "%s", buf);
+			return false;
+		}
+	}
+	if (!l->err[0])
+		snprintf(l->err, sizeof(l->err), "cka_libcoap: no \"%s\" line within %.0f s",
+			 what, timeout);
+	return false;
+}
+
+/* The value of " @key=" in @line, or NAN. */
+static double lcoap_val(const char *line, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(line, k);
+	return p ? atof(p + strlen(k)) : NAN;
+}
+
+/*
+ * Starts cka_libcoap with @n sessions to peers 0..@n-1, keepalive @k s,
+ * activity spread over @spread s, running @secs s (0: until SIGTERM), and
+ * waits until its sessions exist. False (and l->err) when it did not start.
+ */
+static bool lcoap_start(struct lcoap *l, long n, int k, double secs, double spread)
+{
+	char sn[32], sk[16], ss[32], sp[32];
+	const char *path = lcoap_path();
+	int pfd[2];
+
+	memset(l, 0, sizeof(*l));
+	l->pid = -1;
+	if (access(path, X_OK)) {
+		snprintf(l->err, sizeof(l->err), "%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (pipe(pfd))
+		return false;
+	snprintf(sn, sizeof(sn), "%ld", n);
+	snprintf(sk, sizeof(sk), "%d", k);
+	snprintf(ss, sizeof(ss), "%.3f", secs);
+	snprintf(sp, sizeof(sp), "%.3f", spread);
+	l->pid = fork();
+	if (l->pid == 0) {
+		dup2(pfd[1], 1);
+		close_range(3, ~0U, 0);	/* not our sockets, netlink or UDP */
+		execl(path, "cka_libcoap", "-n", sn, "-k", sk, "--secs", ss,
+		      "--spread", sp, (char *)NULL);
+		printf("cka_libcoap: error exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	l->fd = pfd[0];
+	if (l->pid < 0) {
+		close(l->fd);
+		snprintf(l->err, sizeof(l->err), "fork: %s", strerror(errno));
+		return false;
+	}
+	/* TCG: libcoap's session creation is quadratic, 20k take a while */
+	if (lcoap_expect(l, "ready", l->ready, sizeof(l->ready), 900))
+		return true;
+	kill(l->pid, SIGKILL);
+	waitpid(l->pid, NULL, 0);
+	close(l->fd);
+	l->pid = -1;
+	return false;
+}
+
+/* SIGUSR1: its counters so far, in l->mark. */
+static bool lcoap_mark(struct lcoap *l)
+{
+	kill(l->pid, SIGUSR1);
+	return lcoap_expect(l, "mark", l->mark, sizeof(l->mark), 30);
+}
+
+/* Its result (after SIGTERM when @term), then reaped. */
+static bool lcoap_finish(struct lcoap *l, bool term, double timeout)
+{
+	bool ok;
+
+	if (term)
+		kill(l->pid, SIGTERM);
+	ok = lcoap_expect(l, "result", l->result, sizeof(l->result), timeout);
+	if (!ok)
+		kill(l->pid, SIGKILL);
+	waitpid(l->pid, NULL, 0);
+	close(l->fd);
+	l->pid = -1;
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
 /* rows                                                                 */
 
 static struct cka_nl *ctl;	/* contexts and dumps; never adds sessions */
@@ -1121,21 +1280,28 @@ static void row2(void)
 		int k = quick ? qk[c].secs : full[c].secs;
 		double win = quick ? 3 : fmax(10, 2.0 * k);
 		char what[100];
-		struct res *res;
-		double drops = 0, rcpu = 0, rate = 0;
-		char rates[128] = "";
+		struct res *res, *lres = NULL;
+		double drops = 0, rcpu = 0, rate = 0, lown = 0, lsw = 0, lpong = 0, lping = 0;
+		double lnack = 0, lcreate = 0;
+		char rates[128] = "", lrates[128] = "";
 
 		snprintf(what, sizeof(what), "CPU per Ping, N=%ld, keepalive %d s, jitter 50%%", n, k);
 		res = res_new(2, what, "us/Ping", "userspace sendmmsg of the same datagrams, same rate");
+		if (c == 0) {
+			snprintf(what, sizeof(what), "CPU per Pong vs libcoap 4.3.1, N=%ld, keepalive %d s", n, k);
+			lres = res_new(2, what, "us/Pong",
+				       "libcoap 4.3.1's keepalive (cka_libcoap), same peers and responder");
+		}
 		for (r = 0; r < reps; r++) {
 			struct cka_nl *nl = nl_open();
 			long ctx = ctx_new(ctl, k, 50);
 			int fd = udp_sock(0, true);
 			struct add_arg a = { .ctx = ctx, .fd = fd, .peer0 = 0, .transport = -1 };
-			struct cpuwin w, u;
+			struct cpuwin w, u, lw;
 			struct cpustat c0;
-			double rc0;
-			long p0, d0, sent, got;
+			struct lcoap l;
+			double rc0, lc0, lc1;
+			long p0, d0, sent, got, s0, s1;
 
 			attach(nl, &a, n);
 			cka_close(nl);	/* nobody listens to the events */
@@ -1165,9 +1331,56 @@ static void row2(void)
 			LOG("row 2: N=%ld rep %d: kernel %.1f us/Ping (%.0f Pings/s), user %.1f us (%ld sent, %ld answers read)",
 			    n, r, cpuwin_per(&w) * 1e6, rate, cpuwin_per(&u) * 1e6, sent, got);
 			settle();
+			if (!lres)
+				continue;
+
+			/*
+			 * libcoap's own keepalive on the same N peers: the
+			 * sessions' activity spread over one period (libcoap
+			 * has no jitter), one period of warm-up after it, the
+			 * same window; the kernel's value is the one above.
+			 */
+			if (!lcoap_start(&l, n, k, 0, k)) {
+				LOG("row 2: libcoap baseline not run: %s", l.err);
+				res_note(lres, "libcoap baseline not run: %s", l.err);
+				continue;
+			}
+			sleep_s(2.0 * k + 1.5);
+			if (!lcoap_mark(&l))
+				LOG("row 2: cka_libcoap: %s", l.err);
+			lc0 = pid_cpu(l.pid);
+			s0 = pid_ctxsw(l.pid);
+			cpuwin_begin(&lw, &c0, &rc0, &p0, &d0);
+			sleep_s(win);
+			cpuwin_end(&lw, &c0, rc0, p0, d0);
+			lc1 = pid_cpu(l.pid);
+			s1 = pid_ctxsw(l.pid);
+			if (!lcoap_finish(&l, true, 30)) {
+				LOG("row 2: cka_libcoap: %s", l.err);
+				res_note(lres, "cka_libcoap: %s", l.err);
+				continue;
+			}
+			res_add(lres, cpuwin_per(&w) * 1e6);
+			res_base(lres, cpuwin_per(&lw) * 1e6);
+			lown += (lc1 - lc0) / lw.pings;
+			lsw += (s1 - s0) / lw.secs;
+			lping += lw.pings;
+			lpong += lcoap_val(l.result, "pongs") - lcoap_val(l.mark, "pongs");
+			lnack += lcoap_val(l.result, "nacks");
+			lcreate = fmax(lcreate, lcoap_val(l.ready, "create_s"));
+			snprintf(lrates + strlen(lrates), sizeof(lrates) - strlen(lrates), "%s%.0f",
+				 r ? "/" : "", lw.pings / lw.secs);
+			LOG("row 2: N=%ld rep %d: libcoap %.1f us/Pong (%.0f Pings/s), its own %.1f us/Pong, %.0f ctxt switches/s; %s",
+			    n, r, cpuwin_per(&lw) * 1e6, lw.pings / lw.secs,
+			    (lc1 - lc0) / lw.pings * 1e6, (s1 - s0) / lw.secs, l.result);
+			settle();
 		}
 		res_note(res, "Pings/s by repetition %s (due: %.0f); responder %.1f us/Ping apart (tick-sampled), its RcvbufErrors %.0f",
 			 rates, n / (0.75 * k), rcpu / reps * 1e6, drops);
+		if (lres && lres->nb)
+			res_note(lres, "value: the module's run above; libcoap Pings/s by repetition %s, its process %.1f us/Pong of it (tick-sampled), %.0f ctxt switches/s; Pongs seen / Pings received %.3f, NACKs %.0f (all reps); creating N sessions %.2f s",
+				 lrates, lown / lres->nb * 1e6, lsw / lres->nb,
+				 lping ? lpong / lping : NAN, lnack, lcreate);
 	}
 }
 
@@ -1187,8 +1400,10 @@ static void row3(void)
 		long n = quick ? qk[c] : full[c], got;
 		int k = quick ? qkk[c] : fullk[c];
 		char what[100];
-		struct res *rs, *ra, *rr;
+		struct res *rs, *ra, *rr, *rlr, *rlp;
 		double drops = 0, nacks = 0, recv = 0, bdrops = 0;
+		double lsent = 0, lnacks = 0, lretries = 0, lnotdel = 0, lcreate = 0, lburst = 0;
+		bool lrun = n <= LCOAP_MAX_N;
 
 		snprintf(what, sizeof(what), "due Pings sent, N=%ld, keepalive %d s, jitter 0, 2 rounds", n, k);
 		rs = res_new(3, what, "% of 2N", NULL);
@@ -1196,6 +1411,14 @@ static void row3(void)
 		ra = res_new(3, what, "% of 2N", "userspace: 2 bursts of N sendmmsg, answers read");
 		snprintf(what, sizeof(what), "retransmissions, N=%ld, 2 rounds", n);
 		rr = res_new(3, what, "per 100 sessions", NULL);
+		snprintf(what, sizeof(what), "libcoap 4.3.1 beside: Pings the responder received, N=%ld, keepalive %d s",
+			 n, k);
+		rlr = res_new(3, what, "% of 2N", "the module, same run: Pings the responder received");
+		snprintf(what, sizeof(what), "libcoap 4.3.1 beside: Pongs seen (pong handler), N=%ld", n);
+		rlp = res_new(3, what, "% of 2N", "the module, same run: PONGS of the dump");
+		if (!lrun)
+			res_note(rlr, "not run: libcoap 4.3.1 creates a client session in O(sessions) (duplicate check, coap_session.c), %ld would take minutes under TCG; limit %d",
+				 n, LCOAP_MAX_N);
 		for (r = 0; r < reps; r++) {
 			struct cka_nl *nl = nl_open();
 			long ctx = ctx_new(ctl, 0, 0);
@@ -1203,8 +1426,9 @@ static void row3(void)
 			struct add_arg a = { .ctx = ctx, .fd = fd, .peer0 = 0, .transport = -1 };
 			long p0 = shm->pings, d0 = udp_snmp("RcvbufErrors"), b0 = softnet_drops();
 			uint32_t on[] = { COAP_KA_A_KEEPALIVE_SECS, k, 0 };
-			double t0, tb;
+			double t0, tb, krecv, lrecv;
 			struct dumpsum d;
+			struct lcoap l;
 
 			big_buffers(fd, 32 << 20);
 			attach(nl, &a, n);
@@ -1224,7 +1448,8 @@ static void row3(void)
 			nacks += d.nacks;
 			drops += udp_snmp("RcvbufErrors") - d0;
 			bdrops += softnet_drops() - b0;
-			recv += shm->pings - p0;
+			krecv = shm->pings - p0;
+			recv += krecv;
 			LOG("row 3: N=%ld rep %d: pings %.0f pongs %.0f retrans %.0f nacks %.0f (dump %ld), responder got %ld, activity burst %.1f s, RcvbufErrors %ld, backlog drops %ld",
 			    n, r, d.pings, d.pongs, d.retrans, d.nacks, d.n, shm->pings - p0, tb,
 			    udp_snmp("RcvbufErrors") - d0, softnet_drops() - b0);
@@ -1241,9 +1466,43 @@ static void row3(void)
 			res_base(ra, 100.0 * got / (2.0 * n));
 			close(fd);
 			settle();
+			if (!lrun)
+				continue;
+
+			/*
+			 * libcoap's own keepalive, the same N and keepalive:
+			 * its sessions created with the keepalive off, one NON
+			 * GET each in one go, then the keepalive on; it stops
+			 * 2.5 keepalive periods after the first NON.
+			 */
+			p0 = shm->pings;
+			d0 = udp_snmp("RcvbufErrors");
+			if (!lcoap_start(&l, n, k, 2.5 * k, 0) ||
+			    !lcoap_finish(&l, false, 2.5 * k + 120)) {
+				LOG("row 3: libcoap baseline: %s", l.err);
+				res_note(rlr, "rep %d: %s", r, l.err);
+				continue;
+			}
+			lrecv = shm->pings - p0;
+			res_add(rlr, 100 * lrecv / (2.0 * n));
+			res_base(rlr, 100 * krecv / (2.0 * n));
+			res_add(rlp, 100 * lcoap_val(l.result, "pongs") / (2.0 * n));
+			res_base(rlp, 100 * d.pongs / (2.0 * n));
+			lsent += lcoap_val(l.result, "pings_sent");
+			lnacks += lcoap_val(l.result, "nacks");
+			lretries += lcoap_val(l.result, "nack_retries");
+			lnotdel += lcoap_val(l.result, "nack_not_deliverable");
+			lcreate = fmax(lcreate, lcoap_val(l.result, "create_s"));
+			lburst = fmax(lburst, lcoap_val(l.result, "activity_s"));
+			LOG("row 3: N=%ld rep %d: libcoap: responder got %.0f, RcvbufErrors %ld; %s",
+			    n, r, lrecv, udp_snmp("RcvbufErrors") - d0, l.result);
+			settle();
 		}
 		res_note(ra, "NACKs %.0f, responder received %.0f Pings, UDP RcvbufErrors %.0f, backlog (softnet) drops %.0f (all reps, kernel runs)",
 			 nacks, recv, drops, bdrops);
+		if (rlr->n)
+			res_note(rlr, "libcoap sent %.0f Pings (retransmissions included), NACKs %.0f (%.0f too many retries, %.0f not deliverable: no Pong by the next due time), all reps; creating N sessions %.1f s, the NON burst %.1f s (max)",
+				 lsent, lnacks, lretries, lnotdel, lcreate, lburst);
 	}
 }
 
