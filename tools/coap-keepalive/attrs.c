@@ -72,23 +72,23 @@ static const struct cka_name cka_gone_reason_names[] = {
 
 static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_CTX_ID] = {
-		.name = "ctx-id", .kind = CKA_KIND_U32,
+		CKA_NAME("ctx-id"), .kind = CKA_KIND_U32,
 		.readonly = true,
 		.help = "context id, 1 or more",
 	},
 	[COAP_KA_A_OWNER_UID] = {
-		.name = "owner-uid", .kind = CKA_KIND_U32,
+		CKA_NAME("owner-uid"), .kind = CKA_KIND_U32,
 		.readonly = true, .help = "uid owning the context",
 	},
 	[COAP_KA_A_KEEPALIVE_SECS] = {
-		.name = "keepalive-secs", .aliases = ALIASES("seconds"),
+		CKA_NAME("keepalive-secs"), .aliases = ALIASES("seconds"),
 		.kind = CKA_KIND_U32, .unit = "seconds",
 		.help = "idle time before a Ping is sent; 0 disables keepalive",
 		.has_range = true, .min = 0,
 		.max = COAP_KA_KEEPALIVE_SECS_MAX, .def = 0,
 	},
 	[COAP_KA_A_ACK_TIMEOUT_MS] = {
-		.name = "ack-timeout-ms", .aliases = ALIASES("ack-timeout"),
+		CKA_NAME("ack-timeout-ms"), .aliases = ALIASES("ack-timeout"),
 		.kind = CKA_KIND_U32, .unit = "milliseconds",
 		.help = "RFC 7252 ACK_TIMEOUT: first UDP Ping retransmission wait",
 		.has_range = true, .min = COAP_KA_ACK_TIMEOUT_MS_MIN,
@@ -96,7 +96,7 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 		.def = COAP_KA_ACK_TIMEOUT_MS_DEFAULT,
 	},
 	[COAP_KA_A_ACK_RANDOM_FACTOR] = {
-		.name = "ack-random-factor", .aliases = ALIASES("random-factor"),
+		CKA_NAME("ack-random-factor"), .aliases = ALIASES("random-factor"),
 		.kind = CKA_KIND_FACTOR, .unit = "factor, up to 3 decimals",
 		.help = "RFC 7252 ACK_RANDOM_FACTOR",
 		.has_range = true, .min = COAP_KA_RANDOM_FACTOR_MIN,
@@ -104,122 +104,122 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 		.def = COAP_KA_RANDOM_FACTOR_DEFAULT,
 	},
 	[COAP_KA_A_MAX_RETRANSMIT] = {
-		.name = "max-retransmit", .kind = CKA_KIND_U32,
+		CKA_NAME("max-retransmit"), .kind = CKA_KIND_U32,
 		.unit = "count",
 		.help = "RFC 7252 MAX_RETRANSMIT: UDP Ping retransmissions",
 		.has_range = true, .min = 0, .max = COAP_KA_MAX_RETRANSMIT_MAX,
 		.def = COAP_KA_MAX_RETRANSMIT_DEFAULT,
 	},
 	[COAP_KA_A_PONG_TIMEOUT_MS] = {
-		.name = "pong-timeout-ms", .aliases = ALIASES("pong-timeout"),
+		CKA_NAME("pong-timeout-ms"), .aliases = ALIASES("pong-timeout"),
 		.kind = CKA_KIND_U32, .unit = "milliseconds",
 		.help = "TCP/TLS wait for the peer after a Ping; 0: keepalive-secs",
 		.has_range = true, .min = 0,
 		.max = COAP_KA_PONG_TIMEOUT_MS_MAX, .def = 0,
 	},
 	[COAP_KA_A_ACTIVITY] = {
-		.name = "activity", .kind = CKA_KIND_ENUM,
+		CKA_NAME("activity"), .kind = CKA_KIND_ENUM,
 		.names = cka_activity_names,
 		.help = "what counts as activity: rx and tx, or rx only",
 		.def = COAP_KA_ACTIVITY_RXTX,
 	},
 	[COAP_KA_A_JITTER_PCT] = {
-		.name = "jitter-pct", .aliases = ALIASES("jitter"),
+		CKA_NAME("jitter-pct"), .aliases = ALIASES("jitter"),
 		.kind = CKA_KIND_U32, .unit = "percent",
 		.help = "send each Ping up to this share of the interval early",
 		.has_range = true, .min = 0, .max = COAP_KA_JITTER_PCT_MAX,
 		.def = 0,
 	},
 	[COAP_KA_A_ACTION] = {
-		.name = "action", .kind = CKA_KIND_ENUM,
+		CKA_NAME("action"), .kind = CKA_KIND_ENUM,
 		.names = cka_action_names,
 		.help = "when a Ping is not answered: report, or report and end",
 		.def = COAP_KA_ACTION_NOTIFY,
 	},
 	[COAP_KA_A_FLAGS] = {
-		.name = "flags", .kind = CKA_KIND_FLAGS,
+		CKA_NAME("flags"), .kind = CKA_KIND_FLAGS,
 		.names = cka_flag_names,
 		.help = "answer-pings: UDP, answer peer Pings in the kernel; "
 			"empty-ping: TCP, send 0.00 instead of 7.02 Ping",
 		.def = 0,
 	},
 	[COAP_KA_A_SESSIONS] = {
-		.name = "sessions", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("sessions"), .kind = CKA_KIND_U32, .readonly = true,
 		.help = "number of sessions using the context",
 	},
 	[COAP_KA_A_PAD] = {
-		.name = "pad", .kind = CKA_KIND_PAD, .readonly = true,
+		CKA_NAME("pad"), .kind = CKA_KIND_PAD, .readonly = true,
 	},
 	[COAP_KA_A_SESSION_ID] = {
-		.name = "session-id", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("session-id"), .kind = CKA_KIND_U32, .readonly = true,
 		.help = "session id, 1 or more",
 	},
 	[COAP_KA_A_SOCK_FD] = {
-		.name = "sock-fd", .kind = CKA_KIND_S32,
+		CKA_NAME("sock-fd"), .kind = CKA_KIND_S32,
 		.readonly = true, .help = "file descriptor of the socket",
 	},
 	[COAP_KA_A_SOCK_INODE] = {
-		.name = "sock-inode", .kind = CKA_KIND_U64,
+		CKA_NAME("sock-inode"), .kind = CKA_KIND_U64,
 		.readonly = true, .help = "inode of the session's socket",
 	},
 	[COAP_KA_A_TRANSPORT] = {
-		.name = "transport", .kind = CKA_KIND_ENUM,
+		CKA_NAME("transport"), .kind = CKA_KIND_ENUM,
 		.names = cka_transport_names, .readonly = true,
 		.help = "what the socket carries",
 	},
 	[COAP_KA_A_PEER_IPV4] = {
-		.name = "peer-ipv4", .kind = CKA_KIND_IPV4,
+		CKA_NAME("peer-ipv4"), .kind = CKA_KIND_IPV4,
 		.readonly = true, .help = "the peer's IPv4 address",
 	},
 	[COAP_KA_A_PEER_IPV6] = {
-		.name = "peer-ipv6", .kind = CKA_KIND_IPV6,
+		CKA_NAME("peer-ipv6"), .kind = CKA_KIND_IPV6,
 		.readonly = true, .help = "the peer's IPv6 address",
 	},
 	[COAP_KA_A_PEER_PORT] = {
-		.name = "peer-port", .kind = CKA_KIND_BE16,
+		CKA_NAME("peer-port"), .kind = CKA_KIND_BE16,
 		.readonly = true, .help = "the peer's UDP or TCP port",
 	},
 	[COAP_KA_A_STATE] = {
-		.name = "state", .kind = CKA_KIND_ENUM, .names = cka_state_names,
+		CKA_NAME("state"), .kind = CKA_KIND_ENUM, .names = cka_state_names,
 		.readonly = true,
 	},
 	[COAP_KA_A_PINGS] = {
-		.name = "pings", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("pings"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_RETRANSMISSIONS] = {
-		.name = "retransmissions", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("retransmissions"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_PONGS] = {
-		.name = "pongs", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("pongs"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_NACKS] = {
-		.name = "nacks", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("nacks"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_PEER_PINGS] = {
-		.name = "peer-pings", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("peer-pings"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_TX_AGE_MS] = {
-		.name = "tx-age-ms", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("tx-age-ms"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_RX_AGE_MS] = {
-		.name = "rx-age-ms", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("rx-age-ms"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_RTT_US] = {
-		.name = "rtt-us", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("rtt-us"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_MID] = {
-		.name = "mid", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("mid"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 	[COAP_KA_A_NACK_REASON] = {
-		.name = "nack-reason", .kind = CKA_KIND_ENUM,
+		CKA_NAME("nack-reason"), .kind = CKA_KIND_ENUM,
 		.names = cka_nack_reason_names, .readonly = true,
 	},
 	[COAP_KA_A_GONE_REASON] = {
-		.name = "gone-reason", .kind = CKA_KIND_ENUM,
+		CKA_NAME("gone-reason"), .kind = CKA_KIND_ENUM,
 		.names = cka_gone_reason_names, .readonly = true,
 	},
 	[COAP_KA_A_PING_DEFERRALS] = {
-		.name = "ping-deferrals", .kind = CKA_KIND_U32, .readonly = true,
+		CKA_NAME("ping-deferrals"), .kind = CKA_KIND_U32, .readonly = true,
 	},
 };
 
@@ -586,25 +586,27 @@ void cka_attr_text(struct obuf *b, const struct cka_attr *a, uint32_t val)
 
 void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val)
 {
+	size_t klen = cka_attr_name_len(a);
 	const struct cka_name *n;
 	uint32_t bit;
 
 	switch (a->kind) {
 	case CKA_KIND_U32:
 	case CKA_KIND_FACTOR:
-		json_uint(j, a->name, val);
+		json_uint_plain(j, a->name, klen, val);
 		return;
 	case CKA_KIND_ENUM:
 		for (n = a->names; n && n->name; n++) {
 			if (n->val == val) {
-				json_str(j, a->name, n->name);
+				json_strn_plain(j, a->name, klen, n->name,
+						strlen(n->name));
 				return;
 			}
 		}
-		json_uint(j, a->name, val);
+		json_uint_plain(j, a->name, klen, val);
 		return;
 	case CKA_KIND_FLAGS:
-		json_arr_open(j, a->name);
+		json_arr_open_plain(j, a->name, klen);
 		for (bit = 1; bit; bit <<= 1) {
 			if (!(val & bit))
 				continue;
@@ -619,7 +621,7 @@ void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val)
 		json_arr_close(j);
 		return;
 	default:
-		json_uint(j, a->name, val);
+		json_uint_plain(j, a->name, klen, val);
 		return;
 	}
 }

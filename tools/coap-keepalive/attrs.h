@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -27,14 +28,22 @@ enum cka_kind {
 	CKA_KIND_PAD,		/* alignment padding: never printed */
 };
 
-/* A value's name: an enum entry, or one bit of a flags type. */
+/*
+ * A value's name: an enum entry, or one bit of a flags type. Letters,
+ * digits and '-' only: written in JSON without escaping.
+ */
 struct cka_name {
 	uint32_t val;
 	const char *name;
 };
 
 struct cka_attr {
-	const char *name;		/* YAML name: setting, text and JSON key */
+	/*
+	 * YAML name: setting, text and JSON key. Letters, digits and '-'
+	 * only: written as a JSON key without escaping.
+	 */
+	const char *name;
+	unsigned char name_len;		/* strlen(name) */
 	const char *const *aliases;	/* NULL-terminated, or NULL */
 	enum cka_kind kind;
 	const struct cka_name *names;	/* ENUM/FLAGS; ends with name NULL */
@@ -45,6 +54,9 @@ struct cka_attr {
 	bool has_range;
 	uint32_t min, max, def;
 };
+
+/* A row's name and its length. */
+#define CKA_NAME(s)	.name = s, .name_len = sizeof(s) - 1
 
 /* The attributes of one attribute set, indexed by type. */
 struct cka_attr_set {
@@ -68,6 +80,11 @@ cka_attr_get(const struct cka_attr_set *set, unsigned int type)
 		return NULL;
 	return &set->attrs[type];
 }
+static inline size_t cka_attr_name_len(const struct cka_attr *a)
+{
+	return a->name_len ? a->name_len : strlen(a->name);
+}
+
 /* Type of a setting name or alias, or -1. */
 int cka_attr_lookup(const struct cka_attr_set *set, const char *name);
 

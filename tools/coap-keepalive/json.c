@@ -109,13 +109,51 @@ static void json_member(struct json *j, const char *key)
 	j->need_comma[j->depth] = true;
 }
 
-static void json_open(struct json *j, const char *key, char c)
+/*
+ * json_member() for a key that needs no escaping, with room for @vroom
+ * bytes of value after it: returns where the value goes (the caller then
+ * commits its end with obuf_commit()), or NULL, having written nothing,
+ * if that is more than the buffer takes.
+ */
+static char *json_member_at(struct json *j, const char *key, size_t klen,
+			    size_t vroom)
 {
-	json_member(j, key);
+	size_t indent = j->pretty && j->depth > 0 ? 2 * (size_t)j->depth : 0;
+	char *p;
+
+	if (klen + vroom > OBUF_SIZE / 2)
+		return NULL;
+	p = obuf_room(&j->out, 2 + indent + klen + 4 + vroom);
+	if (j->need_comma[j->depth])
+		*p++ = ',';
+	if (j->pretty && j->depth > 0) {
+		*p++ = '\n';
+		memset(p, ' ', indent);
+		p += indent;
+	}
+	j->need_comma[j->depth] = true;
+	*p++ = '"';
+	obuf_copy(p, key, klen);
+	p += klen;
+	*p++ = '"';
+	*p++ = ':';
+	if (j->pretty)
+		*p++ = ' ';
+	return p;
+}
+
+static void json_open_c(struct json *j, char c)
+{
 	obuf_putc(&j->out, c);
 	if (j->depth < JSON_MAX_DEPTH)
 		j->depth++;
 	j->need_comma[j->depth] = false;
+}
+
+static void json_open(struct json *j, const char *key, char c)
+{
+	json_member(j, key);
+	json_open_c(j, c);
 }
 
 static void json_close(struct json *j, char c)
@@ -184,4 +222,72 @@ void json_end(struct json *j)
 	j->need_comma[0] = false;
 	obuf_flush(&j->out);
 	fflush(j->out.f);
+}
+
+void json_arr_open_plain(struct json *j, const char *key, size_t klen)
+{
+	char *p = json_member_at(j, key, klen, 0);
+
+	if (p)
+		obuf_commit(&j->out, p);
+	else
+		json_member(j, key);
+	json_open_c(j, '[');
+}
+
+void json_str_plain(struct json *j, const char *key, size_t klen,
+		    const char *s)
+{
+	char *p = json_member_at(j, key, klen, 0);
+
+	if (p)
+		obuf_commit(&j->out, p);
+	else
+		json_member(j, key);
+	json_raw_str(j, s);
+}
+
+void json_strn_plain(struct json *j, const char *key, size_t klen,
+		     const char *s, size_t len)
+{
+	char *p = json_member_at(j, key, klen, len + 2);
+
+	if (!p) {
+		json_str(j, key, s);
+		return;
+	}
+	*p++ = '"';
+	obuf_copy(p, s, len);
+	p += len;
+	*p++ = '"';
+	obuf_commit(&j->out, p);
+}
+
+void json_uint_plain(struct json *j, const char *key, size_t klen,
+		     uint64_t v)
+{
+	char *p = json_member_at(j, key, klen, 20);
+
+	if (!p) {
+		json_uint(j, key, v);
+		return;
+	}
+	obuf_commit(&j->out, obuf_fmt_u64(p, v));
+}
+
+void json_int_plain(struct json *j, const char *key, size_t klen, int64_t v)
+{
+	char *p = json_member_at(j, key, klen, 21);
+
+	if (!p) {
+		json_int(j, key, v);
+		return;
+	}
+	if (v < 0) {
+		*p++ = '-';
+		p = obuf_fmt_u64(p, -(uint64_t)v);
+	} else {
+		p = obuf_fmt_u64(p, (uint64_t)v);
+	}
+	obuf_commit(&j->out, p);
 }

@@ -7,6 +7,7 @@
 #define CKA_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,6 +38,19 @@ void json_str(struct json *j, const char *key, const char *s);
 void json_uint(struct json *j, const char *key, uint64_t v);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_null(struct json *j, const char *key);
+/*
+ * The same for a key of @klen characters that needs no escaping (letters,
+ * digits, '-'): the attribute names every object of a dump repeats.
+ */
+void json_arr_open_plain(struct json *j, const char *key, size_t klen);
+void json_str_plain(struct json *j, const char *key, size_t klen,
+		    const char *s);
+/* A value of @len characters (then a NUL) that needs no escaping either. */
+void json_strn_plain(struct json *j, const char *key, size_t klen,
+		     const char *s, size_t len);
+void json_uint_plain(struct json *j, const char *key, size_t klen,
+		     uint64_t v);
+void json_int_plain(struct json *j, const char *key, size_t klen, int64_t v);
 
 /* Hand what is buffered to the FILE (no fflush). */
 void json_flush(struct json *j);

@@ -25,19 +25,23 @@ static unsigned int obuf_ndigits(uint64_t v)
 	return v >= 10 ? n + 1 : n;
 }
 
-void obuf_u64(struct obuf *b, uint64_t v)
+char *obuf_fmt_u64(char *p, uint64_t v)
 {
 	static const char pairs[201] =
 		"00010203040506070809101112131415161718192021222324"
 		"25262728293031323334353637383940414243444546474849"
 		"50515253545556575859606162636465666768697071727374"
 		"75767778798081828384858687888990919293949596979899";
-	unsigned int n = obuf_ndigits(v), k;
-	char *p;
+	unsigned int k;
+	char *end;
 
-	/* Written in place, from the last digit back. */
-	p = obuf_room(b, n) + n;
-	b->len += n;
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	/* From the last digit back. */
+	end = p + obuf_ndigits(v);
+	p = end;
 	while (v >= 100) {
 		k = (unsigned int)(v % 100) * 2;
 		v /= 100;
@@ -50,6 +54,12 @@ void obuf_u64(struct obuf *b, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
+	return end;
+}
+
+void obuf_u64(struct obuf *b, uint64_t v)
+{
+	obuf_commit(b, obuf_fmt_u64(obuf_room(b, 20), v));
 }
 
 void obuf_s64(struct obuf *b, int64_t v)

@@ -37,6 +37,32 @@ static inline char *obuf_room(struct obuf *b, size_t n)
 	return b->buf + b->len;
 }
 
+/*
+ * memcpy() of a few bytes without a call: the names and numbers written
+ * here are mostly shorter than 16 bytes.
+ */
+static inline void obuf_copy(char *d, const char *s, size_t n)
+{
+	if (n > 32) {
+		memcpy(d, s, n);
+		return;
+	}
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		memcpy(d, s, 8);
+	if (n & 4) {
+		memcpy(d, s, 4);
+		d += 4;
+		s += 4;
+	}
+	if (n & 2) {
+		memcpy(d, s, 2);
+		d += 2;
+		s += 2;
+	}
+	if (n & 1)
+		*d = *s;
+}
+
 static inline void obuf_put(struct obuf *b, const void *s, size_t n)
 {
 	if (n > OBUF_SIZE / 2) {
@@ -44,7 +70,7 @@ static inline void obuf_put(struct obuf *b, const void *s, size_t n)
 		fwrite(s, 1, n, b->f);
 		return;
 	}
-	memcpy(obuf_room(b, n), s, n);
+	obuf_copy(obuf_room(b, n), s, n);
 	b->len += n;
 }
 
@@ -70,6 +96,14 @@ static inline void obuf_puts(struct obuf *b, const char *s)
 	b->len = (size_t)(p - b->buf);
 }
 
+/* The end of what was written at @p, obuf_room() was asked for. */
+static inline void obuf_commit(struct obuf *b, char *p)
+{
+	b->len = (size_t)(p - b->buf);
+}
+
+/* @v in decimal at @p (20 bytes at most); returns the end. */
+char *obuf_fmt_u64(char *p, uint64_t v);
 /* Decimal, as printf's %llu / %lld / %u prints them. */
 void obuf_u64(struct obuf *b, uint64_t v);
 void obuf_s64(struct obuf *b, int64_t v);

@@ -15,28 +15,19 @@
 #define CKA_TB_SIZE	(sizeof(((struct cka_parsed *)0)->tb) / \
 			 sizeof(((struct cka_parsed *)0)->tb[0]))
 
-/* Payload length of a well-formed value of @kind; -1: any. */
-static int cka_kind_len(enum cka_kind kind)
-{
-	switch (kind) {
-	case CKA_KIND_U32:
-	case CKA_KIND_ENUM:
-	case CKA_KIND_FLAGS:
-	case CKA_KIND_FACTOR:
-	case CKA_KIND_S32:
-	case CKA_KIND_IPV4:
-		return 4;
-	case CKA_KIND_U64:
-		return 8;
-	case CKA_KIND_BE16:
-		return 2;
-	case CKA_KIND_IPV6:
-		return 16;
-	case CKA_KIND_PAD:
-		return -1;
-	}
-	return 0;
-}
+/* Payload length of a well-formed value of each kind; -1: any. */
+static const int cka_kind_len[] = {
+	[CKA_KIND_U32]		= 4,
+	[CKA_KIND_ENUM]		= 4,
+	[CKA_KIND_FLAGS]	= 4,
+	[CKA_KIND_FACTOR]	= 4,
+	[CKA_KIND_S32]		= 4,
+	[CKA_KIND_U64]		= 8,
+	[CKA_KIND_BE16]		= 2,
+	[CKA_KIND_IPV4]		= 4,
+	[CKA_KIND_IPV6]		= 16,
+	[CKA_KIND_PAD]		= -1,
+};
 
 static unsigned int cka_attr_type(const struct nlattr *attr)
 {
@@ -81,7 +72,9 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 	       attr->nla_len <= tail - (const char *)attr) {
 		type = cka_attr_type(attr);
 		a = cka_attr_get(set, type);
-		len = a ? cka_kind_len(a->kind) : 0;
+		len = a && a->kind < sizeof(cka_kind_len) /
+				     sizeof(cka_kind_len[0]) ?
+		      cka_kind_len[a->kind] : 0;
 		if (a && type < CKA_TB_SIZE &&
 		    (len < 0 || cka_attr_len(attr) == (unsigned int)len))
 			p->tb[type] = attr;
@@ -190,9 +183,9 @@ static char *cka_fmt_ipv6(char *p, const unsigned char *a)
 	return p;
 }
 
-/* An address attribute's text, NUL-terminated, in @buf. */
-static void cka_fmt_addr(const struct cka_attr *a, const struct nlattr *attr,
-			 char buf[INET6_ADDRSTRLEN])
+/* An address attribute's text in @buf, NUL-terminated; returns its length. */
+static size_t cka_fmt_addr(const struct cka_attr *a, const struct nlattr *attr,
+			   char buf[INET6_ADDRSTRLEN])
 {
 	char *end;
 
@@ -201,6 +194,7 @@ static void cka_fmt_addr(const struct cka_attr *a, const struct nlattr *attr,
 	else
 		end = cka_fmt_ipv6(buf, cka_attr_data(attr));
 	*end = '\0';
+	return (size_t)(end - buf);
 }
 
 /* Text of a well-formed attribute's value. */
@@ -239,22 +233,24 @@ static void cka_val_text(struct obuf *b, const struct cka_attr *a,
 static void cka_val_json(struct json *j, const struct cka_attr *a,
 			 const struct nlattr *attr)
 {
+	size_t klen = cka_attr_name_len(a);
 	char buf[INET6_ADDRSTRLEN];
 
 	switch (a->kind) {
 	case CKA_KIND_S32:
-		json_int(j, a->name, (int32_t)cka_get(attr));
+		json_int_plain(j, a->name, klen, (int32_t)cka_get(attr));
 		return;
 	case CKA_KIND_U64:
-		json_uint(j, a->name, cka_get64(attr));
+		json_uint_plain(j, a->name, klen, cka_get64(attr));
 		return;
 	case CKA_KIND_BE16:
-		json_uint(j, a->name, cka_get_be16(attr));
+		json_uint_plain(j, a->name, klen, cka_get_be16(attr));
 		return;
 	case CKA_KIND_IPV4:
 	case CKA_KIND_IPV6:
-		cka_fmt_addr(a, attr, buf);
-		json_str(j, a->name, buf);
+		/* Digits, letters, ':' and '.': nothing to escape. */
+		json_strn_plain(j, a->name, klen, buf,
+				cka_fmt_addr(a, attr, buf));
 		return;
 	case CKA_KIND_PAD:
 		return;
@@ -264,14 +260,69 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
 	}
 }
 
-/* "<name> <value>", after a space unless it is the first. */
+/* Room for the values cka_text_member() writes itself: an IPv6 address. */
+#define CKA_VAL_ROOM	INET6_ADDRSTRLEN
+
+/*
+ * "<name> <value>", after a space unless it is the first. The common
+ * kinds are written with a pointer into room asked for once; the rest
+ * (and names of any length) through cka_val_text().
+ */
 static void cka_text_member(struct obuf *b, const struct cka_attr *a,
 			    const struct nlattr *attr, bool first)
 {
-	if (!first)
+	size_t klen = cka_attr_name_len(a), len;
+	const struct cka_name *n;
+	uint32_t v;
+	char *p;
+
+	if (klen > 256) {
+		if (!first)
+			obuf_putc(b, ' ');
+		obuf_put(b, a->name, klen);
 		obuf_putc(b, ' ');
-	obuf_puts(b, a->name);
-	obuf_putc(b, ' ');
+		cka_val_text(b, a, attr);
+		return;
+	}
+	p = obuf_room(b, klen + 2 + CKA_VAL_ROOM);
+	if (!first)
+		*p++ = ' ';
+	obuf_copy(p, a->name, klen);
+	p += klen;
+	*p++ = ' ';
+	switch (a->kind) {
+	case CKA_KIND_U32:
+		p = obuf_fmt_u64(p, cka_get(attr));
+		break;
+	case CKA_KIND_U64:
+		p = obuf_fmt_u64(p, cka_get64(attr));
+		break;
+	case CKA_KIND_BE16:
+		p = obuf_fmt_u64(p, cka_get_be16(attr));
+		break;
+	case CKA_KIND_IPV4:
+		p = cka_fmt_ipv4(p, cka_attr_data(attr));
+		break;
+	case CKA_KIND_IPV6:
+		p = cka_fmt_ipv6(p, cka_attr_data(attr));
+		break;
+	case CKA_KIND_ENUM:
+		v = cka_get(attr);
+		for (n = a->names; n && n->name; n++)
+			if (n->val == v)
+				break;
+		if (!n || !n->name || (len = strlen(n->name)) > CKA_VAL_ROOM)
+			goto other;
+		obuf_copy(p, n->name, len);
+		p += len;
+		break;
+	default:
+		goto other;
+	}
+	obuf_commit(b, p);
+	return;
+other:
+	obuf_commit(b, p);
 	cka_val_text(b, a, attr);
 }
 
