@@ -27,21 +27,37 @@ struct nlmsghdr *cka_nl_req(struct cka_nl *nl, void *buf, uint8_t cmd,
 	return coapka_nl_req(&nl->core, buf, CKA_REQ_SIZE, 0, cmd, flags);
 }
 
+/* Messages are copied into blocks of this size (bigger for a big one). */
+#define CKA_MSG_BLOCK	(256 * 1024)
+
+struct cka_msg_block {
+	struct cka_msg_block *next;
+	size_t used, size;
+	/* nlmsghdr alignment: MNL_ALIGNTO */
+	char data[] __attribute__((aligned(MNL_ALIGNTO)));
+};
+
 void cka_msgs_free(struct cka_msgs *m)
 {
-	size_t i;
+	struct cka_msg_block *b, *next;
 
-	for (i = 0; i < m->n; i++)
-		free(m->v[i]);
+	for (b = m->blocks; b; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free(m->v);
 	m->v = NULL;
 	m->n = 0;
 	m->cap = 0;
+	m->blocks = NULL;
 }
 
 static int cka_msgs_add(struct cka_msgs *m, const struct nlmsghdr *nlh)
 {
-	struct nlmsghdr **v, *copy;
+	size_t len = nlh->nlmsg_len, size = MNL_ALIGN(len);
+	struct cka_msg_block *b = m->blocks;
+	struct nlmsghdr **v;
+	char *copy;
 
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 16;
@@ -52,12 +68,23 @@ static int cka_msgs_add(struct cka_msgs *m, const struct nlmsghdr *nlh)
 		m->v = v;
 		m->cap = cap;
 	}
+	if (!b || b->size - b->used < size) {
+		size_t bsize = size > CKA_MSG_BLOCK ? size : CKA_MSG_BLOCK;
+
+		b = malloc(sizeof(*b) + bsize);
+		if (!b)
+			return -ENOMEM;
+		b->next = m->blocks;
+		b->used = 0;
+		b->size = bsize;
+		m->blocks = b;
+	}
+	copy = b->data + b->used;
+	b->used += size;
 	/* libmnl walks attributes up to the aligned end: pad with zeroes. */
-	copy = calloc(1, MNL_ALIGN(nlh->nlmsg_len));
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, nlh, nlh->nlmsg_len);
-	m->v[m->n++] = copy;
+	memcpy(copy, nlh, len);
+	memset(copy + len, 0, size - len);
+	m->v[m->n++] = (struct nlmsghdr *)copy;
 	return 0;
 }
 

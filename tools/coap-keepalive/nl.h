@@ -21,10 +21,16 @@
 #define CKA_REQ_SIZE	8192
 #define CKA_RECV_SIZE	COAPKA_NL_RECV_SIZE
 
-/* Reply messages of one request, each a malloc'd copy. */
+/*
+ * Reply messages of one request: copies, laid end to end in blocks (a
+ * dump of many small messages is not a malloc() each).
+ */
+struct cka_msg_block;
+
 struct cka_msgs {
 	struct nlmsghdr **v;
 	size_t n, cap;
+	struct cka_msg_block *blocks;	/* the newest first */
 };
 
 struct cka_nl {
