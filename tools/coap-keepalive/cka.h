@@ -153,6 +153,7 @@ extern const struct cka_object cka_obj_monitor;
 struct cka_parsed {
 	/* by type, known and well-formed */
 	const struct nlattr *tb[COAP_KA_A_MAX + 1];
+	uint64_t present;		/* bit N: tb[N] is set */
 	const struct nlattr *other[CKA_MAX_OTHER]; /* the rest, in order */
 	unsigned int nother;
 	uint8_t cmd;

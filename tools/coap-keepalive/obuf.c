@@ -39,6 +39,11 @@ char *obuf_fmt_u64(char *p, uint64_t v)
 		*p = (char)('0' + v);
 		return p + 1;
 	}
+	if (v < 100) {
+		p[0] = pairs[v * 2];
+		p[1] = pairs[v * 2 + 1];
+		return p + 2;
+	}
 	/* From the last digit back. */
 	end = p + obuf_ndigits(v);
 	p = end;

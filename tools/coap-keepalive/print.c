@@ -15,6 +15,8 @@
 #define CKA_TB_SIZE	(sizeof(((struct cka_parsed *)0)->tb) / \
 			 sizeof(((struct cka_parsed *)0)->tb[0]))
 
+_Static_assert(CKA_TB_SIZE <= 64, "struct cka_parsed's present has a bit per type");
+
 /* Payload length of a well-formed value of each kind; -1: any. */
 static const int cka_kind_len[] = {
 	[CKA_KIND_U32]		= 4,
@@ -55,6 +57,7 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 	int len;
 
 	memset(p->tb, 0, sizeof(p->tb));
+	p->present = 0;
 	p->nother = 0;
 	p->cmd = 0;
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*genl))
@@ -76,9 +79,10 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 				     sizeof(cka_kind_len[0]) ?
 		      cka_kind_len[a->kind] : 0;
 		if (a && type < CKA_TB_SIZE &&
-		    (len < 0 || cka_attr_len(attr) == (unsigned int)len))
+		    (len < 0 || cka_attr_len(attr) == (unsigned int)len)) {
 			p->tb[type] = attr;
-		else if (p->nother < CKA_MAX_OTHER)
+			p->present |= 1ULL << type;
+		} else if (p->nother < CKA_MAX_OTHER)
 			p->other[p->nother++] = attr;
 		attr = (const void *)((const char *)attr +
 				      MNL_ALIGN(attr->nla_len));
@@ -237,6 +241,10 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
 	char buf[INET6_ADDRSTRLEN];
 
 	switch (a->kind) {
+	case CKA_KIND_U32:
+	case CKA_KIND_FACTOR:
+		json_uint_plain(j, a->name, klen, cka_get(attr));
+		return;
 	case CKA_KIND_S32:
 		json_int_plain(j, a->name, klen, (int32_t)cka_get(attr));
 		return;
@@ -326,6 +334,20 @@ other:
 	cka_val_text(b, a, attr);
 }
 
+/* The types to print after the id, as bits in attribute order. */
+static uint64_t cka_rest(const struct cka_attr_set *set,
+			 const struct cka_parsed *p,
+			 const struct cka_object *obj)
+{
+	uint64_t m = p->present;
+
+	if (set->max < 63)
+		m &= (2ULL << set->max) - 1;
+	if (obj && obj->id_attr < 64)
+		m &= ~(1ULL << obj->id_attr);
+	return m;
+}
+
 void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 			const struct cka_parsed *p,
 			const struct cka_object *obj)
@@ -333,6 +355,7 @@ void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 	const struct cka_attr *a;
 	unsigned int type, i;
 	bool first = true;
+	uint64_t m;
 
 	/* The object's id first, then the rest in attribute order. */
 	if (obj && p->tb[obj->id_attr]) {
@@ -340,9 +363,8 @@ void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 		cka_text_member(b, a, p->tb[obj->id_attr], true);
 		first = false;
 	}
-	for (type = 0; type <= set->max && type < CKA_TB_SIZE; type++) {
-		if (!p->tb[type] || (obj && type == obj->id_attr))
-			continue;
+	for (m = cka_rest(set, p, obj); m; m &= m - 1) {
+		type = (unsigned int)__builtin_ctzll(m);
 		a = cka_attr_get(set, type);
 		if (a->kind == CKA_KIND_PAD)
 			continue;
@@ -387,13 +409,13 @@ void cka_print_json(struct json *j, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj)
 {
 	unsigned int type, i;
+	uint64_t m;
 
 	if (obj && p->tb[obj->id_attr])
 		cka_val_json(j, cka_attr_get(set, obj->id_attr),
 			     p->tb[obj->id_attr]);
-	for (type = 0; type <= set->max && type < CKA_TB_SIZE; type++) {
-		if (!p->tb[type] || (obj && type == obj->id_attr))
-			continue;
+	for (m = cka_rest(set, p, obj); m; m &= m - 1) {
+		type = (unsigned int)__builtin_ctzll(m);
 		cka_val_json(j, cka_attr_get(set, type), p->tb[type]);
 	}
 	for (i = 0; i < p->nother; i++)
