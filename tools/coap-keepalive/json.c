@@ -115,12 +115,26 @@ static void json_member(struct json *j, const char *key)
  * commits its end with obuf_commit()), or NULL, having written nothing,
  * if that is more than the buffer takes.
  */
-static char *json_member_at(struct json *j, const char *key, size_t klen,
-			    size_t vroom)
+static inline __attribute__((always_inline))
+char *json_member_at(struct json *j, const char *key, size_t klen,
+		     size_t vroom)
 {
 	size_t indent = j->pretty && j->depth > 0 ? 2 * (size_t)j->depth : 0;
 	char *p;
 
+	/* Compact, as -j prints: the separator is the only choice. */
+	if (!j->pretty && klen + vroom <= 256) {
+		p = obuf_room(&j->out, 1 + klen + 3 + vroom);
+		*p = ',';
+		p += j->need_comma[j->depth];
+		j->need_comma[j->depth] = true;
+		*p++ = '"';
+		obuf_copy(p, key, klen);
+		p += klen;
+		p[0] = '"';
+		p[1] = ':';
+		return p + 2;
+	}
 	if (klen + vroom > OBUF_SIZE / 2)
 		return NULL;
 	p = obuf_room(&j->out, 2 + indent + klen + 4 + vroom);

@@ -46,14 +46,42 @@ static const void *cka_attr_data(const struct nlattr *attr)
 	return (const char *)attr + MNL_ATTR_HDRLEN;
 }
 
+#define CKA_LEN_ANY	(-1)
+#define CKA_LEN_UNKNOWN	(-2)	/* not a type of the set: never in tb */
+
+/*
+ * The payload length of a well-formed attribute of each type of @set
+ * (CKA_LEN_ANY, CKA_LEN_UNKNOWN): worked out once, on first use.
+ */
+static const int *cka_want_len(const struct cka_attr_set *set)
+{
+	static const struct cka_attr_set *for_set;
+	static int want[CKA_TB_SIZE];
+	const struct cka_attr *a;
+	unsigned int type;
+
+	if (for_set == set)
+		return want;
+	for (type = 0; type < CKA_TB_SIZE; type++) {
+		a = cka_attr_get(set, type);
+		if (!a || a->kind >= sizeof(cka_kind_len) / sizeof(cka_kind_len[0]) ||
+		    !cka_kind_len[a->kind])
+			want[type] = CKA_LEN_UNKNOWN;
+		else
+			want[type] = cka_kind_len[a->kind];
+	}
+	for_set = set;
+	return want;
+}
+
 int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 		  struct cka_parsed *p)
 {
 	const char *tail = (const char *)nlh + MNL_ALIGN(nlh->nlmsg_len);
 	const struct genlmsghdr *genl;
-	const struct cka_attr *a;
 	const struct nlattr *attr;
 	unsigned int type;
+	const int *want;
 	int len;
 
 	memset(p->tb, 0, sizeof(p->tb));
@@ -69,17 +97,16 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 	 * print what was whole. A known type of the right length goes in tb,
 	 * (the last one if repeated) the rest in other.
 	 */
+	want = cka_want_len(set);
 	attr = (const void *)((const char *)genl + MNL_ALIGN(sizeof(*genl)));
 	while (tail - (const char *)attr >= (int)sizeof(*attr) &&
 	       attr->nla_len >= sizeof(*attr) &&
 	       attr->nla_len <= tail - (const char *)attr) {
 		type = cka_attr_type(attr);
-		a = cka_attr_get(set, type);
-		len = a && a->kind < sizeof(cka_kind_len) /
-				     sizeof(cka_kind_len[0]) ?
-		      cka_kind_len[a->kind] : 0;
-		if (a && type < CKA_TB_SIZE &&
-		    (len < 0 || cka_attr_len(attr) == (unsigned int)len)) {
+		len = type < CKA_TB_SIZE ? want[type] : CKA_LEN_UNKNOWN;
+		if (len != CKA_LEN_UNKNOWN &&
+		    (len == CKA_LEN_ANY ||
+		     cka_attr_len(attr) == (unsigned int)len)) {
 			p->tb[type] = attr;
 			p->present |= 1ULL << type;
 		} else if (p->nother < CKA_MAX_OTHER)
