@@ -52,6 +52,27 @@ void json_uint_plain(struct json *j, const char *key, size_t klen,
 		     uint64_t v);
 void json_int_plain(struct json *j, const char *key, size_t klen, int64_t v);
 
+/*
+ * A member the caller writes itself, "key":value with nothing to escape,
+ * in compact output only (not pretty): writes the separator and returns
+ * where @n bytes of room start (n <= OBUF_SIZE / 2); json_commit() then
+ * takes the end of what was written.
+ */
+static inline char *json_member_room(struct json *j, size_t n)
+{
+	char *p = obuf_room(&j->out, 1 + n);
+
+	*p = ',';
+	p += j->need_comma[j->depth];
+	j->need_comma[j->depth] = true;
+	return p;
+}
+
+static inline void json_commit(struct json *j, char *end)
+{
+	obuf_commit(&j->out, end);
+}
+
 /* Hand what is buffered to the FILE (no fflush). */
 void json_flush(struct json *j);
 /* End a top-level value: newline, flush (and fflush). */

@@ -432,6 +432,90 @@ static void cka_json_other(struct json *j, const struct nlattr *attr)
 	json_str(j, key, hex);
 }
 
+/* Room for the values cka_json_member() writes itself: an IPv6 address. */
+#define CKA_JSON_VAL_ROOM	(INET6_ADDRSTRLEN + 2)
+
+/*
+ * The JSON member of an attribute. Compact output of the common kinds is
+ * written straight into the buffer ("name":value, names plain); the rest
+ * goes through cka_val_json().
+ */
+static void cka_json_member(struct json *j, const struct cka_attr *a,
+			    const struct nlattr *attr)
+{
+	size_t klen = cka_attr_name_len(a), len = 0;
+	const struct cka_name *n = NULL;
+	uint32_t v = 0;
+	char *p;
+
+	if (j->pretty || klen > 256)
+		goto other;
+	switch (a->kind) {
+	case CKA_KIND_U32:
+	case CKA_KIND_FACTOR:
+	case CKA_KIND_U64:
+	case CKA_KIND_BE16:
+	case CKA_KIND_IPV4:
+	case CKA_KIND_IPV6:
+		break;
+	case CKA_KIND_ENUM:
+		v = cka_get(attr);
+		for (n = a->names; n && n->name; n++)
+			if (n->val == v)
+				break;
+		if (n && !n->name)
+			n = NULL;
+		if (n && (len = strlen(n->name)) > CKA_JSON_VAL_ROOM - 2)
+			goto other;
+		break;
+	default:
+		goto other;
+	}
+
+	p = json_member_room(j, klen + 3 + CKA_JSON_VAL_ROOM);
+	*p++ = '"';
+	obuf_copy(p, a->name, klen);
+	p += klen;
+	*p++ = '"';
+	*p++ = ':';
+	switch (a->kind) {
+	case CKA_KIND_U32:
+	case CKA_KIND_FACTOR:
+		p = obuf_fmt_u64(p, cka_get(attr));
+		break;
+	case CKA_KIND_U64:
+		p = obuf_fmt_u64(p, cka_get64(attr));
+		break;
+	case CKA_KIND_BE16:
+		p = obuf_fmt_u64(p, cka_get_be16(attr));
+		break;
+	case CKA_KIND_IPV4:
+		*p++ = '"';
+		p = cka_fmt_ipv4(p, cka_attr_data(attr));
+		*p++ = '"';
+		break;
+	case CKA_KIND_IPV6:
+		*p++ = '"';
+		p = cka_fmt_ipv6(p, cka_attr_data(attr));
+		*p++ = '"';
+		break;
+	default:	/* ENUM: its name, or the number without one */
+		if (!n) {
+			p = obuf_fmt_u64(p, v);
+			break;
+		}
+		*p++ = '"';
+		obuf_copy(p, n->name, len);
+		p += len;
+		*p++ = '"';
+		break;
+	}
+	json_commit(j, p);
+	return;
+other:
+	cka_val_json(j, a, attr);
+}
+
 void cka_print_json(struct json *j, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj)
 {
@@ -439,11 +523,11 @@ void cka_print_json(struct json *j, const struct cka_attr_set *set,
 	uint64_t m;
 
 	if (obj && p->tb[obj->id_attr])
-		cka_val_json(j, cka_attr_get(set, obj->id_attr),
-			     p->tb[obj->id_attr]);
+		cka_json_member(j, cka_attr_get(set, obj->id_attr),
+				p->tb[obj->id_attr]);
 	for (m = cka_rest(set, p, obj); m; m &= m - 1) {
 		type = (unsigned int)__builtin_ctzll(m);
-		cka_val_json(j, cka_attr_get(set, type), p->tb[type]);
+		cka_json_member(j, cka_attr_get(set, type), p->tb[type]);
 	}
 	for (i = 0; i < p->nother; i++)
 		cka_json_other(j, p->other[i]);
