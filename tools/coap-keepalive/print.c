@@ -303,8 +303,9 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
  * kinds are written with a pointer into room asked for once; the rest
  * (and names of any length) through cka_val_text().
  */
-static void cka_text_member(struct obuf *b, const struct cka_attr *a,
-			    const struct nlattr *attr, bool first)
+static inline __attribute__((always_inline))
+void cka_text_member(struct obuf *b, const struct cka_attr *a,
+		     const struct nlattr *attr, bool first)
 {
 	size_t klen = cka_attr_name_len(a), len;
 	const struct cka_name *n;
@@ -440,8 +441,9 @@ static void cka_json_other(struct json *j, const struct nlattr *attr)
  * written straight into the buffer ("name":value, names plain); the rest
  * goes through cka_val_json().
  */
-static void cka_json_member(struct json *j, const struct cka_attr *a,
-			    const struct nlattr *attr)
+static inline __attribute__((always_inline))
+void cka_json_member(struct json *j, const struct cka_attr *a,
+		     const struct nlattr *attr)
 {
 	size_t klen = cka_attr_name_len(a), len = 0;
 	const struct cka_name *n = NULL;
