@@ -49,29 +49,54 @@ static const void *cka_attr_data(const struct nlattr *attr)
 #define CKA_LEN_ANY	(-1)
 #define CKA_LEN_UNKNOWN	(-2)	/* not a type of the set: never in tb */
 
-/*
- * The payload length of a well-formed attribute of each type of @set
- * (CKA_LEN_ANY, CKA_LEN_UNKNOWN): worked out once, on first use.
- */
-static const int *cka_want_len(const struct cka_attr_set *set)
+/* A name as printed before its value, padded: copied whole, then len kept. */
+#define CKA_KEY_MAX	48
+
+struct cka_key {
+	unsigned char len;		/* 0: too long, written otherwise */
+	char text[CKA_KEY_MAX];
+};
+
+/* What the parser and the printers work out once per attribute set. */
+struct cka_set_info {
+	const struct cka_attr_set *set;
+	/* Payload length of a well-formed attribute: CKA_LEN_ANY, _UNKNOWN */
+	int want[CKA_TB_SIZE];
+	struct cka_key text[CKA_TB_SIZE];	/* "name " */
+	struct cka_key json[CKA_TB_SIZE];	/* "\"name\":" (compact) */
+};
+
+static void cka_key_init(struct cka_key *k, const char *pre, const char *name,
+			 const char *post)
 {
-	static const struct cka_attr_set *for_set;
-	static int want[CKA_TB_SIZE];
+	int n = snprintf(k->text, sizeof(k->text), "%s%s%s", pre, name, post);
+
+	k->len = n > 0 && n < CKA_KEY_MAX ? (unsigned char)n : 0;
+}
+
+static const struct cka_set_info *cka_set_info(const struct cka_attr_set *set)
+{
+	static struct cka_set_info info;
 	const struct cka_attr *a;
 	unsigned int type;
 
-	if (for_set == set)
-		return want;
+	if (info.set == set)
+		return &info;
+	memset(&info, 0, sizeof(info));
 	for (type = 0; type < CKA_TB_SIZE; type++) {
 		a = cka_attr_get(set, type);
 		if (!a || a->kind >= sizeof(cka_kind_len) / sizeof(cka_kind_len[0]) ||
-		    !cka_kind_len[a->kind])
-			want[type] = CKA_LEN_UNKNOWN;
-		else
-			want[type] = cka_kind_len[a->kind];
+		    !cka_kind_len[a->kind]) {
+			info.want[type] = CKA_LEN_UNKNOWN;
+			continue;
+		}
+		info.want[type] = cka_kind_len[a->kind];
+		/* Names are plain (attrs.h): nothing to escape in JSON. */
+		cka_key_init(&info.text[type], "", a->name, " ");
+		cka_key_init(&info.json[type], "\"", a->name, "\":");
 	}
-	for_set = set;
-	return want;
+	info.set = set;
+	return &info;
 }
 
 int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
@@ -97,7 +122,7 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 	 * print what was whole. A known type of the right length goes in tb,
 	 * (the last one if repeated) the rest in other.
 	 */
-	want = cka_want_len(set);
+	want = cka_set_info(set)->want;
 	attr = (const void *)((const char *)genl + MNL_ALIGN(sizeof(*genl)));
 	while (tail - (const char *)attr >= (int)sizeof(*attr) &&
 	       attr->nla_len >= sizeof(*attr) &&
@@ -305,27 +330,27 @@ static void cka_val_json(struct json *j, const struct cka_attr *a,
  */
 static inline __attribute__((always_inline))
 void cka_text_member(struct obuf *b, const struct cka_attr *a,
-		     const struct nlattr *attr, bool first)
+		     const struct cka_key *key, const struct nlattr *attr,
+		     bool first)
 {
-	size_t klen = cka_attr_name_len(a), len;
 	const struct cka_name *n;
+	size_t len;
 	uint32_t v;
 	char *p;
 
-	if (klen > 256) {
+	if (!key->len) {
 		if (!first)
 			obuf_putc(b, ' ');
-		obuf_put(b, a->name, klen);
+		obuf_puts(b, a->name);
 		obuf_putc(b, ' ');
 		cka_val_text(b, a, attr);
 		return;
 	}
-	p = obuf_room(b, klen + 2 + CKA_VAL_ROOM);
-	if (!first)
-		*p++ = ' ';
-	obuf_copy(p, a->name, klen);
-	p += klen;
-	*p++ = ' ';
+	p = obuf_room(b, 1 + CKA_KEY_MAX + CKA_VAL_ROOM);
+	*p = ' ';
+	p += !first;
+	memcpy(p, key->text, CKA_KEY_MAX);
+	p += key->len;
 	switch (a->kind) {
 	case CKA_KIND_U32:
 		p = obuf_fmt_u64(p, cka_get(attr));
@@ -380,6 +405,7 @@ void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 			const struct cka_parsed *p,
 			const struct cka_object *obj)
 {
+	const struct cka_set_info *info = cka_set_info(set);
 	const struct cka_attr *a;
 	unsigned int type, i;
 	bool first = true;
@@ -387,8 +413,9 @@ void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 
 	/* The object's id first, then the rest in attribute order. */
 	if (obj && p->tb[obj->id_attr]) {
-		a = cka_attr_get(set, obj->id_attr);
-		cka_text_member(b, a, p->tb[obj->id_attr], true);
+		type = obj->id_attr;
+		a = cka_attr_get(set, type);
+		cka_text_member(b, a, &info->text[type], p->tb[type], true);
 		first = false;
 	}
 	for (m = cka_rest(set, p, obj); m; m &= m - 1) {
@@ -396,7 +423,7 @@ void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 		a = cka_attr_get(set, type);
 		if (a->kind == CKA_KIND_PAD)
 			continue;
-		cka_text_member(b, a, p->tb[type], first);
+		cka_text_member(b, a, &info->text[type], p->tb[type], first);
 		first = false;
 	}
 	for (i = 0; i < p->nother; i++) {
@@ -443,14 +470,14 @@ static void cka_json_other(struct json *j, const struct nlattr *attr)
  */
 static inline __attribute__((always_inline))
 void cka_json_member(struct json *j, const struct cka_attr *a,
-		     const struct nlattr *attr)
+		     const struct cka_key *key, const struct nlattr *attr)
 {
-	size_t klen = cka_attr_name_len(a), len = 0;
 	const struct cka_name *n = NULL;
 	uint32_t v = 0;
+	size_t len = 0;
 	char *p;
 
-	if (j->pretty || klen > 256)
+	if (j->pretty || !key->len)
 		goto other;
 	switch (a->kind) {
 	case CKA_KIND_U32:
@@ -474,12 +501,9 @@ void cka_json_member(struct json *j, const struct cka_attr *a,
 		goto other;
 	}
 
-	p = json_member_room(j, klen + 3 + CKA_JSON_VAL_ROOM);
-	*p++ = '"';
-	obuf_copy(p, a->name, klen);
-	p += klen;
-	*p++ = '"';
-	*p++ = ':';
+	p = json_member_room(j, CKA_KEY_MAX + CKA_JSON_VAL_ROOM);
+	memcpy(p, key->text, CKA_KEY_MAX);
+	p += key->len;
 	switch (a->kind) {
 	case CKA_KIND_U32:
 	case CKA_KIND_FACTOR:
@@ -521,15 +545,19 @@ other:
 void cka_print_json(struct json *j, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj)
 {
+	const struct cka_set_info *info = cka_set_info(set);
 	unsigned int type, i;
 	uint64_t m;
 
-	if (obj && p->tb[obj->id_attr])
-		cka_json_member(j, cka_attr_get(set, obj->id_attr),
-				p->tb[obj->id_attr]);
+	if (obj && p->tb[obj->id_attr]) {
+		type = obj->id_attr;
+		cka_json_member(j, cka_attr_get(set, type), &info->json[type],
+				p->tb[type]);
+	}
 	for (m = cka_rest(set, p, obj); m; m &= m - 1) {
 		type = (unsigned int)__builtin_ctzll(m);
-		cka_json_member(j, cka_attr_get(set, type), p->tb[type]);
+		cka_json_member(j, cka_attr_get(set, type), &info->json[type],
+				p->tb[type]);
 	}
 	for (i = 0; i < p->nother; i++)
 		cka_json_other(j, p->other[i]);
