@@ -75,7 +75,7 @@ static void cka_monitor_print(const struct cka_opts *o,
 	char stamp[64], unknown[16];
 	const char *event;
 	struct cka_parsed p;
-	struct json j;
+	static struct json j;	/* its buffer is big */
 
 	if (cka_parse_msg(set, nlh, &p))
 		return;

@@ -3,7 +3,8 @@
  * An output buffer in front of a FILE: text is built here with plain
  * stores and handed to stdio in big pieces, not a call per field or per
  * character. What is in the buffer reaches the FILE at obuf_flush() (or
- * when the buffer fills): flush before writing to the FILE directly.
+ * when the buffer fills): flush before writing to the FILE directly. It
+ * is big: not for the stack.
  */
 #ifndef CKA_OBUF_H
 #define CKA_OBUF_H
@@ -13,7 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OBUF_SIZE	8192
+/* A write(2) per 64 KiB of a long listing: few system calls. */
+#define OBUF_SIZE	65536
 
 struct obuf {
 	FILE *f;

@@ -438,7 +438,7 @@ void cka_print_text_buf(struct obuf *b, const struct cka_attr_set *set,
 void cka_print_text(FILE *f, const struct cka_attr_set *set,
 		    const struct cka_parsed *p, const struct cka_object *obj)
 {
-	struct obuf b;
+	static struct obuf b;	/* big: not on the stack */
 
 	obuf_init(&b, f);
 	cka_print_text_buf(&b, set, p, obj);
