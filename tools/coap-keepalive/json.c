@@ -249,18 +249,6 @@ void json_arr_open_plain(struct json *j, const char *key, size_t klen)
 	json_open_c(j, '[');
 }
 
-void json_str_plain(struct json *j, const char *key, size_t klen,
-		    const char *s)
-{
-	char *p = json_member_at(j, key, klen, 0);
-
-	if (p)
-		obuf_commit(&j->out, p);
-	else
-		json_member(j, key);
-	json_raw_str(j, s);
-}
-
 void json_strn_plain(struct json *j, const char *key, size_t klen,
 		     const char *s, size_t len)
 {

@@ -43,8 +43,6 @@ void json_null(struct json *j, const char *key);
  * digits, '-'): the attribute names every object of a dump repeats.
  */
 void json_arr_open_plain(struct json *j, const char *key, size_t klen);
-void json_str_plain(struct json *j, const char *key, size_t klen,
-		    const char *s);
 /* A value of @len characters (then a NUL) that needs no escaping either. */
 void json_strn_plain(struct json *j, const char *key, size_t klen,
 		     const char *s, size_t len);

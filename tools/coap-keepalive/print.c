@@ -4,7 +4,6 @@
  * ones this program does not know (or that are malformed) generically.
  */
 #include <arpa/inet.h>
-#include <inttypes.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -134,8 +133,9 @@ int cka_parse_msg(const struct cka_attr_set *set, const struct nlmsghdr *nlh,
 		     cka_attr_len(attr) == (unsigned int)len)) {
 			p->tb[type] = attr;
 			p->present |= 1ULL << type;
-		} else if (p->nother < CKA_MAX_OTHER)
+		} else if (p->nother < CKA_MAX_OTHER) {
 			p->other[p->nother++] = attr;
+		}
 		attr = (const void *)((const char *)attr +
 				      MNL_ALIGN(attr->nla_len));
 	}
