@@ -85,7 +85,7 @@ SUITE      = selftests/vm/run-suite.sh --jobs $(JOBS) $(if $(TESTS),--tests "$(T
 # Host checks reported in `make check`; with TESTS= only the builds and
 # the cheap checks of generated files and docs.
 # dkms:K stages the host half of selftests/dkms.sh (Debian kernels only).
-HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli selftests wheel ynl-gen docs \
+HOST_CHECKS = $(addprefix build:,$(KERNELS)) cli cli-print selftests wheel ynl-gen docs \
 	      $(if $(TESTS),,checkpatch sparse install) \
 	      $(if $(or $(if $(TESTS),,all),$(findstring dkms,$(TESTS))), \
 		   $(addprefix dkms:,$(filter-out debug,$(KERNELS))))

@@ -14,6 +14,9 @@
 #                 or debug) into build/mod-<release>; fails on any compiler
 #                 or modpost warning
 #   cli           make cli            selftests   make selftests
+#   cli-print     the CLI's show output (text, -j, -p) for made-up dumps of
+#                 tools/coap-keepalive/bench-print, against the sha256 sums
+#                 in bench-print.sha256 (bench-print-check.sh)
 #   checkpatch    checkpatch.pl --strict on module/*.[ch] uapi/linux/*.h
 #                 but module/netlink-gen.[ch] (see below)
 #   ynl-gen       the files generated from the YAML spec (scripts/ynl-gen.sh)
@@ -163,6 +166,12 @@ for check in "$@"; do
 	cli)
 		"$make" -s -C "$src" cli >"$log" 2>&1
 		result $? "build cli" "$log"
+		;;
+	cli-print)
+		{ "$make" -s -C "$src" lib &&
+			"$make" -s -C "$src/tools/coap-keepalive" bench-print &&
+			"$src/tools/coap-keepalive/bench-print-check.sh"; } >"$log" 2>&1
+		result $? "CLI output of made-up dumps as recorded (bench-print)" "$log"
 		;;
 	selftests)
 		"$make" -s -C "$src" selftests >"$log" 2>&1
