@@ -18,12 +18,16 @@
  *  F7  a Ping that cannot go out (message held open with TCP_CORK or
  *      MSG_MORE) is retried with backoff: COAP_KA_A_PING_DEFERRALS small;
  *  F8  the kernel's Pings are invisible to SO_TIMESTAMPING (TCP and UDP):
- *      OPT_ID keys are the application's own offsets, no extra stamps.
+ *      OPT_ID keys are the application's own offsets, no extra stamps;
+ *  F10 an upper layer protocol (kTLS) installed while the socket is being
+ *      watched, or handed over, never takes the module's operations for
+ *      TCP's: a send() afterwards returns.
  *
  * F1 and F3 (Ping inside a frame, partial Ping writes) are covered by
  * tcp_soak_test.
  */
 #include <grp.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -819,6 +823,145 @@ TEST_F_TIMEOUT(safe, udp_ping_not_timestamped, 40)
 	TH_LOG("%d timestamps after %d Pings", ts.n, pings);
 	close(fd);
 	close(peer);
+}
+
+/*
+ * F10. kTLS's tls_init() copies the socket's sk_prot into tables of its
+ * own (global ones); had it copied the module's, a send() through them
+ * calls the module, which calls the socket's protocol, which is kTLS's
+ * again: a loop in the kernel that no signal ends (a 6.1 stress run hit
+ * it as a soft lockup). Per round, on a fresh connection, three threads
+ * start together: one installs the "tls" ULP, one hands the socket over,
+ * one keeps setting (invalid) kTLS keys, a setsockopt() that the module
+ * follows by putting its operations back on. Then a send() without keys
+ * (kTLS passes it to the protocol it saw). All of it in a child: a loop
+ * in the kernel is reported as a child that did not finish.
+ */
+struct ulp_race {
+	int fd;
+	long ctx;
+	struct cka_nl *nl;
+	pthread_barrier_t go;
+	int ulp_err;
+	long sid;
+	volatile int stop;
+};
+
+static void *ulp_race_ulp(void *p)
+{
+	struct ulp_race *r = p;
+
+	pthread_barrier_wait(&r->go);
+	r->ulp_err = ktls_ulp(r->fd);
+	return NULL;
+}
+
+static void *ulp_race_add(void *p)
+{
+	struct ulp_race *r = p;
+
+	pthread_barrier_wait(&r->go);
+	r->sid = tcp_session_add(r->nl, r->ctx, r->fd, -1, NULL, NULL);
+	return NULL;
+}
+
+static void *ulp_race_keys(void *p)
+{
+	struct ulp_race *r = p;
+	struct ktls_keys k;
+
+	ktls_keys_init(&k, TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128, 3);
+	k.info.version = 0;	/* refused by kTLS, after the module saw it */
+	pthread_barrier_wait(&r->go);
+	while (!r->stop)
+		ktls_set(r->fd, TLS_TX, &k);
+	return NULL;
+}
+
+/* Rounds for @secs; the child's exit status: 0, or 1 + the failed step. */
+static int ulp_race_rounds(long ctx, double secs, int *rounds, int *hooked)
+{
+	double end = now_ms() + secs * 1e3;
+	struct ulp_race r = { .ctx = ctx };
+	pthread_t th[3];
+	int app, peer;
+
+	r.nl = cka_open();
+	if (!r.nl)
+		return 1;
+	*rounds = *hooked = 0;
+	while (now_ms() < end) {
+		if (tcp_pair("127.0.0.1", &app, &peer))
+			return 2;
+		r.fd = app;
+		r.stop = 0;
+		r.sid = 0;
+		/* odd rounds: watched before the race; even: handed over in it */
+		if (*rounds & 1) {
+			r.sid = tcp_session_add(r.nl, ctx, app, -1, NULL, NULL);
+			if (r.sid <= 0)
+				return 3;
+		}
+		pthread_barrier_init(&r.go, NULL, *rounds & 1 ? 2 : 3);
+		pthread_create(&th[0], NULL, ulp_race_ulp, &r);
+		pthread_create(&th[1], NULL, ulp_race_keys, &r);
+		if (!(*rounds & 1))
+			pthread_create(&th[2], NULL, ulp_race_add, &r);
+		pthread_join(th[0], NULL);
+		if (!(*rounds & 1))
+			pthread_join(th[2], NULL);
+		r.stop = 1;
+		pthread_join(th[1], NULL);
+		pthread_barrier_destroy(&r.go);
+		if (r.ulp_err && r.ulp_err != -EEXIST)
+			return 4;
+		if (!r.ulp_err && r.sid > 0)
+			(*hooked)++;
+		/* the send that loops if kTLS holds the module's operations */
+		if (send(app, "x", 1, MSG_DONTWAIT) != 1)
+			return 5;
+		close(app);
+		close(peer);
+		(*rounds)++;
+	}
+	cka_close(r.nl);
+	return 0;
+}
+
+TEST_F_TIMEOUT(safe, ulp_never_sees_the_module, 120)
+{
+	int pfd[2], st, res[2] = { 0, 0 };
+	double end;
+	pid_t pid;
+
+	if (ktls_probe(TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128))
+		SKIP(return, "no kTLS: %s", ktls_probe(TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128));
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int rc = ulp_race_rounds(self->ctx, 8, &res[0], &res[1]);
+
+		if (write(pfd[1], res, sizeof(res)) != sizeof(res))
+			rc = 9;
+		_exit(rc);
+	}
+	close(pfd[1]);
+	end = now_ms() + 60000;
+	while (waitpid(pid, &st, WNOHANG) == 0 && now_ms() < end)
+		sleep_ms(50);
+	if (now_ms() >= end) {
+		kill(pid, SIGKILL);
+		close(pfd[0]);
+		ASSERT_TRUE(0) TH_LOG("the rounds did not finish in 60 s: a send() or setsockopt() loops in the kernel");
+	}
+	EXPECT_EQ(sizeof(res), read(pfd[0], res, sizeof(res)));
+	close(pfd[0]);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("round %d failed at step %d", res[0], WEXITSTATUS(st));
+	TH_LOG("%d rounds, %d with the ULP installed on a watched socket", res[0], res[1]);
+	EXPECT_LT(20, res[0]);
+	EXPECT_LT(0, res[1]);
 }
 
 /* ------------------------------------------------------------------ */
