@@ -354,6 +354,8 @@ void coap_ka_udp_unhook(struct coap_ka_sock *ks);
 void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid);
 
 /* tcp.c */
+bool coap_ka_tcp_has_ulp(const struct sock *sk);
+void coap_ka_tcp_unprot(struct sock *sk);
 void coap_ka_tcp_unhook(struct coap_ka_sock *ks);
 void coap_ka_tcp_rehook(struct coap_ka_sock *ks);
 void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags);

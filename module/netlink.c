@@ -549,8 +549,7 @@ static int coap_ka_nl_check_tcp(struct genl_info *info, struct sock *sk,
 		NL_SET_ERR_MSG_MOD(info->extack, "the TCP socket is not connected");
 		return -ENOTCONN;
 	}
-	if (t && want == COAP_KA_TRANSPORT_TCP &&
-	    READ_ONCE(inet_csk(sk)->icsk_ulp_ops)) {
+	if (t && want == COAP_KA_TRANSPORT_TCP && coap_ka_tcp_has_ulp(sk)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, t,
 				    "the socket has an upper layer protocol (kTLS?): not plain tcp");
 		return -EINVAL;

@@ -196,12 +196,14 @@ static int coap_ka_tcp_setsockopt(struct sock *sk, int level, int optname,
 	/*
 	 * kTLS builds its protocol tables from the socket's sk_prot and
 	 * keeps it as the one below it: it must see TCP's, never ours.
-	 * kTLS's own settings replace sk_prot too. Either way ours goes on
-	 * top of what the socket has afterwards.
+	 * Ours and the stand-in ULP come off here; while they are on (put
+	 * back by another thread meanwhile), TCP refuses the ULP with
+	 * EEXIST (tcp.c). kTLS's own settings replace sk_prot too. Either
+	 * way ours goes on top of what the socket has afterwards.
 	 */
 	if (level == SOL_TCP) {
 		lock_sock(sk);
-		coap_ka_proto_restore(sk);
+		coap_ka_tcp_unprot(sk);
 		release_sock(sk);
 	}
 	ret = coap_ka_base(sk)->setsockopt(sk, level, optname, optval, optlen);

@@ -42,12 +42,73 @@
 
 static void coap_ka_tcp_state_change(struct sock *sk);
 
+/*
+ * The upper layer protocol of a plain TCP socket while it runs on the
+ * module's operations. An ULP's init (kTLS's tls_init(), espintcp's)
+ * copies the socket's sk_prot into tables of its own, kTLS's global to
+ * the system, and calls through them afterwards: they must never hold
+ * the module's operations, which would call the socket's protocol, that
+ * is, kTLS's again (an endless loop or a stack overflow in the kernel),
+ * and would outlive the module. TCP refuses a second ULP (EEXIST), so
+ * with this one in place none is installed under ours; the application's
+ * own TCP_ULP request reaches coap_ka_tcp_setsockopt() (proto.c), which
+ * takes both off first, under the socket lock, as ULPs are installed.
+ * Never registered: nobody can ask for it by name. getsockopt(TCP_ULP)
+ * and sock_diag show its name while the socket is watched.
+ */
+static const struct tcp_ulp_ops coap_ka_tcp_ulp = {
+	.name = "coap_keepalive",
+};
+
+/**
+ * coap_ka_tcp_has_ulp() - does a TCP socket have an upper layer protocol?
+ * @sk: the socket
+ *
+ * Context: any; stable with @sk locked.
+ * Return: true for a real ULP (kTLS, ...), false for none or the module's
+ * stand-in.
+ */
+bool coap_ka_tcp_has_ulp(const struct sock *sk)
+{
+	const struct tcp_ulp_ops *ulp = READ_ONCE(inet_csk(sk)->icsk_ulp_ops);
+
+	return ulp && ulp != &coap_ka_tcp_ulp;
+}
+
+/* Put the module's @prot on @sk; the stand-in ULP if it has none. Locked. */
+static void coap_ka_tcp_set_prot(struct sock *sk, struct proto *prot)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (!icsk->icsk_ulp_ops)
+		WRITE_ONCE(icsk->icsk_ulp_ops, &coap_ka_tcp_ulp);
+	WRITE_ONCE(sk->sk_prot, prot);
+}
+
+/**
+ * coap_ka_tcp_unprot() - take the module's operations off a TCP socket
+ * @sk: the socket
+ *
+ * Its protocol is the one it had, and the stand-in ULP is gone, so that
+ * an ULP can be installed again. Nothing happens if they are not there.
+ *
+ * Context: @sk locked.
+ */
+void coap_ka_tcp_unprot(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	coap_ka_proto_restore(sk);
+	if (icsk->icsk_ulp_ops == &coap_ka_tcp_ulp)
+		WRITE_ONCE(icsk->icsk_ulp_ops, NULL);
+}
+
 /* The kTLS context of @sk, NULL if none; an error for another ULP. Locked. */
 static struct tls_context *coap_ka_tcp_tls(struct sock *sk)
 {
 	const struct tcp_ulp_ops *ulp = inet_csk(sk)->icsk_ulp_ops;
 
-	if (!ulp)
+	if (!ulp || ulp == &coap_ka_tcp_ulp)
 		return NULL;
 	if (strcmp(ulp->name, "tls"))
 		return ERR_PTR(-EOPNOTSUPP);
@@ -103,7 +164,7 @@ static int coap_ka_tcp_attach(struct coap_ka_sock *ks,
 		ks->saved_state_change = sk->sk_state_change;
 		__rcu_assign_sk_user_data_with_flags(sk, ks, SK_USER_DATA_NOCOPY);
 		WRITE_ONCE(sk->sk_state_change, coap_ka_tcp_state_change);
-		WRITE_ONCE(sk->sk_prot, prot);
+		coap_ka_tcp_set_prot(sk, prot);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
 out:
@@ -129,7 +190,7 @@ void coap_ka_tcp_unhook(struct coap_ka_sock *ks)
 	if (coap_ka_sk_ks(sk) == ks) {
 		if (sk->sk_state_change == coap_ka_tcp_state_change)
 			WRITE_ONCE(sk->sk_state_change, ks->saved_state_change);
-		coap_ka_proto_restore(sk);
+		coap_ka_tcp_unprot(sk);
 		rcu_assign_sk_user_data(sk, NULL);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -173,7 +234,7 @@ void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 		end = true;
 	} else {
 		write_lock_bh(&sk->sk_callback_lock);
-		WRITE_ONCE(sk->sk_prot, prot);
+		coap_ka_tcp_set_prot(sk, prot);
 		write_unlock_bh(&sk->sk_callback_lock);
 	}
 out:
