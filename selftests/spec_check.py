@@ -188,8 +188,9 @@ def cli_tables(spec):
     are the one hand-written list besides the spec, so they are checked."""
     with open(CLI_ATTRS) as f:
         src = f.read()
+    # an entry opens with .name = "x" or CKA_NAME("x") (the name and its length)
     cli_attrs = dict(re.findall(
-        r'\[(COAP_KA_A_[A-Z0-9_]+)\]\s*=\s*\{\s*\.name\s*=\s*"([^"]+)"', src))
+        r'\[(COAP_KA_A_[A-Z0-9_]+)\]\s*=\s*\{\s*(?:\.name\s*=\s*|CKA_NAME\()"([^"]+)"', src))
     cli_vals = dict(re.findall(r'\{\s*(COAP_KA_[A-Z0-9_]+),\s*"([^"]+)"\s*\}', src))
     bad = []
     aset = spec['attribute-sets'][0]
