@@ -31,35 +31,21 @@ static bool json_needs_escape(unsigned char c)
 
 static void json_escape(struct obuf *b, unsigned char c)
 {
+	/* The short escapes; the other characters are written \u00XX. */
+	static const char short_esc[128] = {
+		['"'] = '"', ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+		['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+	};
 	static const char hex[] = "0123456789abcdef";
-	char *p;
+	char *p = obuf_room(b, 6);
 
-	switch (c) {
-	case '"':
-		obuf_put(b, "\\\"", 2);
-		return;
-	case '\\':
-		obuf_put(b, "\\\\", 2);
-		return;
-	case '\b':
-		obuf_put(b, "\\b", 2);
-		return;
-	case '\f':
-		obuf_put(b, "\\f", 2);
-		return;
-	case '\n':
-		obuf_put(b, "\\n", 2);
-		return;
-	case '\r':
-		obuf_put(b, "\\r", 2);
-		return;
-	case '\t':
-		obuf_put(b, "\\t", 2);
+	p[0] = '\\';
+	if (c < sizeof(short_esc) && short_esc[c]) {
+		p[1] = short_esc[c];
+		b->len += 2;
 		return;
 	}
-	/* "\u%04x" */
-	p = obuf_room(b, 6);
-	memcpy(p, "\\u00", 4);
+	memcpy(p + 1, "u00", 3);
 	p[4] = hex[c >> 4];
 	p[5] = hex[c & 0xf];
 	b->len += 6;
