@@ -502,14 +502,12 @@ void cka_attr_fmt(const struct cka_attr *a, uint32_t val, char *buf,
 			 val % 1000);
 		return;
 	case CKA_KIND_ENUM:
-		for (n = a->names; n && n->name; n++) {
-			if (n->val == val) {
-				snprintf(buf, len, "%s", n->name);
-				return;
-			}
+		n = cka_name_of(a->names, val);
+		if (n) {
+			snprintf(buf, len, "%s", n->name);
+			return;
 		}
-		snprintf(buf, len, "%" PRIu32, val);
-		return;
+		break;
 	case CKA_KIND_FLAGS:
 		if (!val) {
 			snprintf(buf, len, "none");
@@ -550,11 +548,10 @@ void cka_attr_text(struct obuf *b, const struct cka_attr *a, uint32_t val)
 		obuf_u3(b, val % 1000);
 		return;
 	case CKA_KIND_ENUM:
-		for (n = a->names; n && n->name; n++) {
-			if (n->val == val) {
-				obuf_puts(b, n->name);
-				return;
-			}
+		n = cka_name_of(a->names, val);
+		if (n) {
+			obuf_puts(b, n->name);
+			return;
 		}
 		break;
 	case CKA_KIND_FLAGS:
@@ -591,39 +588,31 @@ void cka_attr_json(struct json *j, const struct cka_attr *a, uint32_t val)
 	uint32_t bit;
 
 	switch (a->kind) {
-	case CKA_KIND_U32:
-	case CKA_KIND_FACTOR:
-		json_uint_plain(j, a->name, klen, val);
-		return;
 	case CKA_KIND_ENUM:
-		for (n = a->names; n && n->name; n++) {
-			if (n->val == val) {
-				json_strn_plain(j, a->name, klen, n->name,
-						strlen(n->name));
-				return;
-			}
+		n = cka_name_of(a->names, val);
+		if (n) {
+			json_strn_plain(j, a->name, klen, n->name,
+					strlen(n->name));
+			return;
 		}
-		json_uint_plain(j, a->name, klen, val);
-		return;
+		break;
 	case CKA_KIND_FLAGS:
 		json_arr_open_plain(j, a->name, klen);
 		for (bit = 1; bit; bit <<= 1) {
 			if (!(val & bit))
 				continue;
-			for (n = a->names; n && n->name; n++)
-				if (n->val == bit)
-					break;
-			if (n && n->name)
+			n = cka_name_of(a->names, bit);
+			if (n)
 				json_str(j, NULL, n->name);
 			else
 				json_uint(j, NULL, bit);
 		}
 		json_arr_close(j);
 		return;
-	default:
-		json_uint_plain(j, a->name, klen, val);
-		return;
+	default:	/* U32, FACTOR (thousandths): a number */
+		break;
 	}
+	json_uint_plain(j, a->name, klen, val);
 }
 
 void cka_attr_syntax(const struct cka_attr *a, char *buf, size_t len)

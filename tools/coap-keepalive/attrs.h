@@ -85,6 +85,16 @@ static inline size_t cka_attr_name_len(const struct cka_attr *a)
 	return a->name_len ? a->name_len : strlen(a->name);
 }
 
+/* The entry of @val in a name list (ENUM/FLAGS ->names, may be NULL), or NULL. */
+static inline const struct cka_name *cka_name_of(const struct cka_name *names,
+						 uint32_t val)
+{
+	for (; names && names->name; names++)
+		if (names->val == val)
+			return names;
+	return NULL;
+}
+
 /* Type of a setting name or alias, or -1. */
 int cka_attr_lookup(const struct cka_attr_set *set, const char *name);
 

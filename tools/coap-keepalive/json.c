@@ -235,47 +235,46 @@ void json_arr_open_plain(struct json *j, const char *key, size_t klen)
 	json_open_c(j, '[');
 }
 
-void json_strn_plain(struct json *j, const char *key, size_t klen,
-		     const char *s, size_t len)
+/* "key":<value>, the value @s of @len bytes in quotes or (!@quote) as it is. */
+static void json_plain(struct json *j, const char *key, size_t klen,
+		       const char *s, size_t len, bool quote)
 {
 	char *p = json_member_at(j, key, klen, len + 2);
 
 	if (!p) {
-		json_str(j, key, s);
+		json_member(j, key);
+		if (quote)
+			obuf_putc(&j->out, '"');
+		obuf_put(&j->out, s, len);
+		if (quote)
+			obuf_putc(&j->out, '"');
 		return;
 	}
-	*p++ = '"';
+	*p = '"';
+	p += quote;
 	obuf_copy(p, s, len);
 	p += len;
-	*p++ = '"';
-	obuf_commit(&j->out, p);
+	*p = '"';
+	obuf_commit(&j->out, p + quote);
+}
+
+void json_strn_plain(struct json *j, const char *key, size_t klen,
+		     const char *s, size_t len)
+{
+	json_plain(j, key, klen, s, len, true);
+}
+
+void json_raw_plain(struct json *j, const char *key, size_t klen,
+		    const char *v, size_t len)
+{
+	json_plain(j, key, klen, v, len, false);
 }
 
 void json_uint_plain(struct json *j, const char *key, size_t klen,
 		     uint64_t v)
 {
-	char *p = json_member_at(j, key, klen, 20);
+	char buf[20];
 
-	if (!p) {
-		json_uint(j, key, v);
-		return;
-	}
-	obuf_commit(&j->out, obuf_fmt_u64(p, v));
-}
-
-void json_int_plain(struct json *j, const char *key, size_t klen, int64_t v)
-{
-	char *p = json_member_at(j, key, klen, 21);
-
-	if (!p) {
-		json_int(j, key, v);
-		return;
-	}
-	if (v < 0) {
-		*p++ = '-';
-		p = obuf_fmt_u64(p, -(uint64_t)v);
-	} else {
-		p = obuf_fmt_u64(p, (uint64_t)v);
-	}
-	obuf_commit(&j->out, p);
+	json_plain(j, key, klen, buf, (size_t)(obuf_fmt_u64(buf, v) - buf),
+		   false);
 }

@@ -43,31 +43,32 @@ void json_null(struct json *j, const char *key);
  * digits, '-'): the attribute names every object of a dump repeats.
  */
 void json_arr_open_plain(struct json *j, const char *key, size_t klen);
-/* A value of @len characters (then a NUL) that needs no escaping either. */
+/* A string of @len characters that needs no escaping either. */
 void json_strn_plain(struct json *j, const char *key, size_t klen,
 		     const char *s, size_t len);
 void json_uint_plain(struct json *j, const char *key, size_t klen,
 		     uint64_t v);
-void json_int_plain(struct json *j, const char *key, size_t klen, int64_t v);
+/* A value already written as JSON (a number, a plain string in quotes). */
+void json_raw_plain(struct json *j, const char *key, size_t klen,
+		    const char *v, size_t len);
 
 /*
  * A member the caller writes itself, "key":value with nothing to escape,
- * in compact output only (not pretty): writes the separator and returns
- * where @n bytes of room start (n <= OBUF_SIZE / 2); json_commit() then
- * takes the end of what was written.
+ * in compact output only (not pretty): returns where @n bytes of room start
+ * (n <= OBUF_SIZE / 2), after the separator; json_commit() then takes the
+ * end of what was written. Nothing counts as written before it.
  */
 static inline char *json_member_room(struct json *j, size_t n)
 {
 	char *p = obuf_room(&j->out, 1 + n);
 
 	*p = ',';
-	p += j->need_comma[j->depth];
-	j->need_comma[j->depth] = true;
-	return p;
+	return p + j->need_comma[j->depth];
 }
 
 static inline void json_commit(struct json *j, char *end)
 {
+	j->need_comma[j->depth] = true;
 	obuf_commit(&j->out, end);
 }
 

@@ -104,8 +104,11 @@ static inline void obuf_commit(struct obuf *b, char *p)
 	b->len = (size_t)(p - b->buf);
 }
 
-/* @v in decimal at @p (20 bytes at most); returns the end. */
-char *obuf_fmt_u64(char *p, uint64_t v);
+/*
+ * @v in decimal at @p (20 bytes at most); returns the end, never NULL (so
+ * that a caller's own NULL check of it is compiled out).
+ */
+__attribute__((returns_nonnull)) char *obuf_fmt_u64(char *p, uint64_t v);
 /* Decimal, as printf's %llu / %lld / %u prints them. */
 void obuf_u64(struct obuf *b, uint64_t v);
 void obuf_s64(struct obuf *b, int64_t v);

@@ -178,7 +178,8 @@ static char *cka_fmt_dec(char *p, unsigned int v)
 }
 
 /* inet_ntop(AF_INET): a dotted quad. Returns the end (no NUL). */
-static char *cka_fmt_ipv4(char *p, const unsigned char *a)
+static __attribute__((returns_nonnull))
+char *cka_fmt_ipv4(char *p, const unsigned char *a)
 {
 	p = cka_fmt_dec(p, a[0]);
 	*p++ = '.';
@@ -195,7 +196,8 @@ static char *cka_fmt_ipv4(char *p, const unsigned char *a)
  * groups as "::", and ::a.b.c.d / ::ffff:a.b.c.d for the IPv4-compatible
  * and -mapped forms. Returns the end (no NUL); @p has INET6_ADDRSTRLEN.
  */
-static char *cka_fmt_ipv6(char *p, const unsigned char *a)
+static __attribute__((returns_nonnull))
+char *cka_fmt_ipv6(char *p, const unsigned char *a)
 {
 	static const char hex[] = "0123456789abcdef";
 	int best = -1, best_len = 0, cur = -1, cur_len = 0, i;
@@ -239,104 +241,94 @@ static char *cka_fmt_ipv6(char *p, const unsigned char *a)
 	return p;
 }
 
-/* An address attribute's text in @buf, NUL-terminated; returns its length. */
-static size_t cka_fmt_addr(const struct cka_attr *a, const struct nlattr *attr,
-			   char buf[INET6_ADDRSTRLEN])
+/* Room cka_fmt_val() needs: an IPv6 address in quotes. */
+#define CKA_VAL_ROOM	(INET6_ADDRSTRLEN + 2)
+
+/*
+ * A well-formed attribute's value at @p (CKA_VAL_ROOM), as text or (@json)
+ * as JSON: the same digits and names, in JSON with addresses and enum names
+ * quoted (nothing to escape) and factors in thousandths. Returns the end, or
+ * NULL, having written nothing of use, for what it leaves to cka_attr_text()
+ * and _json(): flags, factors as text, enum names too long, padding.
+ */
+static inline __attribute__((always_inline))
+char *cka_fmt_val(char *p, const struct cka_attr *a, const struct nlattr *attr,
+		  bool json)
 {
-	char *end;
-
-	if (a->kind == CKA_KIND_IPV4)
-		end = cka_fmt_ipv4(buf, cka_attr_data(attr));
-	else
-		end = cka_fmt_ipv6(buf, cka_attr_data(attr));
-	*end = '\0';
-	return (size_t)(end - buf);
-}
-
-/* Text of a well-formed attribute's value. */
-static void cka_val_text(struct obuf *b, const struct cka_attr *a,
-			 const struct nlattr *attr)
-{
-	char *p;
-
-	switch (a->kind) {
-	case CKA_KIND_S32:
-		obuf_s64(b, (int32_t)cka_get(attr));
-		return;
-	case CKA_KIND_U64:
-		obuf_u64(b, cka_get64(attr));
-		return;
-	case CKA_KIND_BE16:
-		obuf_u64(b, cka_get_be16(attr));
-		return;
-	case CKA_KIND_IPV4:
-		p = obuf_room(b, INET_ADDRSTRLEN);
-		b->len += (size_t)(cka_fmt_ipv4(p, cka_attr_data(attr)) - p);
-		return;
-	case CKA_KIND_IPV6:
-		p = obuf_room(b, INET6_ADDRSTRLEN);
-		b->len += (size_t)(cka_fmt_ipv6(p, cka_attr_data(attr)) - p);
-		return;
-	case CKA_KIND_PAD:
-		return;
-	default:
-		cka_attr_text(b, a, cka_get(attr));
-		return;
-	}
-}
-
-/* JSON member of a well-formed attribute, as YNL's cli.py prints it. */
-static void cka_val_json(struct json *j, const struct cka_attr *a,
-			 const struct nlattr *attr)
-{
-	size_t klen = cka_attr_name_len(a);
-	char buf[INET6_ADDRSTRLEN];
+	const struct cka_name *n;
+	uint32_t v;
+	size_t len;
 
 	switch (a->kind) {
 	case CKA_KIND_U32:
-	case CKA_KIND_FACTOR:
-		json_uint_plain(j, a->name, klen, cka_get(attr));
-		return;
+		return obuf_fmt_u64(p, cka_get(attr));
 	case CKA_KIND_S32:
-		json_int_plain(j, a->name, klen, (int32_t)cka_get(attr));
-		return;
+		v = cka_get(attr);
+		if ((int32_t)v >= 0)
+			return obuf_fmt_u64(p, v);
+		*p++ = '-';
+		return obuf_fmt_u64(p, -(uint64_t)(int32_t)v);
 	case CKA_KIND_U64:
-		json_uint_plain(j, a->name, klen, cka_get64(attr));
-		return;
+		return obuf_fmt_u64(p, cka_get64(attr));
 	case CKA_KIND_BE16:
-		json_uint_plain(j, a->name, klen, cka_get_be16(attr));
-		return;
+		return obuf_fmt_u64(p, cka_get_be16(attr));
+	case CKA_KIND_FACTOR:
+		return json ? obuf_fmt_u64(p, cka_get(attr)) : NULL;
 	case CKA_KIND_IPV4:
 	case CKA_KIND_IPV6:
-		/* Digits, letters, ':' and '.': nothing to escape. */
-		json_strn_plain(j, a->name, klen, buf,
-				cka_fmt_addr(a, attr, buf));
-		return;
-	case CKA_KIND_PAD:
-		return;
+		*p = '"';
+		p += json;
+		if (a->kind == CKA_KIND_IPV4)
+			p = cka_fmt_ipv4(p, cka_attr_data(attr));
+		else
+			p = cka_fmt_ipv6(p, cka_attr_data(attr));
+		*p = '"';
+		return p + json;
+	case CKA_KIND_ENUM:
+		v = cka_get(attr);
+		n = cka_name_of(a->names, v);
+		if (!n)
+			return obuf_fmt_u64(p, v);
+		len = strlen(n->name);
+		if (len > CKA_VAL_ROOM - 2)
+			return NULL;
+		*p = '"';
+		p += json;
+		obuf_copy(p, n->name, len);
+		p += len;
+		*p = '"';
+		return p + json;
 	default:
-		cka_attr_json(j, a, cka_get(attr));
-		return;
+		return NULL;
 	}
 }
 
-/* Room for the values cka_text_member() writes itself: an IPv6 address. */
-#define CKA_VAL_ROOM	INET6_ADDRSTRLEN
+/*
+ * A value as text, off the fast path: after a name too long for the key
+ * table, and the kinds cka_fmt_val() leaves (through cka_attr_text()).
+ */
+static void cka_val_text(struct obuf *b, const struct cka_attr *a,
+			 const struct nlattr *attr)
+{
+	char *p = obuf_room(b, CKA_VAL_ROOM);
+	char *end = cka_fmt_val(p, a, attr, false);
+
+	if (end)
+		obuf_commit(b, end);
+	else if (a->kind != CKA_KIND_PAD)
+		cka_attr_text(b, a, cka_get(attr));
+}
 
 /*
- * "<name> <value>", after a space unless it is the first. The common
- * kinds are written with a pointer into room asked for once; the rest
- * (and names of any length) through cka_val_text().
+ * "<name> <value>", after a space unless it is the first: the key copied
+ * whole into room asked for once, the value written after it.
  */
 static inline __attribute__((always_inline))
 void cka_text_member(struct obuf *b, const struct cka_attr *a,
 		     const struct cka_key *key, const struct nlattr *attr,
 		     bool first)
 {
-	const struct cka_name *n;
-	size_t len;
-	uint32_t v;
-	char *p;
+	char *p, *end;
 
 	if (!key->len) {
 		if (!first)
@@ -351,38 +343,11 @@ void cka_text_member(struct obuf *b, const struct cka_attr *a,
 	p += !first;
 	memcpy(p, key->text, CKA_KEY_MAX);
 	p += key->len;
-	switch (a->kind) {
-	case CKA_KIND_U32:
-		p = obuf_fmt_u64(p, cka_get(attr));
-		break;
-	case CKA_KIND_U64:
-		p = obuf_fmt_u64(p, cka_get64(attr));
-		break;
-	case CKA_KIND_BE16:
-		p = obuf_fmt_u64(p, cka_get_be16(attr));
-		break;
-	case CKA_KIND_IPV4:
-		p = cka_fmt_ipv4(p, cka_attr_data(attr));
-		break;
-	case CKA_KIND_IPV6:
-		p = cka_fmt_ipv6(p, cka_attr_data(attr));
-		break;
-	case CKA_KIND_ENUM:
-		v = cka_get(attr);
-		for (n = a->names; n && n->name; n++)
-			if (n->val == v)
-				break;
-		if (!n || !n->name || (len = strlen(n->name)) > CKA_VAL_ROOM)
-			goto other;
-		obuf_copy(p, n->name, len);
-		p += len;
-		break;
-	default:
-		goto other;
+	end = cka_fmt_val(p, a, attr, false);
+	if (end) {
+		obuf_commit(b, end);
+		return;
 	}
-	obuf_commit(b, p);
-	return;
-other:
 	obuf_commit(b, p);
 	cka_val_text(b, a, attr);
 }
@@ -460,86 +425,43 @@ static void cka_json_other(struct json *j, const struct nlattr *attr)
 	json_str(j, key, hex);
 }
 
-/* Room for the values cka_json_member() writes itself: an IPv6 address. */
-#define CKA_JSON_VAL_ROOM	(INET6_ADDRSTRLEN + 2)
+/*
+ * A JSON member through json.c: pretty output, a name too long for the key
+ * table, the kinds cka_fmt_val() leaves (padding: no member).
+ */
+static __attribute__((noinline))
+void cka_json_member_slow(struct json *j, const struct cka_attr *a,
+			  const struct nlattr *attr)
+{
+	char buf[CKA_VAL_ROOM], *end = cka_fmt_val(buf, a, attr, true);
+
+	if (end)
+		json_raw_plain(j, a->name, cka_attr_name_len(a), buf,
+			       (size_t)(end - buf));
+	else if (a->kind != CKA_KIND_PAD)
+		cka_attr_json(j, a, cka_get(attr));
+}
 
 /*
- * The JSON member of an attribute. Compact output of the common kinds is
- * written straight into the buffer ("name":value, names plain); the rest
- * goes through cka_val_json().
+ * The JSON member of an attribute, as YNL's cli.py prints it. Compact
+ * output with a key of the table is written straight into the buffer.
  */
 static inline __attribute__((always_inline))
 void cka_json_member(struct json *j, const struct cka_attr *a,
 		     const struct cka_key *key, const struct nlattr *attr)
 {
-	const struct cka_name *n = NULL;
-	uint32_t v = 0;
-	size_t len = 0;
-	char *p;
+	char *p, *end;
 
-	if (j->pretty || !key->len)
-		goto other;
-	switch (a->kind) {
-	case CKA_KIND_U32:
-	case CKA_KIND_FACTOR:
-	case CKA_KIND_U64:
-	case CKA_KIND_BE16:
-	case CKA_KIND_IPV4:
-	case CKA_KIND_IPV6:
-		break;
-	case CKA_KIND_ENUM:
-		v = cka_get(attr);
-		for (n = a->names; n && n->name; n++)
-			if (n->val == v)
-				break;
-		if (n && !n->name)
-			n = NULL;
-		if (n && (len = strlen(n->name)) > CKA_JSON_VAL_ROOM - 2)
-			goto other;
-		break;
-	default:
-		goto other;
-	}
-
-	p = json_member_room(j, CKA_KEY_MAX + CKA_JSON_VAL_ROOM);
-	memcpy(p, key->text, CKA_KEY_MAX);
-	p += key->len;
-	switch (a->kind) {
-	case CKA_KIND_U32:
-	case CKA_KIND_FACTOR:
-		p = obuf_fmt_u64(p, cka_get(attr));
-		break;
-	case CKA_KIND_U64:
-		p = obuf_fmt_u64(p, cka_get64(attr));
-		break;
-	case CKA_KIND_BE16:
-		p = obuf_fmt_u64(p, cka_get_be16(attr));
-		break;
-	case CKA_KIND_IPV4:
-		*p++ = '"';
-		p = cka_fmt_ipv4(p, cka_attr_data(attr));
-		*p++ = '"';
-		break;
-	case CKA_KIND_IPV6:
-		*p++ = '"';
-		p = cka_fmt_ipv6(p, cka_attr_data(attr));
-		*p++ = '"';
-		break;
-	default:	/* ENUM: its name, or the number without one */
-		if (!n) {
-			p = obuf_fmt_u64(p, v);
-			break;
+	if (!j->pretty && key->len) {
+		p = json_member_room(j, CKA_KEY_MAX + CKA_VAL_ROOM);
+		memcpy(p, key->text, CKA_KEY_MAX);
+		end = cka_fmt_val(p + key->len, a, attr, true);
+		if (end) {
+			json_commit(j, end);
+			return;
 		}
-		*p++ = '"';
-		obuf_copy(p, n->name, len);
-		p += len;
-		*p++ = '"';
-		break;
 	}
-	json_commit(j, p);
-	return;
-other:
-	cka_val_json(j, a, attr);
+	cka_json_member_slow(j, a, attr);
 }
 
 void cka_print_json(struct json *j, const struct cka_attr_set *set,
