@@ -903,10 +903,10 @@ static int ulp_race_rounds(long ctx, double secs, int *rounds, int *hooked)
 				return 3;
 		}
 		pthread_barrier_init(&r.go, NULL, *rounds & 1 ? 2 : 3);
-		pthread_create(&th[0], NULL, ulp_race_ulp, &r);
-		pthread_create(&th[1], NULL, ulp_race_keys, &r);
-		if (!(*rounds & 1))
-			pthread_create(&th[2], NULL, ulp_race_add, &r);
+		if (pthread_create(&th[0], NULL, ulp_race_ulp, &r) ||
+		    pthread_create(&th[1], NULL, ulp_race_keys, &r) ||
+		    (!(*rounds & 1) && pthread_create(&th[2], NULL, ulp_race_add, &r)))
+			return 6;	/* a thread left waiting: the child just exits */
 		pthread_join(th[0], NULL);
 		if (!(*rounds & 1))
 			pthread_join(th[2], NULL);
