@@ -198,7 +198,11 @@ struct coap_ka_tcp_round {
 
 /*
  * A session: (socket, peer). Kept small, as a server may watch many peers:
- * the budget is 256 bytes without lock debugging (checked at build time).
+ * the budget is 200 bytes without lock debugging (checked at build time),
+ * twenty to a page. Times in jiffies are kept as their low 32 bits, as TCP
+ * keeps its own (coap_ka_j32(), coap_ka_j_past()): an entry is never more
+ * than COAP_KA_STAMP_MAX old (coap_ka_stamps_age()). The fields only one
+ * transport uses share a union.
  */
 struct coap_ka_session {
 	union {
@@ -206,6 +210,7 @@ struct coap_ka_session {
 		struct {
 			struct coap_ka_sock *ks;
 			struct coap_ka_peer peer;
+			u32 id;		/* after the key, in its padding */
 		};
 	};
 	struct rhash_head node;
@@ -219,38 +224,63 @@ struct coap_ka_session {
 	struct llist_node pending_node;	/* on coap_ka_net.pending */
 	struct llist_node reap_node;	/* on coap_ka_net.reap_list */
 	struct hlist_node wnode;	/* on its namespace's wheel */
-	unsigned long wexp;		/* jiffies its round is due */
 	unsigned long todo;
-	unsigned long last_rx;		/* jiffies, written on the data path */
-	unsigned long last_tx;
-	unsigned long idle_base;	/* jiffies the idle period may start from */
 	u64 tx_ns;			/* when the Ping last left */
+	struct coap_ka_owner *owner;	/* netlink socket that added it */
+	u32 wexp;			/* jiffies its round is due (wheel.c) */
+	u32 last_rx;			/* jiffies, written on the data path */
+	u32 last_tx;
+	u32 idle_base;			/* jiffies the idle period may start from */
 	spinlock_t lock;		/* the Ping state below */
 	refcount_t refcnt;
-	struct coap_ka_owner *owner;	/* netlink socket that added it */
-	u32 jitter;			/* thousandths of the idle time, this period's */
-	u32 pings, retransmissions, pongs, nacks, peer_pings, deferrals;
+	u32 pings, pongs, nacks;
 	u32 rtt_us;
-	u32 id;
-	/* The Ping state, under the lock: */
-	union {
-		struct {	/* UDP */
-			unsigned long late_until;	/* answers eaten until */
-			u32 timeout_ms;		/* current retransmission timeout */
-			u16 mid;		/* of the Ping in flight */
-			u16 peer_mid;		/* of the peer's last Ping */
-			u8 retries;
-			u8 nack_retries;	/* of the failed Ping */
-			u8 nack_reason;		/* enum coap_ka_nack_reason */
-		};
-		struct coap_ka_tcp_round tcp;
-	};
-	u16 app_mid;			/* UDP: last MID the application used */
+	u16 jitter;			/* thousandths of the idle time, this period's */
+	u16 wslot;			/* level << 8 | slot on the wheel, under its lock */
 	u8 state;			/* enum coap_ka_state */
 	u8 end_reason;			/* enum coap_ka_gone_reason, on the reap list */
 	bool dead;
-	u16 wslot;			/* level << 8 | slot on the wheel, under its lock */
+	u8 nack_reason;			/* UDP: enum coap_ka_nack_reason */
+	/* The Ping state, under the lock: */
+	union {
+		struct {	/* UDP */
+			u32 late_until;		/* jiffies: answers eaten until */
+			u32 timeout_ms;		/* current retransmission timeout */
+			u32 retransmissions;
+			u32 peer_pings;
+			u16 mid;		/* of the Ping in flight */
+			u16 peer_mid;		/* of the peer's last Ping */
+			u16 app_mid;		/* last MID the application used */
+			u8 retries;
+			u8 nack_retries;	/* of the failed Ping */
+		};
+		struct {	/* TCP */
+			struct coap_ka_tcp_round tcp;
+			u32 deferrals;
+		};
+	};
 };
+
+/* Times of a session: the low 32 bits of jiffies. */
+static inline u32 coap_ka_j32(void)
+{
+	return (u32)jiffies;
+}
+
+/* A past time kept as its low 32 bits, back in jiffies. */
+static inline unsigned long coap_ka_j_past(u32 stamp)
+{
+	unsigned long now = jiffies;
+
+	return now - (u32)((u32)now - stamp);
+}
+
+/*
+ * The oldest a session's past times get: older ones read as this old, so
+ * that 32 bits never wrap (coap_ka_stamps_age() keeps them so, at least
+ * once per turn of the wheel, 2^26 jiffies).
+ */
+#define COAP_KA_STAMP_MAX	BIT(31)
 
 /* main.c */
 extern unsigned int coap_ka_max_ctx_per_user;

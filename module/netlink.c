@@ -396,6 +396,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 				   struct netlink_callback *cb)
 {
 	struct coap_ka_session *w = (struct coap_ka_session *)s;
+	bool tcp = coap_ka_is_tcp(s->ks);
 	unsigned long last_rx, last_tx;
 	u32 st[8];
 	void *hdr;
@@ -409,17 +410,24 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	spin_lock_bh(&w->lock);
 	st[0] = s->state;
 	st[1] = s->pings;
-	st[2] = s->retransmissions;
 	st[3] = s->pongs;
 	st[4] = s->nacks;
-	st[5] = s->peer_pings;
 	st[6] = s->rtt_us;
-	st[7] = s->deferrals;
+	if (tcp) {
+		st[2] = 0;
+		st[5] = 0;
+		st[7] = s->deferrals;
+	} else {
+		st[2] = s->retransmissions;
+		st[5] = s->peer_pings;
+		st[7] = 0;
+	}
 	spin_unlock_bh(&w->lock);
-	last_rx = READ_ONCE(s->last_rx);
-	last_tx = READ_ONCE(s->last_tx);
-	if (coap_ka_is_tcp(s->ks))
+	last_tx = coap_ka_j_past(READ_ONCE(s->last_tx));
+	if (tcp)
 		last_rx = coap_ka_tcp_last(s, false);	/* TCP's own stamp */
+	else
+		last_rx = coap_ka_j_past(READ_ONCE(s->last_rx));
 
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
 	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||

@@ -57,7 +57,7 @@ static atomic_t coap_ka_live_socks = ATOMIC_INIT(0);
  * whole cost). Lock debugging makes spinlocks and timers larger.
  */
 #if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_LOCKDEP)
-static_assert(sizeof(struct coap_ka_session) <= 256);
+static_assert(sizeof(struct coap_ka_session) <= 200);
 static_assert(sizeof(struct coap_ka_sock) <= 96);
 #endif
 
@@ -246,7 +246,7 @@ void coap_ka_idle_restart(struct coap_ka_session *s,
 			  const struct coap_ka_params *p)
 {
 	WRITE_ONCE(s->state, COAP_KA_STATE_IDLE);
-	s->idle_base = jiffies;
+	s->idle_base = coap_ka_j32();
 	s->jitter = p->jitter_pct ?
 		    get_random_u32_below(p->jitter_pct * 10 + 1) : 0;
 }
@@ -302,14 +302,48 @@ void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline)
 unsigned long coap_ka_last_activity(const struct coap_ka_session *s,
 				    const struct coap_ka_params *p)
 {
-	unsigned long t = READ_ONCE(s->last_rx);
-	unsigned long tx = READ_ONCE(s->last_tx);
+	unsigned long t = coap_ka_j_past(READ_ONCE(s->last_rx));
+	unsigned long tx = coap_ka_j_past(READ_ONCE(s->last_tx));
+	unsigned long base = coap_ka_j_past(s->idle_base);
 
 	if (p->activity == COAP_KA_ACTIVITY_RXTX && time_after(tx, t))
 		t = tx;
-	if (time_after(s->idle_base, t))
-		t = s->idle_base;
+	if (time_after(base, t))
+		t = base;
 	return t;
+}
+
+/* Make a past time no older than COAP_KA_STAMP_MAX; it may race a writer. */
+static void coap_ka_stamp_age(u32 *stamp, u32 now)
+{
+	u32 old = READ_ONCE(*stamp);
+
+	if (now - old > COAP_KA_STAMP_MAX)
+		cmpxchg(stamp, old, now - (u32)COAP_KA_STAMP_MAX);
+}
+
+/*
+ * Keep a session's times within 32 bits of now. Each round does, and a
+ * session without keepalive gets a round for it every 2^25 jiffies (within
+ * the wheel's span): a time is then at most COAP_KA_STAMP_MAX + 2^25 old
+ * between two rounds, short of the 2^32 at which it would wrap. Ages read
+ * back saturate at COAP_KA_STAMP_MAX (99 days at HZ 250, 24 at HZ 1000).
+ */
+#define COAP_KA_STAMP_ROUND	BIT(25)
+
+static void coap_ka_stamps_age(struct coap_ka_session *s)
+{
+	u32 now = coap_ka_j32(), old;
+
+	coap_ka_stamp_age(&s->last_rx, now);
+	coap_ka_stamp_age(&s->last_tx, now);
+	coap_ka_stamp_age(&s->idle_base, now);
+	if (coap_ka_is_tcp(s->ks))
+		return;
+	/* An answer window that closed: closed as of now. */
+	old = READ_ONCE(s->late_until);
+	if (time_after32(now, old))
+		cmpxchg(&s->late_until, old, now);
 }
 
 /**
@@ -328,9 +362,11 @@ void coap_ka_session_expire(struct coap_ka_session *s)
 	spin_lock(&s->lock);
 	if (s->dead)
 		goto out;
+	coap_ka_stamps_age(s);
 	if (!p->keepalive_secs) {
 		/* Disabled: drop any Ping in flight; a change re-kicks us. */
 		WRITE_ONCE(s->state, COAP_KA_STATE_IDLE);
+		coap_ka_sched(s, jiffies + COAP_KA_STAMP_ROUND);
 		goto out;
 	}
 	coap_ka_ops(s->ks)->timer(s, p);
@@ -444,7 +480,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 	u16 mid;
 	u8 type;
 
-	WRITE_ONCE(s->last_rx, jiffies);
+	WRITE_ONCE(s->last_rx, coap_ka_j32());
 	if (!coap_ka_empty_msg(hdr, len, &type, &mid))
 		return;
 
@@ -459,7 +495,7 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		 * as long as a retransmission of it could draw one, and not
 		 * once the application has used the MID itself.
 		 */
-		if (time_before(jiffies, s->late_until)) {
+		if (time_before32(coap_ka_j32(), READ_ONCE(s->late_until))) {
 			net_dbg_ratelimited("session %u: late answer to Ping %u eaten\n",
 					    s->id, mid);
 			*consume = true;
@@ -469,7 +505,8 @@ void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
 		s->rtt_us = div_u64(ktime_get_ns() - s->tx_ns, NSEC_PER_USEC);
 		s->pongs++;
 		trace_pong(s, mid, s->rtt_us);
-		s->late_until = jiffies + 2 * msecs_to_jiffies(s->timeout_ms);
+		WRITE_ONCE(s->late_until,
+			   coap_ka_j32() + 2 * msecs_to_jiffies(s->timeout_ms));
 		coap_ka_idle_restart(s, p);
 		if (p->keepalive_secs)
 			coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
@@ -545,9 +582,9 @@ void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 			WRITE_ONCE(s->app_mid, mid);
 		/* The MID is the application's now: answers to it are too. */
 		if (mid == READ_ONCE(s->mid))
-			WRITE_ONCE(s->late_until, jiffies);
+			WRITE_ONCE(s->late_until, coap_ka_j32());
 	}
-	WRITE_ONCE(s->last_tx, jiffies);
+	WRITE_ONCE(s->last_tx, coap_ka_j32());
 }
 
 /**
@@ -806,10 +843,8 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	spin_lock_init(&s->lock);
 	coap_ka_wheel_entry_init(s);
 	refcount_set(&s->refcnt, 1);
-	s->last_rx = jiffies;
-	s->last_tx = jiffies;
-	s->late_until = jiffies;
-	s->app_mid = get_random_u32_below(0x10000);
+	s->last_rx = coap_ka_j32();
+	s->last_tx = s->last_rx;
 
 	if (portid) {
 		s->owner = coap_ka_owner_get(cn, portid);
@@ -836,6 +871,10 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	/* What the data path reads, before it can find the session. */
 	s->ctx = ctx;
 	s->over = over;
+	if (!coap_ka_is_tcp(ks)) {
+		s->late_until = s->last_rx;
+		s->app_mid = get_random_u32_below(0x10000);
+	}
 
 	err = xa_alloc_cyclic(&cn->sessions, &s->id, s, XA_LIMIT(1, U32_MAX),
 			      &cn->next_session_id, COAP_KA_GFP_USER);

@@ -323,19 +323,11 @@ void coap_ka_tcp_sent(struct coap_ka_sock *ks, int ret, size_t size, int flags)
 	rcu_read_lock();
 	s = rcu_dereference(ks->one);
 	if (s && ret > 0)
-		WRITE_ONCE(s->last_tx, jiffies);
+		WRITE_ONCE(s->last_tx, coap_ka_j32());
 	if (s && !open && READ_ONCE(s->state) == COAP_KA_STATE_PINGING &&
 	    !READ_ONCE(s->tcp.sent))
 		coap_ka_sched(s, jiffies);
 	rcu_read_unlock();
-}
-
-/* TCP's clock (tcp_jiffies32) as jiffies. */
-static unsigned long coap_ka_tcp_j(u32 stamp)
-{
-	unsigned long now = jiffies;
-
-	return now - (u32)((u32)now - stamp);
 }
 
 /**
@@ -356,9 +348,9 @@ unsigned long coap_ka_tcp_last(const struct coap_ka_session *s, bool tx)
 	unsigned long mine, t;
 
 	if (tx)
-		return READ_ONCE(s->last_tx);
-	mine = READ_ONCE(s->last_rx);
-	t = coap_ka_tcp_j(READ_ONCE(inet_csk(s->ks->sk)->icsk_ack.lrcvtime));
+		return coap_ka_j_past(READ_ONCE(s->last_tx));
+	mine = coap_ka_j_past(READ_ONCE(s->last_rx));
+	t = coap_ka_j_past(READ_ONCE(inet_csk(s->ks->sk)->icsk_ack.lrcvtime));
 	return time_after(t, mine) ? t : mine;
 }
 
@@ -408,7 +400,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 	bool data, acked;
 
 	if (s->state == COAP_KA_STATE_IDLE) {
-		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
+		WRITE_ONCE(s->last_rx, (u32)coap_ka_tcp_last(s, false));
 		deadline = coap_ka_idle_deadline(s, p);
 		if (time_before(now, deadline)) {
 			coap_ka_arm_idle(s, deadline);
@@ -427,7 +419,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		return;
 	}
 
-	deadline = coap_ka_tcp_j(s->tcp.due) + coap_ka_pong_timeout(p);
+	deadline = coap_ka_j_past(s->tcp.due) + coap_ka_pong_timeout(p);
 	data = coap_ka_tcp_rx_bytes(ks) != s->tcp.rx_mark;
 	/*
 	 * A Ping that could not leave in the whole pong timeout (the
@@ -448,14 +440,13 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 			if (coap_ka_event_wanted(s))
 				coap_ka_session_queue(s, COAP_KA_TODO_PONG);
 		}
-		WRITE_ONCE(s->last_rx, coap_ka_tcp_last(s, false));
+		WRITE_ONCE(s->last_rx, (u32)coap_ka_tcp_last(s, false));
 		coap_ka_idle_restart(s, p);
 		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 		return;
 	}
 	if (!time_before(now, deadline)) {
 		s->nacks++;
-		s->nack_retries = 0;
 		trace_nack(s, 0, COAP_KA_NACK_NO_PONG, s->tcp.sent);
 		coap_ka_session_queue(s, COAP_KA_TODO_NACK);
 		coap_ka_idle_restart(s, p);
@@ -468,7 +459,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 			coap_ka_session_queue(s, COAP_KA_TODO_PING);
 		step = deadline - now;
 	} else {
-		step = clamp((now - coap_ka_tcp_j(s->tcp.due)) / 4, 1UL,
+		step = clamp((now - coap_ka_j_past(s->tcp.due)) / 4, 1UL,
 			     (unsigned long)HZ / 4);
 	}
 	coap_ka_sched(s, time_before(now + step, deadline) ? now + step : deadline);
@@ -707,9 +698,9 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 		 * The peer has the whole pong timeout from here; what TCP
 		 * takes in from now on answers the Ping.
 		 */
-		s->tcp.due = (u32)jiffies;
+		s->tcp.due = coap_ka_j32();
 		s->tcp.rx_mark = rx;
-		s->tcp.ping_j = (u32)jiffies;	/* TCP's clock */
+		s->tcp.ping_j = coap_ka_j32();	/* TCP's clock */
 		s->tcp.una_mark = seq;
 		s->tx_ns = ktime_get_ns();
 		coap_ka_sched(s, jiffies + 1);
@@ -723,7 +714,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 		s->deferrals++;
 		next = jiffies + msecs_to_jiffies(s->tcp.retry_ms);
 		s->tcp.retry_ms = min(s->tcp.retry_ms * 2, COAP_KA_TCP_RETRY_MAX_MS);
-		if (time_before(next, coap_ka_tcp_j(s->tcp.due) +
+		if (time_before(next, coap_ka_j_past(s->tcp.due) +
 					  coap_ka_pong_timeout(p)))
 			coap_ka_sched(s, next);
 	}

@@ -172,7 +172,7 @@ static void coap_ka_udp_give_up(struct coap_ka_session *s,
 	trace_nack(s, s->mid, reason, s->retries + 1);
 	coap_ka_session_queue(s, COAP_KA_TODO_NACK);
 	/* A late answer is still ours for as long as the last try had. */
-	WRITE_ONCE(s->late_until, jiffies + msecs_to_jiffies(s->timeout_ms));
+	WRITE_ONCE(s->late_until, coap_ka_j32() + msecs_to_jiffies(s->timeout_ms));
 	coap_ka_idle_restart(s, p);
 	coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 }

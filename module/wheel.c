@@ -51,11 +51,20 @@ static unsigned long *coap_ka_wheel_busy(struct coap_ka_wheel *w,
 	return lvl ? w->upper_busy[lvl - 1] : w->level0_busy;
 }
 
-/* Put @s in the slot for s->wexp; w->lock held. */
-static void coap_ka_wheel_place(struct coap_ka_wheel *w,
-				struct coap_ka_session *s)
+/*
+ * An entry's deadline, kept as its low 32 bits: never more than the
+ * wheel's span (2^26 jiffies) from its clock, so the difference fits.
+ */
+static unsigned long coap_ka_wheel_exp(const struct coap_ka_wheel *w,
+				       const struct coap_ka_session *s)
 {
-	unsigned long exp = s->wexp;
+	return w->clk + (long)(s32)(s->wexp - (u32)w->clk);
+}
+
+/* Put @s in the slot for @exp; w->lock held. */
+static void coap_ka_wheel_place(struct coap_ka_wheel *w,
+				struct coap_ka_session *s, unsigned long exp)
+{
 	unsigned long delta;
 	unsigned int lvl, idx;
 
@@ -70,8 +79,8 @@ static void coap_ka_wheel_place(struct coap_ka_wheel *w,
 	    delta >= 1UL << coap_ka_wheel_shift(COAP_KA_WHEEL_LEVELS)) {
 		/* Beyond the wheel: its round comes early and re-arms. */
 		exp = w->clk + (1UL << coap_ka_wheel_shift(COAP_KA_WHEEL_LEVELS)) - 1;
-		s->wexp = exp;
 	}
+	s->wexp = (u32)exp;
 	idx = (exp >> coap_ka_wheel_shift(lvl)) &
 	      (lvl ? COAP_KA_WHEEL_SIZEN - 1 : COAP_KA_WHEEL_SIZE0 - 1);
 	hlist_add_head(&s->wnode, coap_ka_wheel_slot(w, lvl, idx));
@@ -158,7 +167,7 @@ static void coap_ka_wheel_cascade(struct coap_ka_wheel *w)
 		__clear_bit(idx, coap_ka_wheel_busy(w, lvl));
 		hlist_for_each_entry_safe(s, tmp, &moving, wnode) {
 			hlist_del(&s->wnode);
-			coap_ka_wheel_place(w, s);
+			coap_ka_wheel_place(w, s, coap_ka_wheel_exp(w, s));
 		}
 		/* The next level's slot only when this level wrapped. */
 		if (idx)
@@ -252,8 +261,7 @@ void coap_ka_sched(struct coap_ka_session *s, unsigned long expires)
 		w->clk = jiffies;
 		w->floor = w->clk;
 	}
-	s->wexp = expires;
-	coap_ka_wheel_place(w, s);
+	coap_ka_wheel_place(w, s, expires);
 	w->count++;
 	/* The driver runs no later than the entry's slot (or its cascade). */
 	at = time_before(expires, w->floor) ? w->floor : expires;

@@ -20,6 +20,7 @@
 
 typedef uint64_t u64;
 typedef uint32_t u32;
+typedef int32_t s32;
 typedef uint16_t u16;
 
 #define BIT(n)			(1UL << (n))
@@ -185,7 +186,7 @@ struct coap_ka_sock { struct coap_ka_net *cn; };
 struct coap_ka_session {
 	struct coap_ka_sock *ks;
 	struct hlist_node wnode;
-	unsigned long wexp;
+	u32 wexp;
 	u16 wslot;
 	refcount_t refcnt;
 	int id;

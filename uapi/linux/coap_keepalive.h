@@ -325,9 +325,12 @@ enum coap_ka_gone_reason {
  * @COAP_KA_A_NACKS: u32: Read-only, Pings that went unanswered.
  * @COAP_KA_A_PEER_PINGS: u32: Read-only, Pings received from the peer.
  * @COAP_KA_A_TX_AGE_MS: u32: Read-only: milliseconds since the application last
- *   sent to the peer (since the session began if it has not).
+ *   sent to the peer (since the session began if it has not). Ages stop growing
+ *   at U32_MAX ms or 2^31 clock ticks, whichever comes first (49 days at HZ
+ *   250, 24 days at HZ 1000).
  * @COAP_KA_A_RX_AGE_MS: u32: Read-only: milliseconds since a datagram (TCP:
- *   data) last came from the peer (since the session began if none has).
+ *   data) last came from the peer (since the session began if none has); stops
+ *   growing as tx-age-ms does.
  * @COAP_KA_A_RTT_US: u32: Microseconds from the (re)transmission of a Ping to
  *   its answer (in a session: of the last answered Ping); TCP: from the Ping to
  *   the first data (with the empty-ping flag: the last ACK) after it, in whole
