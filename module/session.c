@@ -275,18 +275,13 @@ unsigned long coap_ka_idle_deadline(const struct coap_ka_session *s,
  * @s: the session
  * @deadline: the end, in jiffies
  *
- * Armed an eighth of the time left early, against the timer wheel's
- * rounding: the timer then re-arms for the rest, so that the Ping is
- * never more than about a jiffy late.
+ * The wheel is exact: its round comes at @deadline (wheel.c sets its own
+ * timer early against the kernel timer wheel's rounding).
  *
  * Context: any; @s->lock held.
  */
 void coap_ka_arm_idle(struct coap_ka_session *s, unsigned long deadline)
 {
-	long left = (long)(deadline - jiffies);
-
-	if (left > 63)
-		deadline -= left / 8;
 	coap_ka_sched(s, deadline);
 }
 

@@ -175,12 +175,27 @@ static void coap_ka_wheel_cascade(struct coap_ka_wheel *w)
 	}
 }
 
+/*
+ * When to set the driver's timer for a run due at @at. The kernel's timer
+ * wheel rounds a timer more than 63 jiffies ahead up by up to an eighth of
+ * the time to it (its level's granularity): set an eighth early, the run
+ * then finds nothing due and sets it again for the rest, so that the run
+ * comes at most a jiffy late. Only the driver pays; no session's round
+ * runs early.
+ */
+static unsigned long coap_ka_wheel_early(unsigned long at)
+{
+	long left = (long)(at - jiffies);
+
+	return left > 63 ? at - left / 8 : at;
+}
+
 static void coap_ka_wheel_arm(struct coap_ka_wheel *w)
 {
 	unsigned long next = coap_ka_wheel_next(w);
 
 	if (next != w->clk - 1)
-		mod_timer(&w->timer, next);
+		mod_timer(&w->timer, coap_ka_wheel_early(next));
 }
 
 static void coap_ka_wheel_run(struct timer_list *t)
@@ -265,7 +280,7 @@ void coap_ka_sched(struct coap_ka_session *s, unsigned long expires)
 	w->count++;
 	/* The driver runs no later than the entry's slot (or its cascade). */
 	at = time_before(expires, w->floor) ? w->floor : expires;
-	timer_reduce(&w->timer, at);
+	timer_reduce(&w->timer, coap_ka_wheel_early(at));
 out:
 	spin_unlock_bh(&w->lock);
 }
