@@ -133,7 +133,10 @@ struct coap_ka_transport_ops {
 	void (*detach)(struct coap_ka_sock *ks);
 	/* The timer, @s->lock held: start, retransmit or give up a Ping. */
 	void (*timer)(struct coap_ka_session *s, const struct coap_ka_params *p);
-	/* Process context: send what the timer decided. */
+	/*
+	 * Send what the timer decided: process context (the work item), or
+	 * for UDP also the wheel's run (coap_ka_send_now()).
+	 */
 	void (*ping)(struct coap_ka_session *s);
 	void (*abort)(struct coap_ka_sock *ks);
 	/* enum coap_ka_nack_reason of the failed Ping, @s->lock not held */
@@ -184,6 +187,7 @@ enum {
 	COAP_KA_TODO_PEER_PING,	/* report the peer's Ping */
 	COAP_KA_TODO_QUEUED,	/* on coap_ka_net.pending */
 	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
+	COAP_KA_TODO_NOW,	/* the wheel's run sends the Ping itself */
 };
 
 /* The TCP Ping of this round (times as the low 32 bits of jiffies). */
@@ -320,6 +324,7 @@ void coap_ka_wheel_init(struct coap_ka_wheel *w);
 void coap_ka_wheel_exit(struct coap_ka_wheel *w);
 void coap_ka_wheel_entry_init(struct coap_ka_session *s);
 void coap_ka_sched(struct coap_ka_session *s, unsigned long expires);
+bool coap_ka_send_now(struct coap_ka_session *s);
 void coap_ka_unsched_final(struct coap_ka_session *s);
 
 /* session.c */

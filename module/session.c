@@ -342,6 +342,29 @@ static void coap_ka_stamps_age(struct coap_ka_session *s)
 }
 
 /**
+ * coap_ka_send_now() - may the wheel's run send this Ping itself?
+ * @s: the session, its round running
+ *
+ * Saves the work item's wake-up when a tick has few Pings: the first
+ * COAP_KA_WHEEL_SENDS of a run of the wheel go out from it, after the
+ * session's lock is dropped (coap_ka_session_expire()).
+ *
+ * Context: softirq (the wheel's run), @s->lock held.
+ * Return: true if it does; %COAP_KA_TODO_NOW is then set.
+ */
+bool coap_ka_send_now(struct coap_ka_session *s)
+{
+	struct coap_ka_wheel *w = &s->ks->cn->wheel;
+
+	/* Only the run touches it; the run holds no lock while rounds go. */
+	if (!w->sends)
+		return false;
+	w->sends--;
+	set_bit(COAP_KA_TODO_NOW, &s->todo);
+	return true;
+}
+
+/**
  * coap_ka_session_expire() - a session's deadline came: run its round
  * @s: the session, held by the caller
  *
@@ -368,6 +391,8 @@ void coap_ka_session_expire(struct coap_ka_session *s)
 out:
 	spin_unlock(&s->lock);
 	rcu_read_unlock();
+	if (test_and_clear_bit(COAP_KA_TODO_NOW, &s->todo))
+		coap_ka_ops(s->ks)->ping(s);
 }
 
 /**

@@ -459,19 +459,23 @@ static u16 coap_ka_next_mid(struct coap_ka_session *s)
 }
 
 /*
- * The Ping (or its retransmission) is to leave now, from process context
- * (coap_ka_udp_ping()). Its clock starts here, under the lock, so that a
- * context change (coap_ka_session_kick()) sees a Ping with its time and
- * timer. Not sent from the timer itself: a tick in which many sessions
- * fall due would hand all their Pings to the stack in one softirq (on lo,
- * overflowing the backlog: measured, issue 13); the work item's sends let
- * the receive side run between them.
+ * The Ping (or its retransmission) is to leave now (coap_ka_udp_ping()).
+ * Its clock starts here, under the lock, so that a context change
+ * (coap_ka_session_kick()) sees a Ping with its time and timer. The
+ * wheel's run sends the first few of a tick itself, once the lock is
+ * dropped (coap_ka_send_now()); the rest leave from the work item: a tick
+ * in which many sessions fall due would hand all their Pings to the stack
+ * in one softirq (on lo, overflowing the backlog: measured, issue 13),
+ * whereas the work item's sends let the receive side run between them.
  */
 static void coap_ka_udp_ping_start(struct coap_ka_session *s)
 {
 	s->tx_ns = ktime_get_ns();
 	coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
-	coap_ka_session_queue(s, COAP_KA_TODO_PING);
+	if (coap_ka_send_now(s))
+		set_bit(COAP_KA_TODO_PING, &s->todo);
+	else
+		coap_ka_session_queue(s, COAP_KA_TODO_PING);
 }
 
 /* The UDP round, from the timer; @s->lock held. */
@@ -517,7 +521,7 @@ void coap_ka_udp_answer(struct coap_ka_session *s, u16 mid)
 	coap_ka_udp_send_empty(s, COAP_KA_TYPE_RST, mid);
 }
 
-/* Send the Ping the timer decided on. Process context. */
+/* Send the Ping the timer decided on: the work item, or the wheel's run. */
 static void coap_ka_udp_ping(struct coap_ka_session *s)
 {
 	u32 attempt, timeout_ms;

@@ -208,6 +208,7 @@ static void coap_ka_wheel_run(struct timer_list *t)
 
 	spin_lock(&w->lock);
 	w->running = true;
+	w->sends = COAP_KA_WHEEL_SENDS;
 	while (time_after_eq(jiffies, w->clk)) {
 		if (!(w->clk & (COAP_KA_WHEEL_SIZE0 - 1)) && w->cascaded != w->clk) {
 			coap_ka_wheel_cascade(w);

@@ -17,6 +17,8 @@
  * A namespace's timer wheel (wheel.c): level 0 has a slot per jiffy, each
  * upper level's slot spans the whole level below; 2^26 jiffies in all.
  */
+/* Pings the rounds of one run may send themselves (coap_ka_send_now()) */
+#define COAP_KA_WHEEL_SENDS	16
 #define COAP_KA_WHEEL_BITS0	8
 #define COAP_KA_WHEEL_BITSN	6
 #define COAP_KA_WHEEL_SIZE0	BIT(COAP_KA_WHEEL_BITS0)
@@ -26,6 +28,7 @@
 struct coap_ka_wheel {
 	spinlock_t lock;		/* everything below but the driver's timer */
 	bool running;			/* the driver is in its loop */
+	u16 sends;			/* Pings its rounds may still send this run */
 	u32 count;			/* sessions on it */
 	unsigned long clk;		/* the next jiffy to run */
 	unsigned long floor;		/* the earliest slot a new entry takes */
