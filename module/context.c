@@ -86,7 +86,7 @@ int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
 
 	if (err == -EDQUOT) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "per-user session limit reached (module parameter max_sessions_per_user)");
+				   "user's session limit reached (max_sessions_per_user)");
 		net_dbg_ratelimited("uid %u: session refused, max_sessions_per_user reached\n",
 				    __kuid_val(uid));
 	}

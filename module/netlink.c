@@ -616,7 +616,9 @@ struct coap_ka_nl_peer {
 
 /*
  * Point the extended ACK at peer nest @i and name it in the message (on
- * kernels with formatted messages), keeping the reason already given.
+ * kernels with formatted messages), keeping the reason already given: as
+ * much of it as fits the formatted message's 80 bytes with the longest
+ * index (every reason given for a peer does).
  */
 static void coap_ka_nl_blame_peer(struct netlink_ext_ack *extack,
 				  const struct nlattr *nest, unsigned int i)
@@ -632,7 +634,7 @@ static void coap_ka_nl_blame_peer(struct netlink_ext_ack *extack,
 		why = "refused (see the error number)";
 	else if (!strncmp(why, prefix, sizeof(prefix) - 1))
 		why += sizeof(prefix) - 1;
-	NL_SET_ERR_MSG_FMT_MOD(extack, "peer nest %u: %s", i, why);
+	NL_SET_ERR_MSG_FMT_MOD(extack, "peer %u: %.52s", i, why);
 #else
 	if (!extack->_msg)
 		NL_SET_ERR_MSG_MOD(extack,
