@@ -16,6 +16,7 @@
 #include "cka_udp.h"
 #include "kselftest_harness.h"
 #include "cka_priv.h"
+#include "coapka.h"
 
 #define LO	"127.0.0.1"
 
@@ -407,6 +408,36 @@ TEST_F(batch, largest_reply_fits)
 		sleep_ms(50);
 	EXPECT_EQ(0, ctx_sessions(self->nl, self->ctx));
 	cka_close(add);
+}
+
+/* libcoapka's coapka_attach_peers(): ids in order, all or none, the reason. */
+TEST_F(batch, library_attach_peers)
+{
+	uint32_t ids[4] = { 0 }, ctx = 0;
+	struct coapka *h = coapka_open();
+	struct cka_ev g;
+	int i;
+
+	ASSERT_NE(NULL, h) TH_LOG("coapka_open: %s", strerror(errno));
+	ASSERT_EQ(0, coapka_context_set_keepalive(h, 0, NULL, &ctx)) TH_LOG("%s", coapka_strerror(h));
+	for (i = 0; i < 3; i++)
+		peer_v4(&self->peers[i], 20 + i);
+	ASSERT_EQ(0, coapka_attach_peers(h, ctx, self->fd, self->peers, 3, ids))
+		TH_LOG("%s", coapka_strerror(h));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, session_get(self->nl, ids[i], &g));
+		EXPECT_EQ(0, memcmp(&g.addr, &((struct sockaddr_in *)&self->peers[i])->sin_addr, 4));
+		EXPECT_EQ(ctx, g.v[COAP_KA_A_CTX_ID]);
+	}
+	peer_v4(&self->peers[3], 20);
+	peer_v4(&self->peers[0], 30);
+	EXPECT_EQ(-EEXIST, coapka_attach_peers(h, ctx, self->fd, self->peers, 4, NULL));
+	EXPECT_NE(NULL, strstr(coapka_strerror(h), "already has a session"))
+		TH_LOG("%s", coapka_strerror(h));
+	EXPECT_EQ(3, ctx_sessions(self->nl, ctx));
+	EXPECT_EQ(-EINVAL, coapka_attach_peers(h, ctx, self->fd, self->peers, 0, NULL));
+	EXPECT_EQ(0, coapka_context_free(h, ctx));
+	coapka_close(h);
 }
 
 TEST_HARNESS_MAIN
