@@ -779,8 +779,8 @@ static int coap_ka_nl_session_add_batch(struct sk_buff *skb,
 	struct coap_ka_nl_peer *p;
 	struct coap_ka_sock *ks;
 	struct coap_ka_ctx *ctx;
+	unsigned int i = 0, room = n;
 	struct sk_buff *msg;
-	unsigned int i = 0;
 	LIST_HEAD(dead);
 	int err;
 
@@ -827,13 +827,26 @@ static int coap_ka_nl_session_add_batch(struct sk_buff *skb,
 			goto out_unlock;
 		}
 	}
+	/*
+	 * The whole batch against the session limit at once: refused there,
+	 * no session of it was ever visible. Each session made holds one of
+	 * these charges (unlinking gives it back); the rest go back below.
+	 */
+	err = coap_ka_user_sessions_charge_many(ctx->owner, n, &room,
+						info->extack);
+	if (err) {
+		if (err == -EDQUOT && room < n)
+			coap_ka_nl_blame_peer(info->extack, p[room].nest, room);
+		goto out_unlock;
+	}
 	for (i = 0; i < n; i++) {
 		s = coap_ka_session_add(cn, ctx, sock, COAP_KA_TRANSPORT_UDP,
 					&p[i].peer, p[i].over, info->snd_portid,
-					info->extack);
+					true, info->extack);
 		if (IS_ERR(s)) {
 			err = PTR_ERR(s);
 			coap_ka_nl_blame_peer(info->extack, p[i].nest, i);
+			coap_ka_user_sessions_uncharge_many(ctx->owner, n - i);
 			goto out_undo;
 		}
 		p[i].over = NULL;	/* the session's now */
@@ -979,8 +992,7 @@ int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *in
 	if (err)
 		goto out_unlock;
 	s = coap_ka_session_add(cn, ctx, sock, transport, &peer, over,
-				info->snd_portid,
-				info->extack);
+				info->snd_portid, false, info->extack);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
 		goto out_unlock;
