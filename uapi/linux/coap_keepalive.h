@@ -530,7 +530,10 @@ enum coap_ka_attr {
  *   nest, the same peer twice in the batch or already attached: EEXIST, the
  *   session limit reached within the batch: EDQUOT, no memory) no session of
  *   the request remains, none of them sends an event, and a socket that had no
- *   session before is handed back; the extended ACK points at the failing nest
+ *   session before is handed back. The whole batch is checked (nests,
+ *   duplicates, peers already attached, the session limit) before any of its
+ *   sessions exists; only a failure to allocate part way (or to send the reply)
+ *   undoes sessions already made. The extended ACK points at the failing nest
  *   (NLMSGERR_ATTR_OFFS) and its message names its index (from 0; on kernels
  *   without formatted extended ACK messages, such as Debian's 6.1, only the
  *   offset says which). The socket is checked once per request; a batch of n
