@@ -434,7 +434,7 @@ static const struct cka_verb cka_sess_verbs[] = {
 	{
 		.name = "add", .aliases = ALIASES("new", "create"),
 		.args = "ctx ID fd N [peer ADDR port P]... [transport udp|tcp|tls] [SETTING VALUE]...",
-		.help = "hand socket fd N of this process to the kernel (an unconnected UDP one for several peers at once, all or none); prints each session",
+		.help = "hand socket fd N of this process to the kernel (unconnected UDP: several peers at once, all or none); prints each session",
 		.run = cka_sess_add,
 	},
 	{
