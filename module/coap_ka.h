@@ -311,7 +311,11 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 			struct list_head *dead);
 void coap_ka_ctx_put(struct coap_ka_ctx *ctx);
 int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack);
+int coap_ka_user_sessions_charge_many(kuid_t uid, unsigned int count,
+				      unsigned int *room,
+				      struct netlink_ext_ack *extack);
 void coap_ka_user_sessions_uncharge(kuid_t uid);
+void coap_ka_user_sessions_uncharge_many(kuid_t uid, unsigned int count);
 
 static inline const struct coap_ka_params *
 coap_ka_ctx_params_locked(struct coap_ka_net *cn, const struct coap_ka_ctx *ctx)
@@ -334,7 +338,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct socket *sock, u8 transport,
 					    const struct coap_ka_peer *peer,
 					    struct coap_ka_overrides *over,
-					    u32 portid,
+					    u32 portid, bool charged,
 					    struct netlink_ext_ack *extack);
 void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 			    u32 reason, struct list_head *dead);

@@ -25,9 +25,13 @@ static DEFINE_XARRAY(coap_ka_user_ctxs);
 static DEFINE_XARRAY(coap_ka_user_sessions);
 static DEFINE_MUTEX(coap_ka_users_lock);
 
-/* -EDQUOT at @limit (0: none): the caller says which limit. */
+/*
+ * Charge @count at once, or -EDQUOT if that passes @limit (0: none; the
+ * caller says which limit); *@room (if not NULL) gets what was left.
+ */
 static int coap_ka_user_charge(struct xarray *xa, unsigned int limit,
-			       kuid_t uid)
+			       kuid_t uid, unsigned int count,
+			       unsigned int *room)
 {
 	unsigned long key = __kuid_val(uid);
 	unsigned long n;
@@ -37,17 +41,20 @@ static int coap_ka_user_charge(struct xarray *xa, unsigned int limit,
 	mutex_lock(&coap_ka_users_lock);
 	old = xa_load(xa, key);
 	n = old ? xa_to_value(old) : 0;
-	if (limit && n >= limit) {
+	if (limit && n + count > limit) {
 		err = -EDQUOT;
+		if (room)
+			*room = n < limit ? limit - n : 0;
 	} else {
-		err = xa_err(xa_store(xa, key, xa_mk_value(n + 1),
+		err = xa_err(xa_store(xa, key, xa_mk_value(n + count),
 				      COAP_KA_GFP_USER));
 	}
 	mutex_unlock(&coap_ka_users_lock);
 	return err;
 }
 
-static void coap_ka_user_uncharge(struct xarray *xa, kuid_t uid)
+static void coap_ka_user_uncharge(struct xarray *xa, kuid_t uid,
+				  unsigned int count)
 {
 	unsigned long key = __kuid_val(uid);
 	unsigned long n;
@@ -56,14 +63,13 @@ static void coap_ka_user_uncharge(struct xarray *xa, kuid_t uid)
 	mutex_lock(&coap_ka_users_lock);
 	old = xa_load(xa, key);
 	n = old ? xa_to_value(old) : 0;
-	if (WARN_ON_ONCE(!n))
-		goto out;
-	if (n == 1)
+	if (WARN_ON_ONCE(n < count))
+		count = n;
+	if (n == count)
 		xa_erase(xa, key);
 	else
 		/* Replacing a present entry never allocates. */
-		xa_store(xa, key, xa_mk_value(n - 1), GFP_KERNEL);
-out:
+		xa_store(xa, key, xa_mk_value(n - count), GFP_KERNEL);
 	mutex_unlock(&coap_ka_users_lock);
 }
 
@@ -80,13 +86,32 @@ out:
  */
 int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
 {
+	return coap_ka_user_sessions_charge_many(uid, 1, NULL, extack);
+}
+
+/**
+ * coap_ka_user_sessions_charge_many() - count @count more sessions for a user
+ * @uid: the owner of the sessions' context
+ * @count: how many, all or none
+ * @room: if not NULL, on -EDQUOT: how many the limit still had room for
+ * @extack: where to say why not
+ *
+ * As coap_ka_user_sessions_charge(), for a batch: one check and one store.
+ *
+ * Context: process context; takes the users' mutex.
+ * Return: 0, -EDQUOT past the limit (with an extack message), or -ENOMEM.
+ */
+int coap_ka_user_sessions_charge_many(kuid_t uid, unsigned int count,
+				      unsigned int *room,
+				      struct netlink_ext_ack *extack)
+{
 	int err = coap_ka_user_charge(&coap_ka_user_sessions,
 				      READ_ONCE(coap_ka_max_sessions_per_user),
-				      uid);
+				      uid, count, room);
 
 	if (err == -EDQUOT) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "per-user session limit reached (module parameter max_sessions_per_user)");
+				   "user's session limit reached (max_sessions_per_user)");
 		net_dbg_ratelimited("uid %u: session refused, max_sessions_per_user reached\n",
 				    __kuid_val(uid));
 	}
@@ -101,7 +126,20 @@ int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack)
  */
 void coap_ka_user_sessions_uncharge(kuid_t uid)
 {
-	coap_ka_user_uncharge(&coap_ka_user_sessions, uid);
+	coap_ka_user_uncharge(&coap_ka_user_sessions, uid, 1);
+}
+
+/**
+ * coap_ka_user_sessions_uncharge_many() - give back @count session charges
+ * @uid: the uid they were charged to
+ * @count: how many
+ *
+ * Context: process context; takes the users' mutex.
+ */
+void coap_ka_user_sessions_uncharge_many(kuid_t uid, unsigned int count)
+{
+	if (count)
+		coap_ka_user_uncharge(&coap_ka_user_sessions, uid, count);
 }
 
 /**
@@ -237,7 +275,8 @@ struct coap_ka_ctx *coap_ka_ctx_create(struct coap_ka_net *cn, kuid_t owner,
 	lockdep_assert_held(&cn->lock);
 
 	err = coap_ka_user_charge(&coap_ka_user_ctxs,
-				  READ_ONCE(coap_ka_max_ctx_per_user), owner);
+				  READ_ONCE(coap_ka_max_ctx_per_user), owner,
+				  1, NULL);
 	if (err == -EDQUOT) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "per-user context limit reached (module parameter max_contexts_per_user)");
@@ -274,7 +313,7 @@ err_free_params:
 err_free_ctx:
 	kmem_cache_free(coap_ka_ctx_cache, ctx);
 err_uncharge:
-	coap_ka_user_uncharge(&coap_ka_user_ctxs, owner);
+	coap_ka_user_uncharge(&coap_ka_user_ctxs, owner, 1);
 	return ERR_PTR(err);
 }
 
@@ -364,7 +403,7 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 
 	xa_erase(&cn->ctxs, ctx->id);
 	coap_ka_net_bump(cn);
-	coap_ka_user_uncharge(&coap_ka_user_ctxs, ctx->owner);
+	coap_ka_user_uncharge(&coap_ka_user_ctxs, ctx->owner, 1);
 	coap_ka_ctx_put(ctx);
 }
 

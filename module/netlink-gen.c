@@ -24,6 +24,14 @@ static const struct netlink_range_validation coap_ka_a_pong_timeout_ms_range = {
 	.max	= 3600000ULL,
 };
 
+/* Common nested types */
+const struct nla_policy coap_keepalive_peer_nl_policy[COAP_KA_A_PEER_PORT + 1] = {
+	[COAP_KA_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COAP_KA_A_PEER_IPV4] = { .type = NLA_U32, },
+	[COAP_KA_A_PEER_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[COAP_KA_A_PEER_PORT] = { .type = NLA_U16, },
+};
+
 /* COAP_KA_CMD_CTX_NEW - do */
 const struct nla_policy coap_keepalive_ctx_new_nl_policy[COAP_KA_A_FLAGS + 1] = {
 	[COAP_KA_A_KEEPALIVE_SECS] = NLA_POLICY_FULL_RANGE(NLA_U32, &coap_ka_a_keepalive_secs_range),
@@ -62,7 +70,7 @@ const struct nla_policy coap_keepalive_ctx_del_nl_policy[COAP_KA_A_CTX_ID + 1] =
 };
 
 /* COAP_KA_CMD_SESSION_ADD - do */
-const struct nla_policy coap_keepalive_session_add_nl_policy[COAP_KA_A_PEER_PORT + 1] = {
+const struct nla_policy coap_keepalive_session_add_nl_policy[COAP_KA_A_PEER + 1] = {
 	[COAP_KA_A_CTX_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[COAP_KA_A_SOCK_FD] = { .type = NLA_S32, },
 	[COAP_KA_A_TRANSPORT] = NLA_POLICY_MAX(NLA_U32, 3),
@@ -78,6 +86,7 @@ const struct nla_policy coap_keepalive_session_add_nl_policy[COAP_KA_A_PEER_PORT
 	[COAP_KA_A_JITTER_PCT] = NLA_POLICY_MAX(NLA_U32, 50),
 	[COAP_KA_A_ACTION] = NLA_POLICY_MAX(NLA_U32, 1),
 	[COAP_KA_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3),
+	[COAP_KA_A_PEER] = NLA_POLICY_NESTED(coap_keepalive_peer_nl_policy),
 };
 
 /* COAP_KA_CMD_SESSION_DEL - do */
@@ -123,7 +132,7 @@ const struct genl_ops coap_keepalive_nl_ops[7] = {
 		.cmd		= COAP_KA_CMD_SESSION_ADD,
 		.doit		= coap_keepalive_nl_session_add_doit,
 		.policy		= coap_keepalive_session_add_nl_policy,
-		.maxattr	= COAP_KA_A_PEER_PORT,
+		.maxattr	= COAP_KA_A_PEER,
 	},
 	{
 		.cmd		= COAP_KA_CMD_SESSION_DEL,

@@ -11,6 +11,9 @@
 
 #include <uapi/linux/coap_keepalive.h>
 
+/* Common nested types */
+extern const struct nla_policy coap_keepalive_peer_nl_policy[COAP_KA_A_PEER_PORT + 1];
+
 extern const struct nla_policy coap_keepalive_ctx_new_nl_policy[COAP_KA_A_FLAGS + 1];
 
 extern const struct nla_policy coap_keepalive_ctx_set_nl_policy[COAP_KA_A_FLAGS + 1];
@@ -19,7 +22,7 @@ extern const struct nla_policy coap_keepalive_ctx_get_nl_policy[COAP_KA_A_CTX_ID
 
 extern const struct nla_policy coap_keepalive_ctx_del_nl_policy[COAP_KA_A_CTX_ID + 1];
 
-extern const struct nla_policy coap_keepalive_session_add_nl_policy[COAP_KA_A_PEER_PORT + 1];
+extern const struct nla_policy coap_keepalive_session_add_nl_policy[COAP_KA_A_PEER + 1];
 
 extern const struct nla_policy coap_keepalive_session_del_nl_policy[COAP_KA_A_SESSION_ID + 1];
 

@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
@@ -484,39 +485,53 @@ static int coap_ka_nl_session_reply(struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * A peer given as attributes of @a (the request's, or one peer nest's):
+ * *@given says whether there was one; @req is zeroed first, so that two
+ * equal peers compare equal as memory.
+ */
+static int coap_ka_nl_peer_parse(struct nlattr **a, struct sock *sk,
+				 struct coap_ka_peer *req, bool *given,
+				 struct netlink_ext_ack *extack)
+{
+	*given = a[COAP_KA_A_PEER_IPV4] || a[COAP_KA_A_PEER_IPV6];
+	memset(req, 0, sizeof(*req));
+	if (a[COAP_KA_A_PEER_IPV4] && a[COAP_KA_A_PEER_IPV6]) {
+		NL_SET_ERR_MSG_MOD(extack, "give one peer address: IPv4 or IPv6");
+		return -EINVAL;
+	}
+	if (*given != !!a[COAP_KA_A_PEER_PORT] ||
+	    (*given && !nla_get_be16(a[COAP_KA_A_PEER_PORT]))) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a peer needs both an address and a non-zero port");
+		return -EINVAL;
+	}
+	if (!*given)
+		return 0;
+	if (a[COAP_KA_A_PEER_IPV4])
+		ipv6_addr_set_v4mapped(nla_get_in_addr(a[COAP_KA_A_PEER_IPV4]),
+				       &req->addr);
+	else
+		req->addr = nla_get_in6_addr(a[COAP_KA_A_PEER_IPV6]);
+	req->port = nla_get_be16(a[COAP_KA_A_PEER_PORT]);
+	if (sk->sk_family == AF_INET && !ipv6_addr_v4mapped(&req->addr)) {
+		NL_SET_ERR_MSG_MOD(extack, "an IPv4 socket cannot reach an IPv6 peer");
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
 /* The peer of a session to add: the connected one, or the request's. */
 static int coap_ka_nl_session_peer(struct genl_info *info, struct sock *sk,
 				   struct coap_ka_peer *peer)
 {
-	struct nlattr **a = info->attrs;
 	struct coap_ka_peer req;
-	bool given = a[COAP_KA_A_PEER_IPV4] || a[COAP_KA_A_PEER_IPV6];
+	bool given;
+	int err;
 
-	if (a[COAP_KA_A_PEER_IPV4] && a[COAP_KA_A_PEER_IPV6]) {
-		NL_SET_ERR_MSG_MOD(info->extack, "give one peer address: IPv4 or IPv6");
-		return -EINVAL;
-	}
-	if (given != !!a[COAP_KA_A_PEER_PORT] ||
-	    (given && !nla_get_be16(a[COAP_KA_A_PEER_PORT]))) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "a peer needs both an address and a non-zero port");
-		return -EINVAL;
-	}
-	if (given) {
-		memset(&req, 0, sizeof(req));
-		if (a[COAP_KA_A_PEER_IPV4])
-			ipv6_addr_set_v4mapped(nla_get_in_addr(a[COAP_KA_A_PEER_IPV4]),
-					       &req.addr);
-		else
-			req.addr = nla_get_in6_addr(a[COAP_KA_A_PEER_IPV6]);
-		req.port = nla_get_be16(a[COAP_KA_A_PEER_PORT]);
-		if (sk->sk_family == AF_INET && !ipv6_addr_v4mapped(&req.addr)) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "an IPv4 socket cannot reach an IPv6 peer");
-			return -EAFNOSUPPORT;
-		}
-	}
-
+	err = coap_ka_nl_peer_parse(info->attrs, sk, &req, &given, info->extack);
+	if (err)
+		return err;
 	if (sk->sk_state == TCP_ESTABLISHED) {
 		coap_ka_peer_from_sk(sk, peer);
 		if (given && memcmp(&req, peer, sizeof(req))) {
@@ -599,6 +614,299 @@ static int coap_ka_nl_check_sock(struct genl_info *info, struct sock *sk,
 	return 0;
 }
 
+/* One peer of a batched session-add. */
+struct coap_ka_nl_peer {
+	const struct nlattr *nest;	/* its nest in the request */
+	struct coap_ka_peer peer;
+	struct coap_ka_overrides *over;	/* NULL once the session's */
+	struct coap_ka_session *s;
+};
+
+/*
+ * Point the extended ACK at peer nest @i and name it in the message (on
+ * kernels with formatted messages), keeping the reason already given: as
+ * much of it as fits the formatted message's 80 bytes with the longest
+ * index (every reason given for a peer does).
+ */
+static void coap_ka_nl_blame_peer(struct netlink_ext_ack *extack,
+				  const struct nlattr *nest, unsigned int i)
+{
+#ifdef NL_SET_ERR_MSG_FMT_MOD
+	static const char prefix[] = KBUILD_MODNAME ": ";
+	const char *why = extack->_msg;
+#endif
+
+	NL_SET_BAD_ATTR(extack, nest);
+#ifdef NL_SET_ERR_MSG_FMT_MOD
+	if (!why || why == extack->_msg_buf)
+		why = "refused (see the error number)";
+	else if (!strncmp(why, prefix, sizeof(prefix) - 1))
+		why += sizeof(prefix) - 1;
+	NL_SET_ERR_MSG_FMT_MOD(extack, "peer %u: %.52s", i, why);
+#else
+	if (!extack->_msg)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a peer nest was refused (the error offset points at it)");
+#endif
+}
+
+/* Sort order of peer indices: by peer, then by index. */
+static int coap_ka_nl_peer_cmp(const void *a, const void *b, const void *priv)
+{
+	const struct coap_ka_nl_peer *p = priv;
+	u16 i = *(const u16 *)a, j = *(const u16 *)b;
+	int d = memcmp(&p[i].peer, &p[j].peer, sizeof(p[i].peer));
+
+	return d ? d : (int)i - (int)j;
+}
+
+/*
+ * The first peer (in request order) that an earlier one of the batch
+ * already names, or -1.
+ */
+static int coap_ka_nl_peer_dup(const struct coap_ka_nl_peer *p, unsigned int n)
+{
+	int first = -1;
+	unsigned int i;
+	u16 *idx;
+
+	idx = kvmalloc_array(n, sizeof(*idx), GFP_KERNEL);
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	sort_r(idx, n, sizeof(*idx), coap_ka_nl_peer_cmp, NULL, p);
+	for (i = 1; i < n; i++)
+		if (!memcmp(&p[idx[i - 1]].peer, &p[idx[i]].peer, sizeof(p->peer)) &&
+		    (first < 0 || idx[i] < first))
+			first = idx[i];
+	kvfree(idx);
+	return first;
+}
+
+/* Parse the peer nests of a batch into @p (@n of them). */
+static int coap_ka_nl_peers_parse(struct genl_info *info, struct sock *sk,
+				  struct coap_ka_nl_peer *p, unsigned int n)
+{
+	struct nlattr *tb[COAP_KA_A_PEER_PORT + 1];
+	const struct nlattr *nest;
+	unsigned int i = 0;
+	bool given;
+	int err, rem;
+
+	nla_for_each_attr(nest, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(nest) != COAP_KA_A_PEER)
+			continue;
+		p[i].nest = nest;
+		err = nla_parse_nested(tb, COAP_KA_A_PEER_PORT, nest,
+				       coap_keepalive_peer_nl_policy, info->extack);
+		if (!err && tb[COAP_KA_A_SESSION_ID]) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "session-id comes in the reply, not in a request");
+			err = -EINVAL;
+		}
+		if (!err)
+			err = coap_ka_nl_peer_parse(tb, sk, &p[i].peer, &given,
+						    info->extack);
+		if (!err && !given) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "a peer nest needs the peer's address and port");
+			err = -EINVAL;
+		}
+		if (err) {
+			coap_ka_nl_blame_peer(info->extack, nest, i);
+			return err;
+		}
+		i++;
+	}
+	err = coap_ka_nl_peer_dup(p, n);
+	if (err >= 0) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "this peer is already in the batch");
+		coap_ka_nl_blame_peer(info->extack, p[err].nest, err);
+		return -EEXIST;
+	}
+	return err == -1 ? 0 : err;
+}
+
+/* The reply to a batch: ctx-id, sock-inode and a nest per session. */
+static size_t coap_ka_nl_batch_msg_size(const struct coap_ka_nl_peer *p,
+					unsigned int n)
+{
+	size_t size = nla_total_size(sizeof(u32)) +
+		      nla_total_size_64bit(sizeof(u64));
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		size += nla_total_size(nla_total_size(sizeof(u32)) +
+				       nla_total_size(ipv6_addr_v4mapped(&p[i].peer.addr) ?
+						      sizeof(__be32) :
+						      sizeof(struct in6_addr)) +
+				       nla_total_size(sizeof(__be16)));
+	return size;
+}
+
+static int coap_ka_nl_batch_fill(struct sk_buff *msg, struct genl_info *info,
+				 const struct coap_ka_nl_peer *p, unsigned int n)
+{
+	const struct coap_ka_session *s = p[0].s;
+	struct nlattr *nest;
+	unsigned int i;
+	void *hdr;
+
+	hdr = genlmsg_put_reply(msg, info, &coap_ka_genl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
+	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD))
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		nest = nla_nest_start(msg, COAP_KA_A_PEER);
+		if (!nest || nla_put_u32(msg, COAP_KA_A_SESSION_ID, p[i].s->id) ||
+		    coap_ka_nl_put_peer(msg, &p[i].s->peer))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+/*
+ * session-add with peer nests: @n sessions of one unconnected UDP socket,
+ * all or none. The socket was checked by the caller.
+ */
+static int coap_ka_nl_session_add_batch(struct sk_buff *skb,
+					struct genl_info *info,
+					struct socket *sock, unsigned int n)
+{
+	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
+	struct coap_ka_overrides tmpl;
+	struct coap_ka_session *s;
+	struct coap_ka_nl_peer *p;
+	struct coap_ka_sock *ks;
+	struct coap_ka_ctx *ctx;
+	unsigned int i = 0, room = n;
+	struct sk_buff *msg;
+	LIST_HEAD(dead);
+	int err;
+
+	p = kvcalloc(n, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	err = coap_ka_nl_peers_parse(info, sock->sk, p, n);
+	if (err)
+		goto out_free;
+
+	/* Everything that can be allocated is, before the lock. */
+	err = -ENOMEM;
+	msg = genlmsg_new(coap_ka_nl_batch_msg_size(p, n), GFP_KERNEL);
+	if (!msg)
+		goto out_free;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.mask = coap_ka_nl_parse_params(info->attrs, &tmpl.p);
+	for (i = 0; tmpl.mask && i < n; i++) {
+		p[i].over = kmemdup(&tmpl, sizeof(tmpl), COAP_KA_GFP_USER);
+		if (!p[i].over)
+			goto out_msg;
+	}
+
+	mutex_lock(&cn->lock);
+	ctx = coap_ka_nl_ctx_lookup(skb, info, cn);
+	if (IS_ERR(ctx)) {
+		err = PTR_ERR(ctx);
+		goto out_unlock;
+	}
+	err = coap_ka_nl_may_change(skb, info, ctx);
+	if (err)
+		goto out_unlock;
+	/* Peers the socket already has: refused before anything is added. */
+	ks = coap_ka_sk_ks(sock->sk);
+	for (i = 0; ks && i < n; i++) {
+		rcu_read_lock();
+		s = coap_ka_session_find(ks, &p[i].peer);
+		rcu_read_unlock();
+		if (s) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "this peer already has a session on this socket");
+			coap_ka_nl_blame_peer(info->extack, p[i].nest, i);
+			err = -EEXIST;
+			goto out_unlock;
+		}
+	}
+	/*
+	 * The whole batch against the session limit at once: refused there,
+	 * no session of it was ever visible. Each session made holds one of
+	 * these charges (unlinking gives it back); the rest go back below.
+	 */
+	err = coap_ka_user_sessions_charge_many(ctx->owner, n, &room,
+						info->extack);
+	if (err) {
+		if (err == -EDQUOT && room < n)
+			coap_ka_nl_blame_peer(info->extack, p[room].nest, room);
+		goto out_unlock;
+	}
+	for (i = 0; i < n; i++) {
+		s = coap_ka_session_add(cn, ctx, sock, COAP_KA_TRANSPORT_UDP,
+					&p[i].peer, p[i].over, info->snd_portid,
+					true, info->extack);
+		if (IS_ERR(s)) {
+			err = PTR_ERR(s);
+			coap_ka_nl_blame_peer(info->extack, p[i].nest, i);
+			coap_ka_user_sessions_uncharge_many(ctx->owner, n - i);
+			goto out_undo;
+		}
+		p[i].over = NULL;	/* the session's now */
+		p[i].s = s;
+	}
+	err = coap_ka_nl_batch_fill(msg, info, p, n);
+	if (!err) {
+		err = genlmsg_reply(msg, info);
+		msg = NULL;	/* consumed, sent or not */
+	}
+	if (!err)
+		goto out_unlock;
+out_undo:
+	/*
+	 * None of them ever existed for anyone: no SESSION_GONE, and the
+	 * socket goes back with the last one if it had none before.
+	 */
+	while (i--)
+		coap_ka_session_unlink(cn, p[i].s, COAP_KA_GONE_SILENT, &dead);
+out_unlock:
+	mutex_unlock(&cn->lock);
+	coap_ka_sessions_finish(cn, &dead);
+	i = n;
+out_msg:
+	nlmsg_free(msg);
+	while (i--)
+		kfree(p[i].over);
+out_free:
+	kvfree(p);
+	return err;
+}
+
+/* The number of peer nests of a session-add, or -EINVAL past the limit. */
+static int coap_ka_nl_peers_count(struct genl_info *info)
+{
+	const struct nlattr *nest;
+	int n = 0, rem;
+
+	nla_for_each_attr(nest, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(nest) != COAP_KA_A_PEER)
+			continue;
+		if (n == COAP_KA_SESSION_ADD_PEERS_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nest,
+					    "too many peer nests: at most COAP_KA_SESSION_ADD_PEERS_MAX (1024) in one request");
+			return -EINVAL;
+		}
+		n++;
+	}
+	return n;
+}
+
 /**
  * coap_keepalive_nl_session_add_doit() - session-add: watch a socket and peer
  * @skb: the request
@@ -621,9 +929,9 @@ int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *in
 	struct coap_ka_peer peer;
 	struct coap_ka_ctx *ctx;
 	struct socket *sock;
+	int err, npeers;
 	u8 transport;
 	u32 mask;
-	int err;
 
 	if (a[COAP_KA_A_TRANSPORT] &&
 	    nla_get_u32(a[COAP_KA_A_TRANSPORT]) == COAP_KA_TRANSPORT_DTLS) {
@@ -635,6 +943,15 @@ int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *in
 		NL_SET_ERR_MSG_MOD(info->extack, "missing socket file descriptor");
 		return -EINVAL;
 	}
+	if (a[COAP_KA_A_PEER] && (a[COAP_KA_A_PEER_IPV4] ||
+				  a[COAP_KA_A_PEER_IPV6] || a[COAP_KA_A_PEER_PORT])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[COAP_KA_A_PEER],
+				    "give the peers either as peer nests or as flat peer attributes, not both");
+		return -EINVAL;
+	}
+	npeers = a[COAP_KA_A_PEER] ? coap_ka_nl_peers_count(info) : 0;
+	if (npeers < 0)
+		return npeers;
 	sock = sockfd_lookup(nla_get_s32(a[COAP_KA_A_SOCK_FD]), &err);
 	if (!sock) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[COAP_KA_A_SOCK_FD],
@@ -642,8 +959,23 @@ int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *in
 		return err;
 	}
 	err = coap_ka_nl_check_sock(info, sock->sk, &transport);
-	if (!err)
-		err = coap_ka_nl_session_peer(info, sock->sk, &peer);
+	if (err)
+		goto out_put;
+	if (npeers) {
+		if (transport != COAP_KA_TRANSPORT_UDP) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[COAP_KA_A_PEER],
+					    "a TCP connection has one peer: peer nests are for unconnected UDP sockets");
+			err = -EINVAL;
+		} else if (READ_ONCE(sock->sk->sk_state) == TCP_ESTABLISHED) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[COAP_KA_A_PEER],
+					    "a connected UDP socket has one peer, its connected one: peer nests are for unconnected sockets");
+			err = -EINVAL;
+		} else {
+			err = coap_ka_nl_session_add_batch(skb, info, sock, npeers);
+		}
+		goto out_put;
+	}
+	err = coap_ka_nl_session_peer(info, sock->sk, &peer);
 	if (err)
 		goto out_put;
 
@@ -668,8 +1000,7 @@ int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *in
 	if (err)
 		goto out_unlock;
 	s = coap_ka_session_add(cn, ctx, sock, transport, &peer, over,
-				info->snd_portid,
-				info->extack);
+				info->snd_portid, false, info->extack);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
 		goto out_unlock;

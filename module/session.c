@@ -798,12 +798,15 @@ bool coap_ka_sessions_exist(void)
  * @peer: the peer
  * @over: the session's own settings, or NULL; the session's on success
  * @portid: the netlink socket to send its events to (0: none)
+ * @charged: the caller already counted it against the context owner's
+ *           session limit (a batch, coap_ka_user_sessions_charge_many());
+ *           then a failure leaves that charge to the caller
  * @extack: where to say why not
  *
  * The first session of a socket takes the socket over (its transport's
  * attach: protocol copy, receive hook or state callback). The session is
- * charged to the context owner's session count and, for its memory, to
- * the caller's memory cgroup; its timer starts at once.
+ * charged to the context owner's session count (unless @charged) and, for
+ * its memory, to the caller's memory cgroup; its timer starts at once.
  *
  * Context: process context, @cn->lock held; may sleep.
  * Return: the session, or ERR_PTR() of -EBUSY (sk_user_data or a UDP
@@ -817,7 +820,7 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					    struct socket *sock, u8 transport,
 					    const struct coap_ka_peer *peer,
 					    struct coap_ka_overrides *over,
-					    u32 portid,
+					    u32 portid, bool charged,
 					    struct netlink_ext_ack *extack)
 {
 	const struct coap_ka_params *p;
@@ -851,9 +854,11 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 			return ERR_PTR(-EEXIST);
 		}
 	}
-	err = coap_ka_user_sessions_charge(ctx->owner, extack);
-	if (err)
-		return ERR_PTR(err);
+	if (!charged) {
+		err = coap_ka_user_sessions_charge(ctx->owner, extack);
+		if (err)
+			return ERR_PTR(err);
+	}
 
 	err = -ENOMEM;
 	s = kmem_cache_zalloc(coap_ka_session_cache, COAP_KA_GFP_USER);
@@ -942,7 +947,8 @@ err_free:
 	coap_ka_owner_put(s->owner);
 	kmem_cache_free(coap_ka_session_cache, s);
 err_uncharge:
-	coap_ka_user_sessions_uncharge(ctx->owner);
+	if (!charged)
+		coap_ka_user_sessions_uncharge(ctx->owner);
 	return ERR_PTR(err);
 }
 

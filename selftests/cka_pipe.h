@@ -45,8 +45,18 @@ static inline long peer_index(uint32_t addr_be)
  */
 typedef void (*build_fn)(struct cka_nl *nl, struct nlmsghdr *nlh, long i, void *arg);
 
+static inline long pipeline_sized(struct cka_nl *nl, uint8_t cmd, long n, build_fn build,
+				  void *arg, int *err, size_t maxreq);
+
 static inline long pipeline(struct cka_nl *nl, uint8_t cmd, long n, build_fn build,
 			    void *arg, int *err)
+{
+	return pipeline_sized(nl, cmd, n, build, arg, err, 512);
+}
+
+/* The same, for requests of up to @maxreq bytes each. */
+static inline long pipeline_sized(struct cka_nl *nl, uint8_t cmd, long n, build_fn build,
+				  void *arg, int *err, size_t maxreq)
 {
 	static char out[1 << 16];
 	long i = 0, failed = 0;
@@ -60,7 +70,7 @@ static inline long pipeline(struct cka_nl *nl, uint8_t cmd, long n, build_fn bui
 		for (k = 0; k < CKA_PIPE_WIN && i < n; k++, i++) {
 			struct nlmsghdr *nlh;
 
-			if (off + 512 > sizeof(out))
+			if (off + maxreq > sizeof(out))
 				break;
 			nlh = cka_msg_start(nl, out + off, nl->family, 0, cmd);
 			build(nl, nlh, i, arg);
@@ -125,6 +135,42 @@ static inline void build_add(struct cka_nl *nl, struct nlmsghdr *nlh, long i, vo
 	}
 	if (a->transport >= 0)
 		mnl_attr_put_u32(nlh, COAP_KA_A_TRANSPORT, a->transport);
+}
+
+/*
+ * Batched SESSION_ADD (peer nests) of one unconnected socket: request i
+ * carries peers peer_addr(peer0 + i * per) on, @n peers in all.
+ */
+struct add_batch_arg {
+	long ctx;
+	int fd;
+	long peer0;
+	long n;
+	int per;		/* peers per request, at most COAP_KA_SESSION_ADD_PEERS_MAX */
+};
+
+/* The size of a request of add_batch_arg.per IPv4 peers. */
+#define CKA_BATCH_REQ_SIZE(per)	(256 + COAPKA_NL_PEER_ROOM(per))
+
+static inline void build_add_batch(struct cka_nl *nl, struct nlmsghdr *nlh, long i, void *p)
+{
+	struct add_batch_arg *b = p;
+	long k = i * b->per, end = k + b->per < b->n ? k + b->per : b->n;
+
+	(void)nl;
+	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, b->ctx);
+	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, b->fd);
+	for (; k < end; k++) {
+		struct sockaddr_in sin = peer_addr(b->peer0 + k, CKA_PEER_PORT);
+
+		coapka_nl_put_peer(nlh, (void *)&sin, sizeof(sin));
+	}
+}
+
+/* Requests build_add_batch() needs for @b's peers. */
+static inline long add_batch_reqs(const struct add_batch_arg *b)
+{
+	return (b->n + b->per - 1) / b->per;
 }
 
 #endif /* CKA_PIPE_H */

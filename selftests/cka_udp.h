@@ -343,6 +343,65 @@ static inline long session_add(struct cka_nl *nl, long ctx, int fd,
 	return session_add_full(nl, ctx, fd, peer, -1, NULL, NULL);
 }
 
+/* What a batched SESSION_ADD sent and got back (session_add_batch()). */
+struct cka_batch {
+	uint32_t off[COAP_KA_SESSION_ADD_PEERS_MAX + 1]; /* each nest's offset */
+	uint32_t ids[COAP_KA_SESSION_ADD_PEERS_MAX + 1]; /* the reply's, in order */
+	unsigned int nids;
+	uint32_t ctx;			/* the reply's ctx-id */
+	uint64_t ino;			/* the reply's sock-inode */
+	int bad;			/* -1, or the reply was malformed */
+};
+
+static inline int cka_batch_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct cka_batch *b = data;
+	const struct nlattr *a;
+
+	if (coapka_nl_batch_ids(nlh, b->ids, COAP_KA_SESSION_ADD_PEERS_MAX + 1, &b->nids))
+		b->bad = -1;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == COAP_KA_A_CTX_ID)
+			b->ctx = mnl_attr_get_u32(a);
+		if (mnl_attr_get_type(a) == COAP_KA_A_SOCK_INODE)
+			b->ino = mnl_attr_get_u64(a);
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * SESSION_ADD of socket @fd to @ctx for @n peers as peer nests (a batch);
+ * @pairs as for session_add_full(). @b records where each nest went in
+ * the request (for NLMSGERR_ATTR_OFFS) and the reply. Returns 0 or
+ * -errno (nl->msg, nl->bad_off say why).
+ */
+static inline int session_add_batch(struct cka_nl *nl, long ctx, int fd,
+				    const struct sockaddr_storage *peers, int n,
+				    const uint32_t *pairs, struct cka_batch *b)
+{
+	size_t size = 4096 + COAPKA_NL_PEER_ROOM(n);
+	struct nlmsghdr *nlh;
+	char *buf = calloc(1, size);
+	int i, err;
+
+	memset(b, 0, sizeof(*b));
+	if (!buf)
+		return -ENOMEM;
+	nlh = cka_msg_start(nl, buf, nl->family, 0, COAP_KA_CMD_SESSION_ADD);
+	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, ctx);
+	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, fd);
+	for (; pairs && pairs[0]; pairs += 2)
+		mnl_attr_put_u32(nlh, pairs[0], pairs[1]);
+	for (i = 0; i < n; i++) {
+		if (i <= COAP_KA_SESSION_ADD_PEERS_MAX)
+			b->off[i] = nlh->nlmsg_len;
+		coapka_nl_put_peer(nlh, (const void *)&peers[i], sizeof(peers[i]));
+	}
+	err = cka_talk(nl, nlh, cka_batch_cb, b);
+	free(buf);
+	return err;
+}
+
 static inline int session_cmd(struct cka_nl *nl, uint8_t cmd, long sid,
 			      struct cka_ev *out)
 {

@@ -10,7 +10,8 @@
  * just deleted or never did, extreme values, and file descriptors of every
  * kind (closed, -1, pipe, epoll, unix, netlink, raw, packet, a UDP socket
  * of another network namespace, listening/connected TCP, kTLS, bound,
- * unbound and connected UDP over IPv4 and IPv6). Valid sessions are kept
+ * unbound and connected UDP over IPv4 and IPv6), and batched session-adds
+ * (peer nests, valid or not, the same peer twice). Valid sessions are kept
  * alive so that GET/DEL hit real objects, and sockets are closed and made
  * again now and then.
  *
@@ -516,6 +517,52 @@ static void put_peer(struct fmsg *m)
 	put_bin(m, COAP_KA_A_PEER_PORT, &port, 2);
 }
 
+/* Append attribute @type with @len bytes of @p to the nest body @buf. */
+static unsigned int nest_put(uint8_t *buf, unsigned int off, uint16_t type,
+			     const void *p, uint16_t len)
+{
+	struct nlattr na = { .nla_len = 4 + len, .nla_type = type };
+
+	memcpy(buf + off, &na, 4);
+	memcpy(buf + off + 4, p, len);
+	memset(buf + off + 4 + len, 0, NLA_ALIGN(len) - len);
+	return off + 4 + NLA_ALIGN(len);
+}
+
+/*
+ * One peer of a batched session-add: a COAP_KA_A_PEER nest, mostly a
+ * valid peer (one of 64 of 127.0.0.0/24 or ::/120, so that a batch has
+ * distinct ones and sometimes the same twice), now and then without its port,
+ * with both addresses, or with a session-id it must not carry.
+ */
+static void put_peer_nest(struct fmsg *m)
+{
+	uint16_t port = chance(80) ? udp_peer_port : htons(rnd_below(65536));
+	uint8_t buf[MAX_PAYLOAD];
+	unsigned int off = 0;
+	bool v4 = chance(60);
+
+	if (v4 || chance(5)) {
+		uint32_t a4 = htonl(INADDR_LOOPBACK + rnd_below(64));
+
+		off = nest_put(buf, off, COAP_KA_A_PEER_IPV4, &a4, 4);
+	}
+	if (!v4 || chance(5)) {
+		struct in6_addr a6 = IN6ADDR_LOOPBACK_INIT;
+
+		a6.s6_addr[15] = rnd_below(64);
+		off = nest_put(buf, off, COAP_KA_A_PEER_IPV6, &a6, sizeof(a6));
+	}
+	if (chance(92))
+		off = nest_put(buf, off, COAP_KA_A_PEER_PORT, &port, 2);
+	if (chance(4)) {
+		uint32_t id = 1 + rnd_below(64);
+
+		off = nest_put(buf, off, COAP_KA_A_SESSION_ID, &id, 4);
+	}
+	put_bin(m, COAP_KA_A_PEER | (chance(95) ? NLA_F_NESTED : 0), buf, off);
+}
+
 /* A valid request of a random command. */
 static void gen_base(struct fmsg *m)
 {
@@ -552,16 +599,26 @@ static void gen_base(struct fmsg *m)
 		m->del_id = pick_id(&ctxs);
 		put_u32(m, COAP_KA_A_CTX_ID, m->del_id);
 	} else if (r < 72) {
+		unsigned int peers = rnd_below(100);	/* < 60 flat, >= 80 nests */
 		int fd = pool_fd();
 
+		/* a batch is mostly of the sockets that take one */
+		if (peers >= 80 && chance(70))
+			fd = pool[chance(60) ? FD_UDP4_BOUND : FD_UDP6_BOUND];
 		m->cmd = COAP_KA_CMD_SESSION_ADD;
 		put_u32(m, COAP_KA_A_CTX_ID, pick_id(&ctxs));
 		put_u32(m, COAP_KA_A_SOCK_FD, fd);
 		if (chance(25))
 			put_u32(m, COAP_KA_A_TRANSPORT,
 				rnd_below(COAP_KA_TRANSPORT_MAX + 1));
-		if (chance(60))
+		if (peers < 60) {
 			put_peer(m);
+		} else if (peers >= 80) {
+			unsigned int i, n = 1 + rnd_below(8);
+
+			for (i = 0; i < n; i++)
+				put_peer_nest(m);
+		}
 		put_settings(m, 10);
 	} else if (r < 82) {
 		m->cmd = COAP_KA_CMD_SESSION_DEL;
@@ -746,8 +803,11 @@ static void mutate(struct fmsg *m)
 				a->data[i] = rnd();
 		}
 		break;
-	case 13:	/* the peer attributes, in odd combinations */
-		put_peer(m);
+	case 13:	/* the peer attributes, in odd combinations, or nested */
+		if (chance(50))
+			put_peer(m);
+		else
+			put_peer_nest(m);
 		break;
 	default:	/* a byte of a payload */
 		if (a && a->paylen)
@@ -802,6 +862,7 @@ static int serialize(struct fmsg *m, uint16_t family, uint32_t seq)
 
 struct stats {
 	unsigned long sent, acks, replies, errors, with_msg, known;
+	unsigned long batches, batch_sessions;	/* batched session-adds answered */
 	unsigned long per_err[NCMD], per_msg[NCMD], per_ok[NCMD];
 	unsigned long no_reply, overruns, dump_errors, dones;
 	unsigned long known_hdr, known_cmd, known_busy, stray;
@@ -926,8 +987,26 @@ static char rxbuf[1 << 18];
 
 static void learn_ids(const struct nlmsghdr *nlh, const struct fmsg *m)
 {
-	const struct nlattr *a;
+	const struct nlattr *a, *b;
+	bool batch = false;
 
+	/* a batched session-add's reply: a session id in each peer nest */
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != COAP_KA_A_PEER ||
+		    mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+			continue;
+		mnl_attr_for_each_nested(b, a)
+			if (mnl_attr_get_type(b) == COAP_KA_A_SESSION_ID &&
+			    mnl_attr_get_payload_len(b) == 4) {
+				ids_add(&sessions, mnl_attr_get_u32(b));
+				st.batch_sessions++;
+				batch = true;
+			}
+	}
+	if (batch) {
+		st.batches++;
+		return;
+	}
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		if (mnl_attr_get_payload_len(a) != 4)
 			continue;
@@ -1294,6 +1373,8 @@ int main(int argc, char **argv)
 	ksft_print_msg("%lu acks, %lu replies, %lu dumps done, %lu errors, %lu unsent, %lu overruns, %u sockets remade\n",
 		       st.acks, st.replies, st.dones, st.errors, st.no_reply,
 		       st.overruns, recreated);
+	ksft_print_msg("%lu batched session-adds answered, %lu sessions in them\n",
+		       st.batches, st.batch_sessions);
 	ksft_test_result(!err && st.sent == count, "%lu messages sent, every reply read%s%s\n",
 			 st.sent, err ? ": " : "", err ? strerror(-err) : "");
 

@@ -32,13 +32,14 @@
 #define LO		"127.0.0.1"
 
 enum cmd {
-	C_CTX_NEW, C_CTX_GET, C_CTX_DUMP, C_CTX_SET, C_SESS_ADD, C_SESS_GET,
-	C_SESS_DUMP, C_SESS_DEL, C_CTX_DEL, C_N
+	C_CTX_NEW, C_CTX_GET, C_CTX_DUMP, C_CTX_SET, C_SESS_ADD, C_SESS_BATCH,
+	C_SESS_GET, C_SESS_DUMP, C_SESS_DEL, C_CTX_DEL, C_N
 };
 
 static const char *const cmd_name[C_N] = {
 	"ctx-new", "ctx-get", "ctx-get-dump", "ctx-set", "session-add",
-	"session-get", "session-get-dump", "session-del", "ctx-del",
+	"session-add-batch", "session-get", "session-get-dump", "session-del",
+	"ctx-del",
 };
 
 /* What an actor got: 0 or -errno per command (dumps: 0 listed, -ENOENT not). */
@@ -62,11 +63,13 @@ static void run_seq(struct cka_nl *nl, long ctx, long sid, struct seq_res *r)
 {
 	const uint32_t seven[] = { COAP_KA_A_KEEPALIVE_SECS, 7, 0 };
 	struct cka_ev *evs = calloc(256, sizeof(*evs));
+	struct cka_batch *b = calloc(1, sizeof(*b));
+	struct sockaddr_storage peers[2];
 	struct ctx_list l;
 	struct cka_ctx c;
 	struct cka_ev e;
 	long own, s2;
-	int fd, n;
+	int fd, ufd, n;
 
 	memset(r, 0, sizeof(*r));
 	own = cka_ctx_new(nl, NULL, NULL);
@@ -84,6 +87,12 @@ static void run_seq(struct cka_nl *nl, long ctx, long sid, struct seq_res *r)
 	fd = udp_connected_to(LO, 9);
 	s2 = session_add(nl, ctx, fd, NULL);
 	r->err[C_SESS_ADD] = s2 > 0 ? 0 : s2;
+	/* two peers of an unconnected socket in one request */
+	ufd = udp_bound(LO, 0, NULL);
+	sockaddr_fill(&peers[0], LO, 9);
+	sockaddr_fill(&peers[1], LO, 10);
+	r->err[C_SESS_BATCH] = b ? session_add_batch(nl, ctx, ufd, peers, 2, NULL, b) : -ENOMEM;
+	r->data[C_SESS_BATCH] = r->err[C_SESS_BATCH] && b && b->nids;
 
 	memset(&e, 0, sizeof(e));
 	r->err[C_SESS_GET] = session_get(nl, sid, &e);
@@ -93,7 +102,10 @@ static void run_seq(struct cka_nl *nl, long ctx, long sid, struct seq_res *r)
 	r->err[C_SESS_DEL] = session_del(nl, sid);
 	r->err[C_CTX_DEL] = cka_ctx_cmd(nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
 	close(fd);
+	if (ufd >= 0)
+		close(ufd);
 	free(evs);
+	free(b);
 }
 
 /* Print the cells of one (actor, target) and check them. */
@@ -112,7 +124,8 @@ static void check_seq(struct __test_metadata *_metadata, const char *actor,
 		else
 			ok = (err == -ENOENT || err == -EPERM ||
 			      /* an actor in its own netns has no socket in the target's */
-			      (i == C_SESS_ADD && err == -EINVAL)) && !r->data[i];
+			      ((i == C_SESS_ADD || i == C_SESS_BATCH) && err == -EINVAL)) &&
+			     !r->data[i];
 		ksft_print_msg("perm %-12s %-16s %-17s %-8s (expected %s)%s %s\n", actor, target,
 			       cmd_name[i], err ? strerror(-err) : "allowed",
 			       i == C_CTX_NEW || allow ? "allow" : "deny",

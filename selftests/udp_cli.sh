@@ -434,6 +434,46 @@ t_session_add_own() {
 	expect_err "expected one of udp, dtls, tcp, tls"
 }
 
+# run_unbound CMD...: CMD with fd 5 an unconnected UDP socket bound to
+# 127.0.0.1 (made by python3, which bash's /dev/udp cannot: it connects).
+run_unbound() {
+	r python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+os.dup2(s.fileno(), 5)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
+# Several peers of one unconnected socket in one session add: each session
+# printed, in order; a refused peer refuses the whole (batch_test checks
+# that nothing is left); usage errors. The sessions end with the CLI's
+# process, the socket's only holder.
+t_batch_add() {
+	local lines line
+	mkctx keepalive-secs 30
+	run_unbound "$CLI" session add ctx "$CTX" fd 5 peer 127.0.0.7 port 9 \
+		peer 127.0.0.8 port 10 peer 127.0.0.9 port 11
+	expect_rc 0
+	nlines "$OUT"
+	expect_eq "lines (one per session)" 3 "$NLINES" || return 1
+	mapfile -t lines <<<"$OUT"
+	expect_fields "${lines[0]}" ctx-id "$CTX" transport udp peer-ipv4 127.0.0.7 peer-port 9 || return 1
+	expect_fields "${lines[1]}" peer-ipv4 127.0.0.8 peer-port 10 || return 1
+	expect_fields "${lines[2]}" peer-ipv4 127.0.0.9 peer-port 11 || return 1
+	run_unbound "$CLI" -j session add ctx "$CTX" fd 5 peer 127.0.0.7 port 9 peer 127.0.0.8 port 10
+	expect_rc 0
+	read -r line <<<"$(python3 -c 'import json, sys
+print(" ".join("%s:%s" % (o["peer-ipv4"], o["peer-port"]) for o in json.load(sys.stdin)))' <<<"$OUT")"
+	expect_eq "JSON sessions" "127.0.0.7:9 127.0.0.8:10" "$line" || return 1
+	# the same peer twice: refused whole, the kernel names the second
+	run_unbound "$CLI" session add ctx "$CTX" fd 5 peer 127.0.0.7 port 9 peer 127.0.0.7 port 9
+	expect_rc 1
+	expect_err "this peer is already in the batch" || return 1
+	r "$CLI" session add ctx "$CTX" fd 0 peer 127.0.0.1 peer 127.0.0.2 port 9
+	expect_rc 2
+	expect_err "each peer ADDR needs its own port P before the next peer"
+}
+
 # Refusals, each with the kernel's reason.
 t_refusals() {
 	local ctx
@@ -666,6 +706,7 @@ TESTS=(
 	"t_fd_filters:attach --fd; session show by ctx and inode; del, then ENOENT"
 	"t_gone_closed:the client is killed: session-gone with reason closed"
 	"t_session_add_own:session add of the CLI's own fd (IPv4 text, IPv6 JSON); usage errors"
+	"t_batch_add:session add of several peers of one unconnected socket: each printed, all or none"
 	"t_refusals:refusals with the kernel's reason: not a socket, DTLS, unknown context, EEXIST, no process"
 	"t_unconnected:unconnected socket: skipped by attach, EDESTADDRREQ without peer, taken with one"
 	"t_tcp:TCP: a listener is refused; attach --pid adds the client's and the server's connections, pinged and answered"

@@ -221,6 +221,10 @@ static const struct cka_attr cka_coap_ka_attrs[COAP_KA_A_MAX + 1] = {
 	[COAP_KA_A_PING_DEFERRALS] = {
 		CKA_NAME("ping-deferrals"), .kind = CKA_KIND_U32, .readonly = true,
 	},
+	/* A nest of session add's batch reply: session add prints each session. */
+	[COAP_KA_A_PEER] = {
+		CKA_NAME("peer"), .kind = CKA_KIND_PAD, .readonly = true,
+	},
 };
 
 const struct cka_attr_set cka_attrs_coap_ka = {

@@ -126,11 +126,20 @@ struct cka_sess_args {
 	bool has_ctx, has_fd, has_peer, has_port, has_transport;
 	int nset;			/* "SETTING VALUE" words in setv */
 	char **setv;
+	/* session add: the peers after the first (a batch), in order */
+	struct cka_peer {
+		int family;
+		unsigned char addr[16];
+		uint16_t port;
+		bool has_port;
+	} *more;
+	unsigned int nmore;
 };
 
 /*
  * Parse "ctx ID [fd N] [peer ADDR port P] [transport T] [SETTING VALUE]..."
- * (fd only with @take_fd; then it is required). Returns 0 or an exit code
+ * (fd only with @take_fd; then it is required, and "peer ADDR port P" may
+ * come again: a batch, in ->more). Returns 0 or an exit code
  * after printing why; cka_sess_args_free() in both cases.
  */
 int cka_sess_parse(const struct cka_object *obj, const struct cka_verb *verb,

@@ -42,6 +42,46 @@ static enum cka_sess_kw cka_sess_keyword(const char *s, bool take_fd)
 	return CKA_KW_NONE;
 }
 
+/* An IPv4 or IPv6 address into @addr (network byte order); -1 if neither. */
+static int cka_sess_addr(const char *v, int *family, unsigned char *addr)
+{
+	if (inet_pton(AF_INET, v, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, v, addr) == 1)
+		*family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Another "peer ADDR" of session add: a batch. The one before must have
+ * its port by now; ->more has room for every word of the command line.
+ */
+static int cka_sess_more(const struct cka_object *obj,
+			 const struct cka_verb *verb, struct cka_sess_args *sa,
+			 const char *v)
+{
+	struct cka_peer *p;
+
+	if (!sa->more)
+		return cka_usage_error(obj, verb, "peer given twice");
+	if (!sa->has_port || (sa->nmore && !sa->more[sa->nmore - 1].has_port))
+		return cka_usage_error(obj, verb,
+				       "each peer ADDR needs its own port P before the next peer");
+	if (sa->nmore + 1 >= COAP_KA_SESSION_ADD_PEERS_MAX)
+		return cka_usage_error(obj, verb,
+				       "at most %d peers in one session add",
+				       COAP_KA_SESSION_ADD_PEERS_MAX);
+	p = &sa->more[sa->nmore];
+	if (cka_sess_addr(v, &p->family, p->addr))
+		return cka_usage_error(obj, verb,
+				       "invalid peer address '%s': not an IPv4 or IPv6 address",
+				       v);
+	sa->nmore++;
+	return 0;
+}
+
 static int cka_sess_value(const struct cka_object *obj,
 			  const struct cka_verb *verb,
 			  struct cka_sess_args *sa, enum cka_sess_kw kw,
@@ -74,23 +114,24 @@ static int cka_sess_value(const struct cka_object *obj,
 		return 0;
 	case CKA_KW_PEER:
 		if (sa->has_peer)
-			return cka_usage_error(obj, verb, "peer given twice");
-		if (inet_pton(AF_INET, v, sa->addr) == 1)
-			sa->family = AF_INET;
-		else if (inet_pton(AF_INET6, v, sa->addr) == 1)
-			sa->family = AF_INET6;
-		else
+			return cka_sess_more(obj, verb, sa, v);
+		if (cka_sess_addr(v, &sa->family, sa->addr))
 			return cka_usage_error(obj, verb,
 					       "invalid peer address '%s': not an IPv4 or IPv6 address",
 					       v);
 		sa->has_peer = true;
 		return 0;
 	case CKA_KW_PORT:
-		if (sa->has_port)
-			return cka_usage_error(obj, verb, "port given twice");
 		if (cka_parse_u32(v, &n, &why) || n > 65535)
 			return cka_usage_error(obj, verb, "invalid port '%s': %s",
 					       v, n > 65535 ? "at most 65535" : why);
+		if (sa->nmore && !sa->more[sa->nmore - 1].has_port) {
+			sa->more[sa->nmore - 1].port = (uint16_t)n;
+			sa->more[sa->nmore - 1].has_port = true;
+			return 0;
+		}
+		if (sa->has_port)
+			return cka_usage_error(obj, verb, "port given twice");
 		sa->port = (uint16_t)n;
 		sa->has_port = true;
 		return 0;
@@ -114,6 +155,9 @@ void cka_sess_args_free(struct cka_sess_args *sa)
 	free(sa->setv);
 	sa->setv = NULL;
 	sa->nset = 0;
+	free(sa->more);
+	sa->more = NULL;
+	sa->nmore = 0;
 }
 
 int cka_sess_parse(const struct cka_object *obj, const struct cka_verb *verb,
@@ -128,7 +172,9 @@ int cka_sess_parse(const struct cka_object *obj, const struct cka_verb *verb,
 
 	memset(sa, 0, sizeof(*sa));
 	sa->setv = calloc((size_t)argc + 1, sizeof(*sa->setv));
-	if (!sa->setv) {
+	if (take_fd)
+		sa->more = calloc((size_t)argc / 2 + 1, sizeof(*sa->more));
+	if (!sa->setv || (take_fd && !sa->more)) {
 		fprintf(stderr, "%s: out of memory\n", CKA_PROG);
 		return CKA_EXIT_ERR;
 	}
@@ -153,7 +199,8 @@ int cka_sess_parse(const struct cka_object *obj, const struct cka_verb *verb,
 		return cka_usage_error(obj, verb, "missing ctx ID");
 	if (take_fd && !sa->has_fd)
 		return cka_usage_error(obj, verb, "missing fd N");
-	if (sa->has_peer != sa->has_port)
+	if (sa->has_peer != sa->has_port ||
+	    (sa->nmore && !sa->more[sa->nmore - 1].has_port))
 		return cka_usage_error(obj, verb,
 				       "peer ADDR and port P go together");
 
@@ -181,6 +228,81 @@ void cka_sess_put(const struct cka_object *obj,
 	cka_put_settings(obj, NULL, nlh, sa->nset, sa->setv);
 }
 
+/* One peer nest of a batch. */
+static void cka_sess_put_peer(struct nlmsghdr *nlh, int family,
+			      const unsigned char *addr, uint16_t port)
+{
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+
+	if (family == AF_INET) {
+		memcpy(&in.sin_addr, addr, 4);
+		in.sin_port = htons(port);
+		coapka_nl_put_peer(nlh, (struct sockaddr *)&in, sizeof(in));
+	} else {
+		memcpy(&in6.sin6_addr, addr, 16);
+		in6.sin6_port = htons(port);
+		coapka_nl_put_peer(nlh, (struct sockaddr *)&in6, sizeof(in6));
+	}
+}
+
+/*
+ * session add with several peers: one SESSION_ADD of peer nests, all or
+ * nothing, then each new session printed as session show ID prints it.
+ */
+static int cka_sess_add_batch(const struct cka_opts *o,
+			      const struct cka_object *obj,
+			      struct cka_sess_args *sa, struct cka_nl *nl)
+{
+	unsigned int n = sa->nmore + 1, got = 0, i;
+	size_t size = CKA_REQ_SIZE + COAPKA_NL_PEER_ROOM(n);
+	struct cka_msgs m = { 0 };
+	static union cka_req req;
+	struct cka_sess_args one;
+	struct nlmsghdr *nlh;
+	uint32_t *ids;
+	void *buf;
+	int ret = CKA_EXIT_ERR;
+
+	buf = calloc(1, size);
+	ids = calloc(n, sizeof(*ids));
+	if (!buf || !ids) {
+		fprintf(stderr, "%s: out of memory\n", CKA_PROG);
+		goto out;
+	}
+	/* The common part as for one peer, then the peers as nests. */
+	one = *sa;
+	one.has_peer = false;
+	one.has_port = false;
+	nlh = cka_nl_req(nl, buf, COAP_KA_CMD_SESSION_ADD, NLM_F_ACK);
+	cka_sess_put(obj, &one, nlh, sa->fd);
+	cka_sess_put_peer(nlh, sa->family, sa->addr, sa->port);
+	for (i = 0; i < sa->nmore; i++)
+		cka_sess_put_peer(nlh, sa->more[i].family, sa->more[i].addr,
+				  sa->more[i].port);
+	cka_list_start(o);
+	if (cka_nl_talk(nl, nlh, &m)) {
+		cka_nl_perror(nl);
+		goto out;
+	}
+	if (m.n != 1 || coapka_nl_batch_ids(m.v[0], ids, n, &got) || got != n) {
+		fprintf(stderr, "%s: the reply does not carry a session id per peer\n",
+			CKA_PROG);
+		goto out;
+	}
+	ret = CKA_EXIT_OK;
+	for (i = 0; i < n && ret == CKA_EXIT_OK; i++) {
+		nlh = cka_nl_req(nl, req.buf, COAP_KA_CMD_SESSION_GET, NLM_F_ACK);
+		mnl_attr_put_u32(nlh, COAP_KA_A_SESSION_ID, ids[i]);
+		ret = cka_obj_do(o, obj, nl, nlh, true);
+	}
+out:
+	cka_msgs_free(&m);
+	free(ids);
+	free(buf);
+	return ret;
+}
+
 static int cka_sess_add(const struct cka_opts *o, const struct cka_object *obj,
 			int argc, char **argv)
 {
@@ -197,9 +319,13 @@ static int cka_sess_add(const struct cka_opts *o, const struct cka_object *obj,
 	ret = CKA_EXIT_ERR;
 	if (cka_nl_open(&nl))
 		goto out;
-	nlh = cka_nl_req(&nl, req.buf, COAP_KA_CMD_SESSION_ADD, NLM_F_ACK);
-	cka_sess_put(obj, &sa, nlh, sa.fd);
-	ret = cka_obj_do(o, obj, &nl, nlh, true);
+	if (sa.nmore) {
+		ret = cka_sess_add_batch(o, obj, &sa, &nl);
+	} else {
+		nlh = cka_nl_req(&nl, req.buf, COAP_KA_CMD_SESSION_ADD, NLM_F_ACK);
+		cka_sess_put(obj, &sa, nlh, sa.fd);
+		ret = cka_obj_do(o, obj, &nl, nlh, true);
+	}
 	cka_nl_close(&nl);
 out:
 	cka_sess_args_free(&sa);
@@ -307,8 +433,8 @@ static int cka_sess_show(const struct cka_opts *o,
 static const struct cka_verb cka_sess_verbs[] = {
 	{
 		.name = "add", .aliases = ALIASES("new", "create"),
-		.args = "ctx ID fd N [peer ADDR port P] [transport udp|tcp|tls] [SETTING VALUE]...",
-		.help = "hand socket fd N of this process to the kernel; prints the session",
+		.args = "ctx ID fd N [peer ADDR port P]... [transport udp|tcp|tls] [SETTING VALUE]...",
+		.help = "hand socket fd N of this process to the kernel (unconnected UDP: several peers at once, all or none); prints each session",
 		.run = cka_sess_add,
 	},
 	{

@@ -110,6 +110,7 @@
  * @COAP_KA_MAX_RETRANSMIT_DEFAULT: RFC 7252 MAX_RETRANSMIT
  * @COAP_KA_PONG_TIMEOUT_MS_MAX: pong-timeout-ms at most one hour
  * @COAP_KA_JITTER_PCT_MAX: jitter-pct at most 50 percent
+ * @COAP_KA_SESSION_ADD_PEERS_MAX: peer nests one session-add may carry
  */
 enum coap_ka_limits {
 	COAP_KA_KEEPALIVE_SECS_MAX = 86400,
@@ -123,6 +124,7 @@ enum coap_ka_limits {
 	COAP_KA_MAX_RETRANSMIT_DEFAULT = 4,
 	COAP_KA_PONG_TIMEOUT_MS_MAX = 3600000,
 	COAP_KA_JITTER_PCT_MAX = 50,
+	COAP_KA_SESSION_ADD_PEERS_MAX = 1024,
 };
 
 /**
@@ -343,6 +345,10 @@ enum coap_ka_gone_reason {
  *   could not be written at once (the application was inside a message, or the
  *   socket had no room) and was tried again later; the tries back off from 10
  *   ms, doubling, to at most a second.
+ * @COAP_KA_A_PEER: nest: One peer of a batched session-add (at most
+ *   COAP_KA_SESSION_ADD_PEERS_MAX of them in one request): in the request its
+ *   peer-ipv4 or peer-ipv6 and peer-port; in the reply, in request order, its
+ *   session-id and peer.
  * @__COAP_KA_A_CNT: one more than the highest
  * @COAP_KA_A_MAX: the highest attribute number
  */
@@ -381,6 +387,7 @@ enum coap_ka_attr {
 	COAP_KA_A_NACK_REASON,
 	COAP_KA_A_GONE_REASON,
 	COAP_KA_A_PING_DEFERRALS,
+	COAP_KA_A_PEER,
 
 	__COAP_KA_A_CNT,
 	COAP_KA_A_MAX = (__COAP_KA_A_CNT - 1)
@@ -517,6 +524,26 @@ enum coap_ka_attr {
  *   closes (peer-closed) or resets (peer-reset) the connection, or TCP itself
  *   gives it up (conn-lost). A transient error (an ICMP error with IP_RECVERR)
  *   does not end a session.
+ *
+ *   Batches. For an unconnected UDP socket one request may carry up to
+ *   COAP_KA_SESSION_ADD_PEERS_MAX (1024) peer nests instead of the flat peer
+ *   attributes (giving both is EINVAL, as is a batch for a connected UDP socket
+ *   or a TCP socket); ctx-id, sock-fd, transport and the settings apply to
+ *   every one of them. A batch is all or nothing: if any peer is refused (a bad
+ *   nest, the same peer twice in the batch or already attached: EEXIST, the
+ *   session limit reached within the batch: EDQUOT, no memory) no session of
+ *   the request remains, none of them sends an event, and a socket that had no
+ *   session before is handed back. The whole batch is checked (nests,
+ *   duplicates, peers already attached, the session limit) before any of its
+ *   sessions exists; only a failure to allocate part way (or to send the reply)
+ *   undoes sessions already made. The extended ACK points at the failing nest
+ *   (NLMSGERR_ATTR_OFFS) and its message names its index (from 0; on kernels
+ *   without formatted extended ACK messages, such as Debian's 6.1, only the
+ *   offset says which). The socket is checked once per request; a batch of n
+ *   peers counts n against the session limit and needs the same permission as a
+ *   single add. Reply to a batch: ctx-id, sock-inode and, in request order, one
+ *   peer nest per session with its session-id and peer; a single add's reply is
+ *   unchanged.
  * @COAP_KA_CMD_SESSION_DEL: Stop watching a session. Request: session-id. The
  *   socket is handed back as the application had it when its last session goes.
  *   An answer to a UDP Ping sent just before may still reach the application

@@ -325,6 +325,70 @@ int coapka_attach_fd(struct coapka *h, uint32_t ctx_id, int fd,
 	return ret;
 }
 
+struct coapka_batch {
+	uint32_t *ids;
+	unsigned int max, n;
+	int ret;
+};
+
+static int coapka_batch_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct coapka_batch *b = data;
+
+	b->ret = coapka_nl_batch_ids(nlh, b->ids, b->max, &b->n);
+	return 0;
+}
+
+int coapka_attach_peers(struct coapka *h, uint32_t ctx_id, int fd,
+			const struct sockaddr_storage *peers, unsigned int n,
+			uint32_t *session_ids)
+{
+	struct coapka_batch b = { .max = n };
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	size_t size;
+	void *buf;
+	int ret;
+
+	coapka_begin(h);
+	if (!n || n > COAPKA_ATTACH_PEERS_MAX || !peers)
+		return coapka_nl_local_err(&h->nl,
+			"give 1 to COAPKA_ATTACH_PEERS_MAX peers", EINVAL);
+	size = COAPKA_REQ_SIZE + COAPKA_NL_PEER_ROOM(n);
+	buf = malloc(size);
+	b.ids = malloc(n * sizeof(*b.ids));
+	if (!buf || !b.ids) {
+		ret = coapka_nl_local_err(&h->nl, "allocating the request",
+					  ENOMEM);
+		goto out;
+	}
+	nlh = coapka_nl_req(&h->nl, buf, size, 0, COAP_KA_CMD_SESSION_ADD,
+			    NLM_F_ACK);
+	mnl_attr_put_u32(nlh, COAP_KA_A_CTX_ID, ctx_id);
+	mnl_attr_put_u32(nlh, COAP_KA_A_SOCK_FD, (uint32_t)fd);
+	for (i = 0; i < n; i++) {
+		if (!coapka_nl_put_peer(nlh, (const void *)&peers[i],
+					sizeof(peers[i]))) {
+			snprintf(h->nl.ext.msg, sizeof(h->nl.ext.msg),
+				 "peer %u", i);
+			ret = coapka_nl_local_err(&h->nl,
+				"a peer is not an IPv4 or IPv6 address",
+				EAFNOSUPPORT);
+			goto out;
+		}
+	}
+	ret = coapka_nl_talk(&h->nl, nlh, coapka_batch_cb, &b);
+	if (!ret && (b.ret || b.n != n))
+		ret = coapka_nl_local_err(&h->nl,
+			"the reply does not carry a session id per peer", EPROTO);
+	if (!ret && session_ids)
+		memcpy(session_ids, b.ids, n * sizeof(*b.ids));
+out:
+	free(b.ids);
+	free(buf);
+	return ret;
+}
+
 int coapka_detach(struct coapka *h, uint32_t session_id)
 {
 	union coapka_req req;

@@ -255,6 +255,34 @@ COAPKA_API int coapka_attach_fd(struct coapka *h, uint32_t ctx_id, int fd,
 				const struct coapka_attach_opts *opts,
 				uint32_t *session_id);
 
+/** The most peers one coapka_attach_peers() call takes (the kernel's
+ *  COAP_KA_SESSION_ADD_PEERS_MAX). */
+#define COAPKA_ATTACH_PEERS_MAX	1024
+
+/**
+ * coapka_attach_peers() - hand an unconnected UDP socket to the kernel for
+ * many peers at once: one request, one session per peer.
+ * @h:           the handle
+ * @ctx_id:      a context of the caller's
+ * @fd:          the application's bound, unconnected UDP socket
+ * @peers:       @n peers (sockaddr_in or sockaddr_in6 in each), no two the
+ *               same
+ * @n:           1 to COAPKA_ATTACH_PEERS_MAX
+ * @session_ids: out: @n session ids, in the order of @peers (may be NULL)
+ *
+ * All or nothing: when any peer is refused no session of the call
+ * remains (and a socket that had none is handed back); coapka_strerror()
+ * then names the index of the peer that was refused (on kernels with
+ * formatted extended ACK messages; not Debian's 6.1).
+ *
+ * Return: 0, or -errno as for coapka_attach_fd(), and -EINVAL for no
+ * peers, more than COAPKA_ATTACH_PEERS_MAX, or a connected UDP or a TCP
+ * socket; -EEXIST when a peer is in @peers twice or already attached.
+ */
+COAPKA_API int coapka_attach_peers(struct coapka *h, uint32_t ctx_id, int fd,
+				   const struct sockaddr_storage *peers,
+				   unsigned int n, uint32_t *session_ids);
+
 /**
  * coapka_detach() - stop keeping a session alive; its socket is handed
  * back as the application had it (a session-gone event with

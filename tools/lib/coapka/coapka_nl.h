@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 
@@ -115,6 +116,27 @@ COAPKA_INTERNAL int coapka_nl_poll(struct coapka_nl *nl);
 
 /* Join a multicast group by id. Returns 0 or -errno. */
 COAPKA_INTERNAL int coapka_nl_join(struct coapka_nl *nl, uint32_t group);
+
+/*
+ * Put one peer of a batched SESSION_ADD, a COAP_KA_A_PEER nest of @sa's
+ * address and port, at the end of @nlh. Returns false (and puts nothing)
+ * if @sa is neither AF_INET nor AF_INET6 or @len too short for it.
+ */
+COAPKA_INTERNAL bool coapka_nl_put_peer(struct nlmsghdr *nlh,
+					const struct sockaddr *sa,
+					socklen_t len);
+
+/* Room a request needs for @n peer nests: at most this many bytes. */
+#define COAPKA_NL_PEER_ROOM(n)	((size_t)(n) * 32)
+
+/*
+ * The session ids of a batched SESSION_ADD's reply, in request order:
+ * @ids (room for @max) gets them and *@n their number. Returns 0 or
+ * -EPROTO for a malformed reply.
+ */
+COAPKA_INTERNAL int coapka_nl_batch_ids(const struct nlmsghdr *nlh,
+					uint32_t *ids, unsigned int max,
+					unsigned int *n);
 
 /* Record a failure of our own side; returns -err. */
 COAPKA_INTERNAL int coapka_nl_local_err(struct coapka_nl *nl,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -44,6 +45,57 @@ struct nlmsghdr *coapka_nl_req(const struct coapka_nl *nl, void *buf,
 	genl->cmd = cmd;
 	genl->version = type == GENL_ID_CTRL ? 1 : COAP_KA_GENL_VERSION;
 	return nlh;
+}
+
+bool coapka_nl_put_peer(struct nlmsghdr *nlh, const struct sockaddr *sa,
+			socklen_t len)
+{
+	struct nlattr *nest;
+
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		nest = mnl_attr_nest_start(nlh, COAP_KA_A_PEER);
+		mnl_attr_put(nlh, COAP_KA_A_PEER_IPV4, 4, &in->sin_addr);
+		mnl_attr_put(nlh, COAP_KA_A_PEER_PORT, 2, &in->sin_port);
+	} else if (sa->sa_family == AF_INET6 &&
+		   len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		nest = mnl_attr_nest_start(nlh, COAP_KA_A_PEER);
+		mnl_attr_put(nlh, COAP_KA_A_PEER_IPV6, 16, &in6->sin6_addr);
+		mnl_attr_put(nlh, COAP_KA_A_PEER_PORT, 2, &in6->sin6_port);
+	} else {
+		return false;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return true;
+}
+
+int coapka_nl_batch_ids(const struct nlmsghdr *nlh, uint32_t *ids,
+			unsigned int max, unsigned int *n)
+{
+	const struct nlattr *a, *b;
+	uint32_t id;
+
+	*n = 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
+		return -EPROTO;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != COAP_KA_A_PEER)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 || *n == max)
+			return -EPROTO;
+		id = 0;
+		mnl_attr_for_each_nested(b, a)
+			if (mnl_attr_get_type(b) == COAP_KA_A_SESSION_ID &&
+			    mnl_attr_validate(b, MNL_TYPE_U32) == 0)
+				id = mnl_attr_get_u32(b);
+		if (!id)
+			return -EPROTO;
+		ids[(*n)++] = id;
+	}
+	return 0;
 }
 
 /* The extended ACK attributes of an error or done message, from @off. */
