@@ -623,6 +623,8 @@ void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason)
 	coap_ka_sessions_finish(cn, &dead);
 }
 
+static void coap_ka_pace_hold(struct coap_ka_net *cn, struct coap_ka_session *s);
+
 static void coap_ka_session_process(struct coap_ka_session *s)
 {
 	const struct coap_ka_params *p;
@@ -632,7 +634,9 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
 	if (READ_ONCE(s->dead))
 		return;
-	coap_ka_ops(s->ks)->ping(s);
+	/* The Ping waits its turn with the pacer; events never wait. */
+	if (test_bit(COAP_KA_TODO_PING, &s->todo))
+		coap_ka_pace_hold(s->ks->cn, s);
 	if (test_and_clear_bit(COAP_KA_TODO_PONG, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PONG_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_PEER_PING, &s->todo))
@@ -651,6 +655,153 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	}
 }
 
+/*
+ * The Ping pacer. The work item hands Pings to the stack in the order
+ * they fell due, each when a token lets it: tokens come at the
+ * namespace's ping_rate_limit, and at most 10 ms worth of them (at least
+ * one) wait unused, so that any second sees at most the limit and that
+ * many more (the fraction of a token kept with them makes no whole one).
+ * A Ping that gets none waits on coap_ka_net.held_head (with a reference)
+ * and a timer brings the work back when the next one is due. Only the
+ * work item touches the list and the tokens.
+ */
+
+/*
+ * The most credit that may wait: the bucket, and the part of a token due
+ * when the work came, so that waking on jiffies loses none of the rate.
+ */
+static u64 coap_ka_pace_depth(unsigned int limit)
+{
+	return (u64)max(limit / 100, 1U) * NSEC_PER_SEC + NSEC_PER_SEC - 1;
+}
+
+/* Take a token at @now, or say how many ns until the next one (@wait). */
+static bool coap_ka_pace_take(struct coap_ka_net *cn, unsigned int limit,
+			      u64 now, u64 *wait)
+{
+	u64 depth = coap_ka_pace_depth(limit);
+	u64 elapsed = now - cn->pace_stamp;
+
+	cn->pace_stamp = now;
+	if (elapsed >= NSEC_PER_SEC)
+		cn->pace_credit = depth;
+	else
+		cn->pace_credit = min(cn->pace_credit + elapsed * limit, depth);
+	if (cn->pace_credit >= NSEC_PER_SEC) {
+		cn->pace_credit -= NSEC_PER_SEC;
+		return true;
+	}
+	*wait = div_u64(NSEC_PER_SEC - cn->pace_credit + limit - 1, limit);
+	return false;
+}
+
+/* Queue @s's Ping behind those waiting, unless it is there already. */
+static void coap_ka_pace_hold(struct coap_ka_net *cn, struct coap_ka_session *s)
+{
+	if (test_and_set_bit(COAP_KA_TODO_HELD, &s->todo))
+		return;
+	refcount_inc(&s->refcnt);
+	s->held_next = NULL;
+	if (cn->held_tail)
+		cn->held_tail->held_next = s;
+	else
+		cn->held_head = s;
+	cn->held_tail = s;
+	/*
+	 * Pairs with coap_ka_pace_ended(): it sees the bit, or we see the
+	 * session dead and drop it before it waits for its turn.
+	 */
+	smp_mb__after_atomic();
+	if (READ_ONCE(s->dead))
+		set_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags);
+}
+
+/* Drop the waiting Pings of sessions that ended (all of them: @all). */
+static void coap_ka_pace_prune(struct coap_ka_net *cn, bool all)
+{
+	struct coap_ka_session **pp = &cn->held_head, *s;
+
+	cn->held_tail = NULL;
+	while ((s = *pp)) {
+		if (!all && !READ_ONCE(s->dead)) {
+			cn->held_tail = s;
+			pp = &s->held_next;
+			continue;
+		}
+		*pp = s->held_next;
+		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_session_put(s);
+		cond_resched();
+	}
+}
+
+/* Send the waiting Pings the tokens allow, oldest first. */
+static void coap_ka_pace_run(struct coap_ka_net *cn)
+{
+	struct coap_ka_session *s;
+	unsigned int limit;
+	u64 wait;
+
+	if (test_and_clear_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags))
+		coap_ka_pace_prune(cn, false);
+	while ((s = cn->held_head)) {
+		limit = READ_ONCE(cn->ping_rate_limit);
+		/* One that will not leave (ended, given up) takes no token. */
+		if (limit && !READ_ONCE(s->dead) &&
+		    test_bit(COAP_KA_TODO_PING, &s->todo) &&
+		    !coap_ka_pace_take(cn, limit, ktime_get_ns(), &wait)) {
+			mod_timer(&cn->pace_timer,
+				  jiffies + max(DIV_ROUND_UP_ULL(wait, TICK_NSEC), 1ULL));
+			return;
+		}
+		cn->held_head = s->held_next;
+		if (!cn->held_head)
+			cn->held_tail = NULL;
+		if (!READ_ONCE(s->dead))
+			coap_ka_ops(s->ks)->ping(s);
+		/*
+		 * Cleared after the send: a Ping queued again meanwhile (a TCP
+		 * Ping that could not go yet) finds it clear when the work
+		 * takes it from the pending list, and waits again.
+		 */
+		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_session_put(s);
+		cond_resched();
+	}
+}
+
+static void coap_ka_pace_timer(struct timer_list *t)
+{
+	struct coap_ka_net *cn = from_timer(cn, t, pace_timer);
+
+	queue_work(coap_ka_wq, &cn->work);
+}
+
+/**
+ * coap_ka_pace_kick() - the namespace's Ping rate limit changed
+ * @cn: the namespace's state
+ *
+ * The work item looks at the Pings it holds under the new limit now.
+ *
+ * Context: process context (the sysctl's write).
+ */
+void coap_ka_pace_kick(struct coap_ka_net *cn)
+{
+	queue_work(coap_ka_wq, &cn->work);
+}
+
+/*
+ * @s ended: if its Ping waits for a token, have the work drop it now
+ * rather than when its turn comes. Pairs with coap_ka_pace_hold().
+ */
+static void coap_ka_pace_ended(struct coap_ka_net *cn, struct coap_ka_session *s)
+{
+	smp_mb();	/* s->dead was set before */
+	if (test_bit(COAP_KA_TODO_HELD, &s->todo) &&
+	    !test_and_set_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags))
+		queue_work(coap_ka_wq, &cn->work);
+}
+
 /* The namespace's sends and events, in process context. */
 static void coap_ka_net_work(struct work_struct *work)
 {
@@ -658,12 +809,14 @@ static void coap_ka_net_work(struct work_struct *work)
 	struct coap_ka_session *s, *tmp;
 	struct llist_node *list;
 
-	list = llist_del_all(&cn->pending);
+	/* Oldest first: the pacer keeps the order they fell due in. */
+	list = llist_reverse_order(llist_del_all(&cn->pending));
 	llist_for_each_entry_safe(s, tmp, list, pending_node) {
 		coap_ka_session_process(s);
 		coap_ka_session_put(s);
 		cond_resched();
 	}
+	coap_ka_pace_run(cn);
 }
 
 static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
@@ -945,6 +1098,7 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 
 	list_for_each_entry(s, dead, sock_node) {
 		coap_ka_unsched_final(s);
+		coap_ka_pace_ended(cn, s);
 		cond_resched();
 	}
 	list_for_each_entry_safe(s, tmp, dead, sock_node) {
@@ -987,6 +1141,7 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	init_llist_head(&cn->reap_list);
 	INIT_WORK(&cn->work, coap_ka_net_work);
 	init_llist_head(&cn->pending);
+	timer_setup(&cn->pace_timer, coap_ka_pace_timer, 0);
 	xa_init(&cn->owners);
 	coap_ka_wheel_init(&cn->wheel);
 }
@@ -1017,7 +1172,10 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	coap_ka_sessions_finish(cn, &dead);
 	/* Ends and sends queued meanwhile find their sessions dead. */
 	flush_work(&cn->reap);
+	timer_shutdown_sync(&cn->pace_timer);
 	flush_work(&cn->work);
+	/* Nothing queues the work any more: drop the Pings it held. */
+	coap_ka_pace_prune(cn, true);
 	coap_ka_wheel_exit(&cn->wheel);
 	xa_destroy(&cn->sessions);
 	xa_for_each(&cn->owners, id, o)

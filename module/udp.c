@@ -462,7 +462,8 @@ static u16 coap_ka_next_mid(struct coap_ka_session *s)
  * The Ping (or its retransmission) is to leave now, from process context
  * (coap_ka_udp_ping()). Its clock starts here, under the lock, so that a
  * context change (coap_ka_session_kick()) sees a Ping with its time and
- * timer. Not sent from the timer itself: a tick in which many sessions
+ * timer, and again when it leaves, which the namespace's Ping pacer may
+ * put off. Not sent from the timer itself: a tick in which many sessions
  * fall due would hand all their Pings to the stack in one softirq (on lo,
  * overflowing the backlog: measured, issue 13); the work item's sends let
  * the receive side run between them.
@@ -495,6 +496,12 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 		WRITE_ONCE(s->pings, s->pings + 1);
 		s->timeout_ms = coap_ka_first_timeout(p);
 		coap_ka_udp_ping_start(s);
+	} else if (test_bit(COAP_KA_TODO_PING, &s->todo)) {
+		/*
+		 * Not left yet (the pacer holds it): its clock starts when it
+		 * leaves (coap_ka_udp_ping()), and it is not retransmitted.
+		 */
+		coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
 	} else if (s->retries < p->max_retransmit) {
 		s->retries++;
 		s->retransmissions++;
@@ -524,10 +531,22 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 	u16 mid;
 	int err;
 
-	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) ||
-	    READ_ONCE(s->dead) || READ_ONCE(coap_ka_unloading))
+	if (READ_ONCE(coap_ka_unloading))
 		return;
-	mid = READ_ONCE(s->mid);
+	/*
+	 * Its clock starts now: the pacer may have held it past the time
+	 * the timer gave it.
+	 */
+	spin_lock_bh(&s->lock);
+	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) || s->dead ||
+	    s->state != COAP_KA_STATE_PINGING) {
+		spin_unlock_bh(&s->lock);
+		return;
+	}
+	mid = s->mid;
+	s->tx_ns = ktime_get_ns();
+	coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
+	spin_unlock_bh(&s->lock);
 	err = coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
 	if (err) {
 		/* A lost transmission is a lost datagram: the timer retries. */
