@@ -97,12 +97,15 @@ typedef int coap_ka_ctl_handler_t(const struct ctl_table *table, int write,
  * no empty one at the end); before, the table ends with an empty entry.
  * @table has @n entries and then an empty one, for either.
  */
+static inline struct ctl_table_header *
+coap_ka_register_net_sysctl(struct net *net, const char *path,
+			    struct ctl_table *table, size_t n)
+{
 #ifdef register_net_sysctl
-#define coap_ka_register_net_sysctl(net, path, table, n) \
-	register_net_sysctl_sz(net, path, table, n)
+	return register_net_sysctl_sz(net, path, table, n);
 #else
-#define coap_ka_register_net_sysctl(net, path, table, n) \
-	register_net_sysctl(net, path, table)
+	return register_net_sysctl(net, path, table);
 #endif
+}
 
 #endif /* _COAP_KA_COMPAT_H */
