@@ -21,6 +21,7 @@
 #include "cka_udp.h"
 #include "cka_life.h"
 #include "cka_priv.h"
+#include "cka_tcp.h"
 
 #define SYSCTL		"/proc/sys/net/coap_keepalive/ping_rate_limit"
 #define RATE_MAX	10000000
@@ -125,13 +126,16 @@ static void *responder(void *arg)
 
 static int bed_start(struct bed *b, bool answer)
 {
-	int one = 1;
+	int one = 1, rcvbuf = 4 << 20;
 
 	memset(b, 0, sizeof(*b));
 	b->answer = answer;
 	pthread_mutex_init(&b->lock, NULL);
 	b->srv = udp_bound("127.0.0.1", 0, NULL);
 	b->resp = udp_bound("0.0.0.0", 0, &b->port);
+	/* room for a whole unpaced burst (as root, over rmem_max) */
+	if (b->resp >= 0)
+		setsockopt(b->resp, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	if (b->srv < 0 || b->resp < 0 ||
 	    setsockopt(b->resp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) ||
 	    udp_stamp_arrivals(b->resp))
@@ -529,6 +533,59 @@ TEST_F_TIMEOUT(pace, rmmod_while_held, 90)
 	ASSERT_EQ(0, insmod_again());
 	ASSERT_EQ(0, read_line(SYSCTL, v, sizeof(v)));
 	EXPECT_STREQ("0", v);
+}
+
+/*
+ * TCP: 6 connections due together every second, limit 1/s, pong timeout
+ * 800 ms (TCP's ACK answers the empty Ping): each waits up to ~5 s for
+ * its turn, and none is NACKed for it; all are pinged, at no more than
+ * the limit (from the first due time on, the bucket, and 2).
+ */
+TEST_F_TIMEOUT(pace, tcp_held_not_nacked, 60)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_JITTER_PCT, 0,
+		COAP_KA_A_PONG_TIMEOUT_MS, 800,
+		COAP_KA_A_FLAGS, COAP_KA_F_EMPTY_PING, 0,
+	};
+	int app[6], peer[6], i, unpinged = 0;
+	double t0, t1;
+	long ctx, sid[6], pings = 0, nacks = 0;
+	struct cka_nl *q;
+	struct cka_ev ev;
+
+	ASSERT_EQ(0, set_limit(1));
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	t0 = now_ms();
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, tcp_pair("127.0.0.1", &app[i], &peer[i]));
+		/* a whole message first: a connection that never spoke is not pinged */
+		ASSERT_EQ(0, send_all(app[i], coap_tcp_csm_msg, sizeof(coap_tcp_csm_msg), 0));
+		sid[i] = tcp_session_add(self->nl, ctx, app[i], -1, NULL, NULL);
+		ASSERT_LT(0, sid[i]) TH_LOG("%s", self->nl->msg);
+	}
+	sleep_ms(8000);
+	q = cka_open();
+	ASSERT_NE(NULL, q);
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, session_get(q, sid[i], &ev));
+		pings += ev.v[COAP_KA_A_PINGS];
+		nacks += ev.v[COAP_KA_A_NACKS];
+		unpinged += !ev.v[COAP_KA_A_PINGS];
+	}
+	t1 = now_ms();
+	cka_close(q);
+	for (i = 0; i < 6; i++) {
+		close(app[i]);
+		close(peer[i]);
+	}
+	TH_LOG("TCP at 1/s: %ld Pings in %.0f ms from the first add, %ld NACKs, %d sessions never pinged",
+	       pings, t1 - t0, nacks, unpinged);
+	EXPECT_EQ(0, nacks);
+	EXPECT_EQ(0, unpinged);
+	/* tokens from the first due time (first add + 1 s) on, the bucket, and 2 */
+	EXPECT_GE((long)((t1 - t0 - 1000) / 1000) + 1 + 1 + 2, pings);
 }
 
 /* A user without CAP_NET_ADMIN over the namespace: the write is refused. */
