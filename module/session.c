@@ -683,10 +683,9 @@ static bool coap_ka_pace_take(struct coap_ka_net *cn, unsigned int limit,
 	u64 elapsed = now - cn->pace_stamp;
 
 	cn->pace_stamp = now;
-	if (elapsed >= NSEC_PER_SEC)
-		cn->pace_credit = depth;
-	else
-		cn->pace_credit = min(cn->pace_credit + elapsed * limit, depth);
+	/* 2 s of a limit of at least 1 fill the bucket, and cannot overflow */
+	elapsed = min_t(u64, elapsed, 2 * NSEC_PER_SEC);
+	cn->pace_credit = min(cn->pace_credit + elapsed * limit, depth);
 	if (cn->pace_credit >= NSEC_PER_SEC) {
 		cn->pace_credit -= NSEC_PER_SEC;
 		return true;
