@@ -1814,6 +1814,65 @@ static void row5(void)
 		 pings / reps);
 }
 
+#define PING_RATE_LIMIT	"/proc/sys/net/coap_keepalive/ping_rate_limit"
+
+/*
+ * Row 6 with the namespace's Ping pacing limit: N sessions idle together,
+ * jitter 0, limit N/4 Pings/s (a round takes 4 s): the worst 1 s window
+ * (10 bins) from their first due time to the end of a second round, over
+ * the limit. The pacer's bound is 1 + max(limit/100, 1)/limit.
+ */
+static void row6_limit(long n, int k)
+{
+	long limit = n / 4;
+	int round = n / limit, r;
+	char what[100], v[32];
+	struct res *res;
+
+	snprintf(what, sizeof(what), "burst with ping_rate_limit %ld/s: worst 1 s / limit, N=%ld, keepalive %d s, jitter 0",
+		 limit, n, k);
+	res = res_new(6, what, "x limit", "the pacer's bound: 1 + max(limit/100, 1)/limit");
+	snprintf(v, sizeof(v), "%ld", limit);
+	for (r = 0; r < reps; r++) {
+		struct cka_nl *nl = nl_open();
+		long ctx = ctx_new(ctl, k, 0);
+		int fd = udp_sock(0, true), b, i;
+		struct add_arg a = { .ctx = ctx, .fd = fd, .peer0 = 0, .transport = -1 };
+		double t0, worst = 0, total = 0;
+		int b0, b1;
+
+		write_file(PING_RATE_LIMIT, v);
+		memset((void *)shm->bins, 0, sizeof(shm->bins));
+		t0 = now();
+		shm->t0 = t0;
+		attach(nl, &a, n);
+		cka_close(nl);
+		/* due at K; the first round ends at K + N/limit; then one more */
+		sleep_until(t0 + k + 2 * round + 0.5);
+		shm->t0 = 0;
+		b0 = 10 * k - 5;
+		b1 = 10 * (k + 2 * round);
+		for (b = b0; b < b1; b++)
+			total += shm->bins[b];
+		for (b = b0; b + 10 <= b1; b++) {
+			double s = 0;
+
+			for (i = 0; i < 10; i++)
+				s += shm->bins[b + i];
+			worst = fmax(worst, s);
+		}
+		res_add(res, worst / limit);
+		res_base(res, 1.0 + fmax(limit / 100, 1) / (double)limit);
+		LOG("row 6: limit %ld rep %d: worst 1 s %.0f, %.0f Pings in %d s (%.0f/s)",
+		    limit, r, worst, total, 2 * round, total / (2.0 * round));
+		close(fd);
+		ctx_del(ctl, ctx);
+		write_file(PING_RATE_LIMIT, "0");
+		settle();
+	}
+	res_note(res, "bins by the responder's receive times (userspace, 100 ms): a late read moves Pings into a later bin, which can push a window over the bound");
+}
+
 /* Row 6: burst of sessions that went idle together. */
 static void row6(void)
 {
@@ -1868,6 +1927,7 @@ static void row6(void)
 			settle();
 		}
 	}
+	row6_limit(n, k);
 }
 
 /* Row 7: lateness of the first Ping after K s idle, jitter 0. */

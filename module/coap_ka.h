@@ -22,6 +22,7 @@
 
 #include "wheel.h"
 
+struct ctl_table_header;
 struct netlink_ext_ack;
 
 /* CoAP message types (RFC 7252), as the first byte's bits 5-4 */
@@ -90,6 +91,28 @@ struct coap_ka_net {
 	struct llist_head pending;	/* sessions with process-context work */
 	struct xarray owners;		/* portid -> struct coap_ka_owner */
 	struct coap_ka_wheel wheel;	/* the sessions' deadlines */
+	/*
+	 * The Ping pacer (session.c): Pings per second the namespace may
+	 * send (sysctl net.coap_keepalive.ping_rate_limit, 0: no limit).
+	 * The rest only the work item touches, and namespace exit once it
+	 * can no longer run.
+	 */
+	unsigned int ping_rate_limit;
+	unsigned long pace_flags;	/* COAP_KA_PACE_* bits */
+	struct xarray held;		/* Pings waiting: index -> session */
+	u32 held_first, held_end;	/* the oldest's index, the next one's */
+	u64 pace_credit;		/* ns x Pings/s; a Ping costs NSEC_PER_SEC */
+	u64 pace_stamp;			/* ktime_get_ns() of the last refill */
+	struct timer_list pace_timer;	/* runs the work at the next token */
+	struct ctl_table_header *sysctl;
+};
+
+/* Most Pings per second a namespace's ping_rate_limit may be set to. */
+#define COAP_KA_PING_RATE_MAX	10000000
+
+/* Bits of coap_ka_net.pace_flags */
+enum {
+	COAP_KA_PACE_PRUNE,	/* sessions waiting for a token ended */
 };
 
 /*
@@ -188,6 +211,7 @@ enum {
 	COAP_KA_TODO_QUEUED,	/* on coap_ka_net.pending */
 	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
 	COAP_KA_TODO_NOW,	/* the wheel's run sends the Ping itself */
+	COAP_KA_TODO_HELD,	/* its Ping waits for the pacer (coap_ka_net.held) */
 };
 
 /* The TCP Ping of this round (times as the low 32 bits of jiffies). */
@@ -295,7 +319,7 @@ struct coap_ka_net *coap_ka_pernet(const struct net *net);
 /* context.c */
 int coap_ka_ctx_init(void);
 void coap_ka_ctx_exit(void);
-void coap_ka_net_init(struct coap_ka_net *cn);
+int coap_ka_net_init(struct coap_ka_net *cn);
 void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason);
 void coap_ka_params_default(struct coap_ka_params *p);
 u32 *coap_ka_param(struct coap_ka_params *p, unsigned int attr);
@@ -371,6 +395,7 @@ void coap_ka_sock_put(struct coap_ka_sock *ks);
 void coap_ka_socks_wait(void);
 void coap_ka_session_net_init(struct coap_ka_net *cn);
 void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason);
+void coap_ka_pace_kick(struct coap_ka_net *cn);
 void coap_ka_netlink_released(struct net *net, u32 portid);
 u32 coap_ka_session_portid(const struct coap_ka_session *s);
 bool coap_ka_event_wanted(const struct coap_ka_session *s);

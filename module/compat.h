@@ -7,11 +7,13 @@
 #ifndef _COAP_KA_COMPAT_H
 #define _COAP_KA_COMPAT_H
 
+#include <linux/sysctl.h>
 #include <linux/timer.h>
 #include <linux/udp.h>
 #include <net/genetlink.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
+#include <net/net_namespace.h>
 
 /*
  * Multicast group capability flags came with 6.7 and were backported to
@@ -77,5 +79,33 @@ static inline bool coap_ka_recverr(struct sock *sk, bool v4)
 #ifndef from_timer
 #define from_timer(var, t, field)	timer_container_of(var, t, field)
 #endif
+
+/*
+ * A sysctl handler is handed a const table from 6.11 on. Tested on the
+ * kernel's own proc_handler type: COAP_KA_CTL_HANDLER() picks the handler
+ * of that type.
+ */
+typedef int coap_ka_ctl_handler_t(const struct ctl_table *table, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos);
+#define COAP_KA_CTL_CONST	__same_type(proc_handler, coap_ka_ctl_handler_t)
+#define COAP_KA_CTL_HANDLER(c, nc) \
+	__builtin_choose_expr(COAP_KA_CTL_CONST, (c), (nc))
+
+/*
+ * A namespace's sysctl table: 6.6 made register_net_sysctl() a macro over
+ * register_net_sysctl_sz(), which takes the number of entries (and wants
+ * no empty one at the end); before, the table ends with an empty entry.
+ * @table has @n entries and then an empty one, for either.
+ */
+static inline struct ctl_table_header *
+coap_ka_register_net_sysctl(struct net *net, const char *path,
+			    struct ctl_table *table, size_t n)
+{
+#ifdef register_net_sysctl
+	return register_net_sysctl_sz(net, path, table, n);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
 
 #endif /* _COAP_KA_COMPAT_H */

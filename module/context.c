@@ -11,8 +11,10 @@
 
 #include <linux/netlink.h>
 #include <linux/slab.h>
+#include <linux/sysctl.h>
 
 #include "coap_ka.h"
+#include "compat.h"
 
 static struct kmem_cache *coap_ka_ctx_cache;
 
@@ -407,19 +409,109 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	coap_ka_ctx_put(ctx);
 }
 
+static const unsigned int coap_ka_ping_rate_max = COAP_KA_PING_RATE_MAX;
+
+/*
+ * net.coap_keepalive.ping_rate_limit: range-checked, and a change reaches
+ * the Pings the pacer holds at once.
+ */
+static int coap_ka_sysctl_ping_rate(const struct ctl_table *table, int write,
+				    void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct coap_ka_net *cn = container_of(table->data, struct coap_ka_net,
+					      ping_rate_limit);
+	struct ctl_table tmp = *table;
+	int err;
+
+	err = proc_douintvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!err && write)
+		coap_ka_pace_kick(cn);
+	return err;
+}
+
+/* The handler, as 6.11 and later call it (see compat.h). */
+static int __maybe_unused
+coap_ka_sysctl_ping_rate_c(const struct ctl_table *table, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return coap_ka_sysctl_ping_rate(table, write, buffer, lenp, ppos);
+}
+
+/* The handler, as 6.1 calls it. */
+static int __maybe_unused
+coap_ka_sysctl_ping_rate_nc(struct ctl_table *table, int write,
+			    void *buffer, size_t *lenp, loff_t *ppos)
+{
+	return coap_ka_sysctl_ping_rate(table, write, buffer, lenp, ppos);
+}
+
+/* Copied for each namespace; the empty entry ends it for 6.1. */
+static const struct ctl_table coap_ka_sysctl_template[] = {
+	{
+		.procname = "ping_rate_limit",
+		.maxlen = sizeof(unsigned int),
+		.mode = 0644,
+		.proc_handler = COAP_KA_CTL_HANDLER(coap_ka_sysctl_ping_rate_c,
+						    coap_ka_sysctl_ping_rate_nc),
+		.extra2 = (void *)&coap_ka_ping_rate_max,
+	},
+	{ }
+};
+
+static int coap_ka_sysctl_register(struct coap_ka_net *cn)
+{
+	struct ctl_table *table;
+
+	table = kmemdup(coap_ka_sysctl_template,
+			sizeof(coap_ka_sysctl_template), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	table[0].data = &cn->ping_rate_limit;
+	cn->sysctl = coap_ka_register_net_sysctl(cn->net, "net/coap_keepalive",
+						 table,
+						 ARRAY_SIZE(coap_ka_sysctl_template) - 1);
+	if (!cn->sysctl) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void coap_ka_sysctl_unregister(struct coap_ka_net *cn)
+{
+	const struct ctl_table *table;
+
+	if (!cn->sysctl)
+		return;
+	table = cn->sysctl->ctl_table_arg;
+	unregister_net_sysctl_table(cn->sysctl);
+	cn->sysctl = NULL;
+	kfree(table);
+}
+
 /**
  * coap_ka_net_init() - set up the state of a new network namespace
- * @cn: the namespace's state, zeroed
+ * @cn: the namespace's state, zeroed, with its @net set
+ *
+ * Its sysctl net.coap_keepalive.ping_rate_limit starts at 0 (no limit).
  *
  * Context: process context (the namespace's pernet init).
+ * Return: 0 or -ENOMEM.
  */
-void coap_ka_net_init(struct coap_ka_net *cn)
+int coap_ka_net_init(struct coap_ka_net *cn)
 {
+	int err;
+
 	mutex_init(&cn->lock);
 	coap_ka_session_net_init(cn);
 	xa_init_flags(&cn->ctxs, XA_FLAGS_ALLOC1);
 	cn->next_ctx_id = 1;
 	cn->gen = 1;
+	/* Last: a write to it runs the work item. */
+	err = coap_ka_sysctl_register(cn);
+	if (err)
+		coap_ka_net_exit(cn, COAP_KA_GONE_SILENT);
+	return err;
 }
 
 /**
@@ -428,8 +520,8 @@ void coap_ka_net_init(struct coap_ka_net *cn)
  * @reason: the gone reason its sessions report: %COAP_KA_GONE_NETNS when
  *	the namespace goes away; at module unload no event is sent
  *
- * Every session ends and its socket is handed back, then every context
- * is deleted.
+ * Its sysctl goes first; then every session ends and its socket is handed
+ * back, then every context is deleted.
  *
  * Context: process context (pernet exit); sleeps.
  */
@@ -439,6 +531,7 @@ void coap_ka_net_exit(struct coap_ka_net *cn, u32 reason)
 	unsigned long id;
 	LIST_HEAD(dead);
 
+	coap_ka_sysctl_unregister(cn);
 	coap_ka_session_net_exit(cn, reason);
 	mutex_lock(&cn->lock);
 	xa_for_each(&cn->ctxs, id, ctx)

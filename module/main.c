@@ -51,8 +51,7 @@ static int __net_init coap_ka_pernet_init(struct net *net)
 	struct coap_ka_net *cn = coap_ka_pernet(net);
 
 	cn->net = net;
-	coap_ka_net_init(cn);
-	return 0;
+	return coap_ka_net_init(cn);
 }
 
 static void __net_exit coap_ka_pernet_exit(struct net *net)

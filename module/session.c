@@ -347,7 +347,8 @@ static void coap_ka_stamps_age(struct coap_ka_session *s)
  *
  * Saves the work item's wake-up when a tick has few Pings: the first
  * COAP_KA_WHEEL_SENDS of a run of the wheel go out from it, after the
- * session's lock is dropped (coap_ka_session_expire()).
+ * session's lock is dropped (coap_ka_session_expire()). Not while the
+ * namespace has a Ping rate limit: the work item's pacer sends them all.
  *
  * Context: softirq (the wheel's run), @s->lock held.
  * Return: true if it does; %COAP_KA_TODO_NOW is then set.
@@ -357,7 +358,7 @@ bool coap_ka_send_now(struct coap_ka_session *s)
 	struct coap_ka_wheel *w = &s->ks->cn->wheel;
 
 	/* Only the run touches it; the run holds no lock while rounds go. */
-	if (!w->sends)
+	if (!w->sends || READ_ONCE(s->ks->cn->ping_rate_limit))
 		return false;
 	w->sends--;
 	set_bit(COAP_KA_TODO_NOW, &s->todo);
@@ -680,8 +681,11 @@ void coap_ka_sock_gone(struct coap_ka_sock *ks, u8 reason)
 	coap_ka_sessions_finish(cn, &dead);
 }
 
+static void coap_ka_pace_hold(struct coap_ka_net *cn, struct coap_ka_session *s);
+
 static void coap_ka_session_process(struct coap_ka_session *s)
 {
+	struct coap_ka_net *cn = s->ks->cn;
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
 	u8 action;
@@ -689,7 +693,16 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
 	if (READ_ONCE(s->dead))
 		return;
-	coap_ka_ops(s->ks)->ping(s);
+	/*
+	 * The Ping waits its turn with the pacer (unless there is no limit
+	 * and none waits); events never wait.
+	 */
+	if (test_bit(COAP_KA_TODO_PING, &s->todo)) {
+		if (!READ_ONCE(cn->ping_rate_limit) && cn->held_first == cn->held_end)
+			coap_ka_ops(s->ks)->ping(s);
+		else
+			coap_ka_pace_hold(cn, s);
+	}
 	if (test_and_clear_bit(COAP_KA_TODO_PONG, &s->todo))
 		coap_ka_event(s, COAP_KA_CMD_PONG_NTF, 0);
 	if (test_and_clear_bit(COAP_KA_TODO_PEER_PING, &s->todo))
@@ -708,6 +721,160 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	}
 }
 
+/*
+ * The Ping pacer. The work item hands Pings to the stack in the order
+ * they fell due, each when a token lets it: tokens come at the
+ * namespace's ping_rate_limit, and at most 10 ms worth of them (at least
+ * one) wait unused, so that any second sees at most the limit and that
+ * many more (the fraction of a token kept with them makes no whole one).
+ * A Ping that gets none waits in coap_ka_net.held (with a reference), a
+ * FIFO of consecutive indexes in an xarray, so that a session needs no
+ * link of its own for it, and a timer brings the work back when the next
+ * token is due. Only the work item touches the FIFO and the tokens. With
+ * no limit and none waiting, Pings do not wait in it at all.
+ */
+
+/*
+ * The most credit that may wait: the bucket, and the part of a token due
+ * when the work came, so that waking on jiffies loses none of the rate.
+ */
+static u64 coap_ka_pace_depth(unsigned int limit)
+{
+	return (u64)max(limit / 100, 1U) * NSEC_PER_SEC + NSEC_PER_SEC - 1;
+}
+
+/* Take a token at @now, or say how many ns until the next one (@wait). */
+static bool coap_ka_pace_take(struct coap_ka_net *cn, unsigned int limit,
+			      u64 now, u64 *wait)
+{
+	u64 depth = coap_ka_pace_depth(limit);
+	u64 elapsed = now - cn->pace_stamp;
+
+	cn->pace_stamp = now;
+	/* 2 s of a limit of at least 1 fill the bucket, and cannot overflow */
+	elapsed = min_t(u64, elapsed, 2 * NSEC_PER_SEC);
+	cn->pace_credit = min(cn->pace_credit + elapsed * limit, depth);
+	if (cn->pace_credit >= NSEC_PER_SEC) {
+		cn->pace_credit -= NSEC_PER_SEC;
+		return true;
+	}
+	*wait = div_u64(NSEC_PER_SEC - cn->pace_credit + limit - 1, limit);
+	return false;
+}
+
+/* Queue @s's Ping behind those waiting, unless it is there already. */
+static void coap_ka_pace_hold(struct coap_ka_net *cn, struct coap_ka_session *s)
+{
+	if (test_and_set_bit(COAP_KA_TODO_HELD, &s->todo))
+		return;
+	refcount_inc(&s->refcnt);
+	if (xa_is_err(xa_store(&cn->held, cn->held_end, s,
+			       GFP_KERNEL | __GFP_NOWARN))) {
+		/* No memory to wait in: it leaves now, unpaced. */
+		net_warn_ratelimited("coap_keepalive: a Ping left unpaced (no memory)\n");
+		if (!READ_ONCE(s->dead))
+			coap_ka_ops(s->ks)->ping(s);
+		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_session_put(s);
+		return;
+	}
+	cn->held_end++;
+	/*
+	 * Pairs with coap_ka_pace_ended(): it sees the bit, or we see the
+	 * session dead and drop it before it waits for its turn.
+	 */
+	smp_mb__after_atomic();
+	if (READ_ONCE(s->dead))
+		set_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags);
+}
+
+/* Drop the waiting Pings of sessions that ended (all of them: @all). */
+static void coap_ka_pace_prune(struct coap_ka_net *cn, bool all)
+{
+	struct coap_ka_session *s;
+	unsigned long i;
+
+	/* The holes left are skipped when their turn comes. */
+	xa_for_each(&cn->held, i, s) {
+		if (!all && !READ_ONCE(s->dead))
+			continue;
+		xa_erase(&cn->held, i);
+		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_session_put(s);
+		cond_resched();
+	}
+}
+
+/* Send the waiting Pings the tokens allow, oldest first. */
+static void coap_ka_pace_run(struct coap_ka_net *cn)
+{
+	struct coap_ka_session *s;
+	unsigned int limit;
+	u64 wait;
+
+	if (test_and_clear_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags))
+		coap_ka_pace_prune(cn, false);
+	while (cn->held_first != cn->held_end) {
+		s = xa_load(&cn->held, cn->held_first);
+		if (!s) {
+			cn->held_first++;	/* pruned */
+			continue;
+		}
+		limit = READ_ONCE(cn->ping_rate_limit);
+		/* One that will not leave (ended, given up) takes no token. */
+		if (limit && !READ_ONCE(s->dead) &&
+		    test_bit(COAP_KA_TODO_PING, &s->todo) &&
+		    !coap_ka_pace_take(cn, limit, ktime_get_ns(), &wait)) {
+			mod_timer(&cn->pace_timer,
+				  jiffies + max(DIV_ROUND_UP_ULL(wait, TICK_NSEC), 1ULL));
+			return;
+		}
+		xa_erase(&cn->held, cn->held_first++);
+		if (!READ_ONCE(s->dead))
+			coap_ka_ops(s->ks)->ping(s);
+		/*
+		 * Cleared after the send: a Ping queued again meanwhile (a TCP
+		 * Ping that could not go yet) finds it clear when the work
+		 * takes it from the pending list, and waits again.
+		 */
+		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_session_put(s);
+		cond_resched();
+	}
+}
+
+static void coap_ka_pace_timer(struct timer_list *t)
+{
+	struct coap_ka_net *cn = from_timer(cn, t, pace_timer);
+
+	queue_work(coap_ka_wq, &cn->work);
+}
+
+/**
+ * coap_ka_pace_kick() - the namespace's Ping rate limit changed
+ * @cn: the namespace's state
+ *
+ * The work item looks at the Pings it holds under the new limit now.
+ *
+ * Context: process context (the sysctl's write).
+ */
+void coap_ka_pace_kick(struct coap_ka_net *cn)
+{
+	queue_work(coap_ka_wq, &cn->work);
+}
+
+/*
+ * @s ended: if its Ping waits for a token, have the work drop it now
+ * rather than when its turn comes. Pairs with coap_ka_pace_hold().
+ */
+static void coap_ka_pace_ended(struct coap_ka_net *cn, struct coap_ka_session *s)
+{
+	smp_mb();	/* s->dead was set before */
+	if (test_bit(COAP_KA_TODO_HELD, &s->todo) &&
+	    !test_and_set_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags))
+		queue_work(coap_ka_wq, &cn->work);
+}
+
 /* The namespace's sends and events, in process context. */
 static void coap_ka_net_work(struct work_struct *work)
 {
@@ -715,12 +882,14 @@ static void coap_ka_net_work(struct work_struct *work)
 	struct coap_ka_session *s, *tmp;
 	struct llist_node *list;
 
-	list = llist_del_all(&cn->pending);
+	/* Oldest first: the pacer keeps the order they fell due in. */
+	list = llist_reverse_order(llist_del_all(&cn->pending));
 	llist_for_each_entry_safe(s, tmp, list, pending_node) {
 		coap_ka_session_process(s);
 		coap_ka_session_put(s);
 		cond_resched();
 	}
+	coap_ka_pace_run(cn);
 }
 
 static struct coap_ka_sock *coap_ka_sock_new(struct coap_ka_net *cn,
@@ -1010,6 +1179,7 @@ void coap_ka_sessions_finish(struct coap_ka_net *cn, struct list_head *dead)
 
 	list_for_each_entry(s, dead, sock_node) {
 		coap_ka_unsched_final(s);
+		coap_ka_pace_ended(cn, s);
 		cond_resched();
 	}
 	list_for_each_entry_safe(s, tmp, dead, sock_node) {
@@ -1052,6 +1222,8 @@ void coap_ka_session_net_init(struct coap_ka_net *cn)
 	init_llist_head(&cn->reap_list);
 	INIT_WORK(&cn->work, coap_ka_net_work);
 	init_llist_head(&cn->pending);
+	timer_setup(&cn->pace_timer, coap_ka_pace_timer, 0);
+	xa_init(&cn->held);
 	xa_init(&cn->owners);
 	coap_ka_wheel_init(&cn->wheel);
 }
@@ -1082,7 +1254,11 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	coap_ka_sessions_finish(cn, &dead);
 	/* Ends and sends queued meanwhile find their sessions dead. */
 	flush_work(&cn->reap);
+	timer_shutdown_sync(&cn->pace_timer);
 	flush_work(&cn->work);
+	/* Nothing queues the work any more: drop the Pings it held. */
+	coap_ka_pace_prune(cn, true);
+	xa_destroy(&cn->held);
 	coap_ka_wheel_exit(&cn->wheel);
 	xa_destroy(&cn->sessions);
 	xa_for_each(&cn->owners, id, o)

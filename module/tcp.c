@@ -445,6 +445,12 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		coap_ka_arm_idle(s, coap_ka_idle_deadline(s, p));
 		return;
 	}
+	if (!time_before(now, deadline) && !s->tcp.sent &&
+	    test_bit(COAP_KA_TODO_HELD, &s->todo)) {
+		/* The pacer holds it: the pong timeout runs once it leaves. */
+		coap_ka_sched(s, now + coap_ka_pong_timeout(p));
+		return;
+	}
 	if (!time_before(now, deadline)) {
 		s->nacks++;
 		trace_nack(s, 0, COAP_KA_NACK_NO_PONG, s->tcp.sent);

@@ -499,6 +499,12 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 		WRITE_ONCE(s->pings, s->pings + 1);
 		s->timeout_ms = coap_ka_first_timeout(p);
 		coap_ka_udp_ping_start(s);
+	} else if (test_bit(COAP_KA_TODO_PING, &s->todo)) {
+		/*
+		 * Not left yet (the pacer holds it): its clock starts when it
+		 * leaves (coap_ka_udp_ping()), and it is not retransmitted.
+		 */
+		coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
 	} else if (s->retries < p->max_retransmit) {
 		s->retries++;
 		s->retransmissions++;
@@ -528,10 +534,24 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 	u16 mid;
 	int err;
 
-	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) ||
-	    READ_ONCE(s->dead) || READ_ONCE(coap_ka_unloading))
+	if (READ_ONCE(coap_ka_unloading))
 		return;
-	mid = READ_ONCE(s->mid);
+	spin_lock_bh(&s->lock);
+	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) || s->dead ||
+	    s->state != COAP_KA_STATE_PINGING) {
+		spin_unlock_bh(&s->lock);
+		return;
+	}
+	mid = s->mid;
+	if (test_bit(COAP_KA_TODO_HELD, &s->todo)) {
+		/*
+		 * Its clock starts now: the pacer may have held it past the
+		 * time the timer gave it.
+		 */
+		s->tx_ns = ktime_get_ns();
+		coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
+	}
+	spin_unlock_bh(&s->lock);
 	err = coap_ka_udp_send_empty(s, COAP_KA_TYPE_CON, mid);
 	if (err) {
 		/* A lost transmission is a lost datagram: the timer retries. */

@@ -47,6 +47,13 @@
  * a watched socket are charged to the memory cgroup of the process that made
  * them.
  *
+ * Ping pacing: the sysctl net.coap_keepalive.ping_rate_limit (per network
+ * namespace, writable with CAP_NET_ADMIN over its user namespace) caps the
+ * Pings per second (first transmissions and retransmissions, UDP and TCP) the
+ * namespace's sessions send in total: 0 (the default) is no limit, at most
+ * 10000000. Pings over it wait their turn in the order they fell due; a waiting
+ * Ping's retransmission or pong timeout runs from when it leaves.
+ *
  * Events
  *
  * Events go to the ``events`` multicast group, and by unicast to the netlink
