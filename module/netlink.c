@@ -134,20 +134,11 @@ static bool coap_ka_nl_mine(const struct sk_buff *skb, struct net *net,
 	return uid_eq(owner, coap_ka_nl_uid(skb)) || coap_ka_nl_admin(skb, net);
 }
 
-/* Only the owner, or CAP_NET_ADMIN over the namespace, may change a context. */
-static int coap_ka_nl_may_change(struct sk_buff *skb, struct genl_info *info,
-				 const struct coap_ka_ctx *ctx)
-{
-	if (coap_ka_nl_mine(skb, genl_info_net(info), ctx->owner))
-		return 0;
-	NL_SET_ERR_MSG_MOD(info->extack,
-			   "context belongs to another user; only its owner or CAP_NET_ADMIN may change it");
-	return -EPERM;
-}
-
 /*
  * Look the request's context up; @cn->lock is held. Another user's
- * context does not exist for an unprivileged requester.
+ * context does not exist for an unprivileged requester. Seeing a context
+ * and changing it (its settings, its sessions) take the same right, its
+ * owner's or CAP_NET_ADMIN over the namespace: one found may be changed.
  */
 static struct coap_ka_ctx *coap_ka_nl_ctx_lookup(struct sk_buff *skb,
 						 struct genl_info *info,
@@ -249,9 +240,6 @@ int coap_keepalive_nl_ctx_set_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(ctx);
 		goto out;
 	}
-	err = coap_ka_nl_may_change(skb, info, ctx);
-	if (err)
-		goto out;
 	p = *coap_ka_ctx_params_locked(cn, ctx);
 	coap_ka_nl_parse_params(info->attrs, &p);
 	err = coap_ka_ctx_update(cn, ctx, &p);
@@ -359,9 +347,8 @@ int coap_keepalive_nl_ctx_del_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(ctx);
 		goto out;
 	}
-	err = coap_ka_nl_may_change(skb, info, ctx);
-	if (!err)
-		coap_ka_ctx_delete(cn, ctx, &dead);
+	err = 0;
+	coap_ka_ctx_delete(cn, ctx, &dead);
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
@@ -818,9 +805,6 @@ static int coap_ka_nl_session_add_batch(struct sk_buff *skb,
 		err = PTR_ERR(ctx);
 		goto out_unlock;
 	}
-	err = coap_ka_nl_may_change(skb, info, ctx);
-	if (err)
-		goto out_unlock;
 	/* Peers the socket already has: refused before anything is added. */
 	ks = coap_ka_sk_ks(sock->sk);
 	for (i = 0; ks && i < n; i++) {
@@ -996,9 +980,6 @@ int coap_keepalive_nl_session_add_doit(struct sk_buff *skb, struct genl_info *in
 		err = PTR_ERR(ctx);
 		goto out_unlock;
 	}
-	err = coap_ka_nl_may_change(skb, info, ctx);
-	if (err)
-		goto out_unlock;
 	s = coap_ka_session_add(cn, ctx, sock, transport, &peer, over,
 				info->snd_portid, false, info->extack);
 	if (IS_ERR(s)) {
@@ -1070,9 +1051,8 @@ int coap_keepalive_nl_session_del_doit(struct sk_buff *skb, struct genl_info *in
 		err = PTR_ERR(s);
 		goto out;
 	}
-	err = coap_ka_nl_may_change(skb, info, s->ctx);
-	if (!err)
-		coap_ka_session_unlink(cn, s, COAP_KA_GONE_REMOVED, &dead);
+	err = 0;
+	coap_ka_session_unlink(cn, s, COAP_KA_GONE_REMOVED, &dead);
 out:
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
