@@ -1822,6 +1822,28 @@ static void row5(void)
  * (10 bins) from their first due time to the end of a second round, over
  * the limit. The pacer's bound is 1 + max(limit/100, 1)/limit.
  */
+/*
+ * The responder's 100 ms bins [b0, b1): the most Pings in any 1 s window
+ * (sliding by 100 ms), and the total (@total).
+ */
+static double window_max(int b0, int b1, double *total)
+{
+	double worst = 0;
+	int b, i;
+
+	*total = 0;
+	for (b = b0; b < b1; b++)
+		*total += shm->bins[b];
+	for (b = b0; b + 10 <= b1; b++) {
+		double s = 0;
+
+		for (i = 0; i < 10; i++)
+			s += shm->bins[b + i];
+		worst = fmax(worst, s);
+	}
+	return worst;
+}
+
 static void row6_limit(long n, int k)
 {
 	long limit = n / 4;
@@ -1836,9 +1858,9 @@ static void row6_limit(long n, int k)
 	for (r = 0; r < reps; r++) {
 		struct cka_nl *nl = nl_open();
 		long ctx = ctx_new(ctl, k, 0);
-		int fd = udp_sock(0, true), b, i;
+		int fd = udp_sock(0, true);
 		struct add_arg a = { .ctx = ctx, .fd = fd, .peer0 = 0, .transport = -1 };
-		double t0, worst = 0, total = 0;
+		double t0, worst, total;
 		int b0, b1;
 
 		write_file(PING_RATE_LIMIT, v);
@@ -1852,15 +1874,7 @@ static void row6_limit(long n, int k)
 		shm->t0 = 0;
 		b0 = 10 * k - 5;
 		b1 = 10 * (k + 2 * round);
-		for (b = b0; b < b1; b++)
-			total += shm->bins[b];
-		for (b = b0; b + 10 <= b1; b++) {
-			double s = 0;
-
-			for (i = 0; i < 10; i++)
-				s += shm->bins[b + i];
-			worst = fmax(worst, s);
-		}
+		worst = window_max(b0, b1, &total);
 		res_add(res, worst / limit);
 		res_base(res, 1.0 + fmax(limit / 100, 1) / (double)limit);
 		LOG("row 6: limit %ld rep %d: worst 1 s %.0f, %.0f Pings in %d s (%.0f/s)",
@@ -1891,9 +1905,9 @@ static void row6(void)
 		for (r = 0; r < reps; r++) {
 			struct cka_nl *nl = nl_open();
 			long ctx = ctx_new(ctl, k, jit[j]);
-			int fd = udp_sock(0, true), b, i;
+			int fd = udp_sock(0, true);
 			struct add_arg a = { .ctx = ctx, .fd = fd, .peer0 = 0, .transport = -1 };
-			double t0, total = 0, worst = 0;
+			double t0, total, worst;
 			int b0, b1;
 
 			memset((void *)shm->bins, 0, sizeof(shm->bins));
@@ -1909,15 +1923,7 @@ static void row6(void)
 			 */
 			b0 = 5 * k;
 			b1 = 24 * k;
-			for (b = b0; b < b1; b++)
-				total += shm->bins[b];
-			for (b = b0; b + 10 <= b1; b++) {
-				double s = 0;
-
-				for (i = 0; i < 10; i++)
-					s += shm->bins[b + i];
-				worst = fmax(worst, s);
-			}
+			worst = window_max(b0, b1, &total);
 			res_add(res, worst / (total / (2.0 * k)));
 			res_base(res, ideal);
 			LOG("row 6: jitter %d rep %d: worst 1 s %.0f, total %.0f over %d s",
