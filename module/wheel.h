@@ -26,9 +26,9 @@
 #define COAP_KA_WHEEL_LEVELS	4
 
 struct coap_ka_wheel {
-	spinlock_t lock;		/* everything below but the driver's timer */
+	spinlock_t lock;		/* everything below but sends and the timer */
 	bool running;			/* the driver is in its loop */
-	u16 sends;			/* Pings its rounds may still send this run */
+	u16 sends;			/* Pings this run may still send; only the run */
 	u32 count;			/* sessions on it */
 	unsigned long clk;		/* the next jiffy to run */
 	unsigned long floor;		/* the earliest slot a new entry takes */
