@@ -282,12 +282,13 @@ FIXTURE_TEARDOWN(pace)
 
 /*
  * NSESS sessions added together, keepalive 1 s, jitter 0: they fall due
- * together, every second after their last Pong. Run for @ms; the Pings
+ * together, every second after their last Pong. Run for @ms after the
+ * last one is added (at *@t_done; adding began at *@t_add); the Pings
  * the responder saw go to self->r, sorted; their count.
  */
 static int burst_run(FIXTURE_DATA(pace) *self, struct __test_metadata *_metadata,
-		     unsigned int limit, int ms, double *t_add, long *ctx,
-		     long *sid)
+		     unsigned int limit, int ms, double *t_add, double *t_done,
+		     long *ctx, long *sid)
 {
 	int n;
 
@@ -297,7 +298,8 @@ static int burst_run(FIXTURE_DATA(pace) *self, struct __test_metadata *_metadata
 	EXPECT_LT(0, *ctx);
 	*t_add = now_ms();
 	EXPECT_EQ(0, bed_add(self->nl, self->b, *ctx, NSESS, sid)) TH_LOG("%s", self->nl->msg);
-	sleep_ms(ms - (now_ms() - *t_add));
+	*t_done = now_ms();
+	sleep_ms(ms - (now_ms() - *t_done));
 	n = bed_snap(self->b, self->r);
 	qsort(self->r, n, sizeof(*self->r), cmp_t);
 	return n;
@@ -325,14 +327,14 @@ static int window_bound(unsigned int limit)
 TEST_F_TIMEOUT(pace, limit_holds_burst, 120)
 {
 	const unsigned int limit = 100;
-	double t_add, at = 0, first[NSESS], last = 0;
+	double t_add, t_done, at = 0, first[NSESS], last = 0;
 	long sid[NSESS];
 	struct cka_nl *q;
 	struct cka_ev ev;
 	int n, worst, i, k, dups = 0;
 	long ctx, retx = 0, nacks = 0, pings = 0;
 
-	n = burst_run(self, _metadata, limit, 9000, &t_add, &ctx, sid);
+	n = burst_run(self, _metadata, limit, 9000, &t_add, &t_done, &ctx, sid);
 	ASSERT_LT(0, n);
 	worst = worst_window(self->r, n, &at);
 	first_seen(self->r, n, first, NSESS);
@@ -356,12 +358,19 @@ TEST_F_TIMEOUT(pace, limit_holds_burst, 120)
 		pings += ev.v[COAP_KA_A_PINGS];
 	}
 	cka_close(q);
-	TH_LOG("limit %u/s: %d Pings in 9 s, worst 1 s window %d (bound %d) at +%.0f ms; last first Ping +%.0f ms; %ld Pings, %ld retransmissions, %ld NACKs counted; %d repeated MIDs",
-	       limit, n, worst, window_bound(limit), at - t_add, last - t_add,
-	       pings, retx, nacks, dups);
+	TH_LOG("limit %u/s: %d Pings in 9 s, worst 1 s window %d (bound %d) at +%.0f ms; sessions added by +%.0f ms; last first Ping +%.0f ms; %ld Pings, %ld retransmissions, %ld NACKs counted; %d repeated MIDs",
+	       limit, n, worst, window_bound(limit), at - t_add, t_done - t_add,
+	       last - t_add, pings, retx, nacks, dups);
 	EXPECT_LE(worst, window_bound(limit));
-	/* due at +1 s, 3 s of tokens, 2 s margin */
-	EXPECT_LE(last - t_add, 1000 + NSESS * 1000 / limit + 2000);
+	/*
+	 * The last session added falls due 1 s after it was added. A session
+	 * has at most one Ping waiting, and they leave in order: at most
+	 * NSESS - 1 are ahead of it, so it leaves within NSESS / limit s
+	 * (3 s) of falling due; 2 s margin. Sessions added early come due
+	 * again while later ones are still being added (slow on the debug
+	 * kernel), so the time from the first add says nothing.
+	 */
+	EXPECT_LE(last - t_done, 1000 + NSESS * 1000 / limit + 2000);
 	/* the pacer kept the rate up: 8 s of tokens, less a busy machine's slack */
 	EXPECT_LE(limit * 6, n);
 	EXPECT_EQ(0, retx);
@@ -372,11 +381,11 @@ TEST_F_TIMEOUT(pace, limit_holds_burst, 120)
 /* The same without a limit: the burst the limit holds (the test can fail). */
 TEST_F_TIMEOUT(pace, no_limit_bursts, 60)
 {
-	double t_add, at = 0;
+	double t_add, t_done, at = 0;
 	int n, worst;
 	long ctx;
 
-	n = burst_run(self, _metadata, 0, 3000, &t_add, &ctx, NULL);
+	n = burst_run(self, _metadata, 0, 3000, &t_add, &t_done, &ctx, NULL);
 	worst = worst_window(self->r, n, &at);
 	TH_LOG("no limit: %d Pings of %d sessions in 3 s, worst 1 s window %d at +%.0f ms",
 	       n, peers_seen(self->r, n, NSESS), worst, at - t_add);
