@@ -180,7 +180,8 @@ struct coap_ka_sock {
 	struct sock *sk;		/* holds a reference */
 	struct coap_ka_net *cn;
 	struct list_head sessions;	/* under cn->lock */
-	struct coap_ka_session __rcu *one;	/* TCP: its session */
+	/* its session while it has exactly one (TCP: always), under cn->lock */
+	struct coap_ka_session __rcu *one;
 	unsigned long ino;
 	refcount_t refcnt;
 	atomic_t writers;		/* TCP: application threads in sendmsg */

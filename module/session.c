@@ -144,12 +144,32 @@ u32 coap_ka_session_portid(const struct coap_ka_session *s)
 struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
 					     const struct coap_ka_peer *peer)
 {
+	struct coap_ka_session *s = rcu_dereference(ks->one);
 	struct coap_ka_key key;
 
+	/* The socket's only session: no hashing on its data path. */
+	if (s)
+		return ipv6_addr_equal(&s->peer.addr, &peer->addr) &&
+		       s->peer.port == peer->port ? s : NULL;
 	memset(&key, 0, sizeof(key));
 	key.ks = ks;
 	key.peer = *peer;
 	return rhashtable_lookup(&coap_ka_table, &key, coap_ka_table_params);
+}
+
+/*
+ * Publish @ks's session as its only one while it has exactly one, for
+ * coap_ka_session_find(). A session being added makes it NULL before the
+ * session goes into the table, so that no reader takes the old one for
+ * the only one while the new one can be found. Under cn->lock.
+ */
+static void coap_ka_sock_one_update(struct coap_ka_sock *ks)
+{
+	struct coap_ka_session *s = NULL;
+
+	if (list_is_singular(&ks->sessions))
+		s = list_first_entry(&ks->sessions, struct coap_ka_session, sock_node);
+	rcu_assign_pointer(ks->one, s);
 }
 
 static void coap_ka_session_free_rcu(struct rcu_head *head)
@@ -1078,17 +1098,19 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					   "no free session id in this network namespace");
 		goto err_detach;
 	}
+	RCU_INIT_POINTER(ks->one, NULL);
 	err = rhashtable_insert_fast(&coap_ka_table, &s->node,
 				     coap_ka_table_params);
-	if (err)
+	if (err) {
+		coap_ka_sock_one_update(ks);
 		goto err_erase;
+	}
 
 	/* @over is the session's from here on. */
 	refcount_inc(&ctx->refcnt);
 	ctx->nsessions++;
 	list_add_tail(&s->sock_node, &ks->sessions);
-	if (coap_ka_is_tcp(ks))
-		rcu_assign_pointer(ks->one, s);
+	coap_ka_sock_one_update(ks);
 	atomic_inc(&coap_ka_nsessions);
 	cn->gen++;
 
@@ -1148,8 +1170,7 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	rhashtable_remove_fast(&coap_ka_table, &s->node, coap_ka_table_params);
 	xa_erase(&cn->sessions, s->id);
 	list_del(&s->sock_node);
-	if (rcu_access_pointer(ks->one) == s)
-		RCU_INIT_POINTER(ks->one, NULL);
+	coap_ka_sock_one_update(ks);
 	s->ctx->nsessions--;
 	coap_ka_user_sessions_uncharge(s->ctx->owner);
 	atomic_dec(&coap_ka_nsessions);

@@ -1076,4 +1076,110 @@ TEST_F(udp, live_unrelated_change_keeps_schedule)
 	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
 }
 
+/* The peer @peer answers the session's next Ping: reported as @sid's, eaten. */
+static void ping_reset(struct __test_metadata *_metadata, FIXTURE_DATA(udp) *self,
+		       int peer, int app, long sid)
+{
+	uint8_t buf[64], rst[4];
+	struct cka_ev ev;
+	ssize_t n;
+
+	n = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL);
+	ASSERT_TRUE(coap_is_empty(buf, n, COAP_CON)) TH_LOG("no Ping for session %ld", sid);
+	coap_hdr(rst, COAP_RST, 0, coap_mid(buf));
+	ASSERT_EQ(4, send(peer, rst, 4, 0));
+	ASSERT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PONG_NTF, sid, 1000, &ev))
+		TH_LOG("session %ld: its Reset was not taken for its Pong", sid);
+	EXPECT_EQ(coap_mid(buf), ev.v[COAP_KA_A_MID]);
+	EXPECT_TRUE(app_got_nothing(app, 200));
+}
+
+/*
+ * A Ping from @peer to @app: reaches the application and, when @sid is
+ * not 0, is reported as that session's peer's Ping; else as nobody's.
+ */
+static void peer_ping(struct __test_metadata *_metadata, FIXTURE_DATA(udp) *self,
+		      int peer, int app, long sid)
+{
+	uint8_t buf[64], ping[4];
+	struct cka_ev ev;
+
+	ev_drain(self->ev);
+	coap_hdr(ping, COAP_CON, 0, 0x5a5a);
+	ASSERT_EQ(4, send(peer, ping, 4, 0));
+	EXPECT_EQ(4, recv_within(app, buf, sizeof(buf), 1000, NULL, NULL));
+	if (sid) {
+		EXPECT_EQ(0, ev_wait(self->ev, COAP_KA_CMD_PING_NTF, sid, 1000, &ev));
+	} else {
+		EXPECT_EQ(-ETIMEDOUT, ev_wait(self->ev, COAP_KA_CMD_PING_NTF, 0, 300, &ev))
+			TH_LOG("a Ping from a peer without a session was taken for session %u's",
+			       ev.v[COAP_KA_A_SESSION_ID]);
+	}
+}
+
+/*
+ * A socket's only session is found without the session table: that has
+ * to follow its adds and deletes. Sessions for peers A, then A and B,
+ * then B alone, then A again: each Reset is its own session's, and a
+ * datagram from the peer that has no session goes to the application
+ * without being taken for the other's.
+ */
+TEST_F(udp, only_session_follows_adds_and_deletes)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 1000, 0,
+	};
+	struct sockaddr_storage sa, sb;
+	socklen_t len = sizeof(sa);
+	uint8_t buf[64];
+	int app, a, b;
+	long ctx, sid_a, sid_b;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	app = udp_bound("127.0.0.1", 0, NULL);
+	a = udp_bound("127.0.0.1", 0, NULL);
+	b = udp_bound("127.0.0.1", 0, NULL);
+	ASSERT_LE(0, app);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, udp_connect_fd(a, app));
+	ASSERT_EQ(0, udp_connect_fd(b, app));
+	ASSERT_EQ(0, getsockname(a, (void *)&sa, &len));
+	len = sizeof(sb);
+	ASSERT_EQ(0, getsockname(b, (void *)&sb, &len));
+
+	sid_a = session_add(self->nl, ctx, app, (void *)&sa);
+	ASSERT_LT(0, sid_a) TH_LOG("%s", self->nl->msg);
+	ping_reset(_metadata, self, a, app, sid_a);
+	peer_ping(_metadata, self, b, app, 0);
+
+	sid_b = session_add(self->nl, ctx, app, (void *)&sb);
+	ASSERT_LT(0, sid_b) TH_LOG("%s", self->nl->msg);
+	ping_reset(_metadata, self, b, app, sid_b);
+	peer_ping(_metadata, self, a, app, sid_a);
+	peer_ping(_metadata, self, b, app, sid_b);
+
+	ASSERT_EQ(0, session_del(self->nl, sid_a));
+	ping_reset(_metadata, self, b, app, sid_b);
+	peer_ping(_metadata, self, a, app, 0);
+	peer_ping(_metadata, self, b, app, sid_b);
+
+	ASSERT_EQ(0, session_del(self->nl, sid_b));
+	peer_ping(_metadata, self, b, app, 0);
+	/* the first session's Pings that nobody answered */
+	while (recv_within(a, buf, sizeof(buf), 0, NULL, NULL) > 0)
+		;
+	sid_a = session_add(self->nl, ctx, app, (void *)&sa);
+	ASSERT_LT(0, sid_a) TH_LOG("%s", self->nl->msg);
+	ping_reset(_metadata, self, a, app, sid_a);
+	peer_ping(_metadata, self, b, app, 0);
+	peer_ping(_metadata, self, a, app, sid_a);
+
+	close(app);
+	close(a);
+	close(b);
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
 TEST_HARNESS_MAIN
