@@ -302,9 +302,9 @@ static void bp_build(uint8_t cmd)
 /* The socket calls of libmnl, answered here. */
 static char bp_sock;
 
-struct mnl_socket *mnl_socket_open(int bus)
+struct mnl_socket *mnl_socket_open2(int bus, int flags)
 {
-	(void)bus;
+	(void)bus; (void)flags;
 	return (struct mnl_socket *)&bp_sock;
 }
 

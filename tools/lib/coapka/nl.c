@@ -442,7 +442,11 @@ int coapka_nl_open(struct coapka_nl *nl)
 	if (!nl->rx)
 		return coapka_nl_local_err(nl, "allocating the receive buffer",
 					   ENOMEM);
-	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	/*
+	 * Not inherited across exec: a program the application starts
+	 * would keep the socket, its port id and its sessions' events.
+	 */
+	nl->sock = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	if (!nl->sock) {
 		ret = coapka_nl_local_err(nl,
 			"opening a generic netlink socket", errno);
