@@ -118,18 +118,19 @@ fi
 
 # ---- the test list ----------------------------------------------------------
 # TESTS format: one test per line,
-# "[timeout=SECONDS] [cost=SECONDS] [nodebug] [nomodule] COMMAND [ARGS...]",
+# "[timeout=SECONDS] [cost=SECONDS] [only=KERNEL] [nodebug] [nomodule] COMMAND [ARGS...]",
 # words split on whitespace (no quoting); blank lines and lines starting
 # with '#' are ignored. See the header of selftests/TESTS.
-t_cmd=() t_timeout=() t_cost=() t_name=() t_skipped=() t_nomod=()
-add_test() {	# add_test TIMEOUT COST NOMODULE WORDS...
-	local to=$1 cost=$2 nomod=$3
-	shift 3
+t_cmd=() t_timeout=() t_cost=() t_name=() t_skipped=() t_nomod=() t_only=()
+add_test() {	# add_test TIMEOUT COST NOMODULE ONLY WORDS...
+	local to=$1 cost=$2 nomod=$3 only=$4
+	shift 4
 	local name
 	name="$(basename "$1")${2:+ ${*:2}}"
 	t_timeout+=("$to")
 	t_cost+=("${cost:-$to}")
 	t_nomod+=("$nomod")
+	t_only+=("$only")
 	t_cmd+=("$*")
 	t_name+=("$name")
 }
@@ -151,13 +152,14 @@ if [ -f "$tests_file" ]; then
 			words=("${words[@]:1}")
 			[[ $to =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad timeout in '${words[*]}'"; continue; }
 		fi
-		nodebug=0 nomodule=0 cost=
+		nodebug=0 nomodule=0 cost= only=
 		while :; do
 			case ${words[0]:-} in
 			cost=*)
 				cost=${words[0]#cost=}
 				[[ $cost =~ ^[0-9]+$ ]] || { emit fail "TESTS: bad cost in '${words[*]}'"; cost=; }
 				;;
+			only=*) only=${words[0]#only=} ;;
 			nodebug) nodebug=1 ;;
 			nomodule) nomodule=1 ;;
 			*) break ;;
@@ -171,7 +173,7 @@ if [ -f "$tests_file" ]; then
 			t_skipped+=("${words[*]}")
 			continue
 		fi
-		add_test "$to" "$cost" "$nomodule" "${words[@]}"
+		add_test "$to" "$cost" "$nomodule" "$only" "${words[@]}"
 	done <"$tests_file"
 elif [ -z "$filter" ]; then
 	emit fail "test list $tests_file missing"
@@ -184,7 +186,7 @@ for f in $filter; do	# ad-hoc tests named on the command line
 	done
 	if [ $found = 0 ]; then
 		if [ -f "$CKA_SRC/$f" ] || [ -f "$f" ]; then
-			add_test 300 "" 0 "$f"
+			add_test 300 "" 0 "" "$f"
 		else
 			emit fail "TESTS: '$f' matches no test and no file"
 		fi
@@ -264,6 +266,13 @@ add_batch() {	# add_batch KNAME REL RETRY TESTIDX...
 	b_wall+=("$wall") b_retry+=("$retry")
 	nb=$((nb + 1))
 }
+# only_on NAME KNAME: is KNAME (resolved) the kernel NAME names?
+declare -A only_kn=()
+only_on() {
+	[ "$1" = "$2" ] && return 0
+	[ -n "${only_kn[$1]+set}" ] || only_kn[$1]=$(cka_resolve_kernel "$1" 2>/dev/null)
+	[ "${only_kn[$1]}" = "$2" ]
+}
 for kn in "${knames[@]}"; do
 	rel=$(cka_kernel_release "$kn")
 	nt=0
@@ -286,6 +295,10 @@ for kn in "${knames[@]}"; do
 	bw=() bl=()
 	for ((j = 0; j < k; j++)); do bw[j]=0 bl[j]=""; done
 	while read -r _ i; do
+		if [ -n "${t_only[$i]}" ] && ! only_on "${t_only[$i]}" "$kn"; then
+			emit skip "[$rel] ${t_name[$i]} # SKIP run on kernel ${t_only[$i]} only (only= in TESTS)"
+			continue
+		fi
 		# a test without the module preloaded gets a guest of its own
 		if [ "${t_nomod[$i]}" = 1 ]; then
 			add_batch "$kn" "$rel" 0 "$i"
