@@ -132,8 +132,9 @@ skip() {
 	exit 4
 }
 
-# skip_on_debug WHY: a check of the CLI's own output whose Python helpers
-# cost minutes under KASAN in TCG; its kernel paths run in other checks.
+# skip_on_debug WHY: a check of the CLI alone (its parsing, or its output
+# through Python helpers), whose many process starts cost minutes under
+# KASAN in TCG; the kernel paths it reaches run in other checks.
 skip_on_debug() {
 	case $(uname -r) in
 	*cka-debug*) skip "debug kernel: $*" ;;
@@ -227,6 +228,7 @@ cleanup() {
 
 t_help() {
 	local s
+	skip_on_debug "the CLI's usage text: no kernel request"
 	r "$CLI" --help
 	expect_rc 0
 	for s in context monitor keepalive-secs ack-timeout-ms ack-random-factor \
@@ -599,6 +601,7 @@ t_bad_id() {
 
 t_garbage() {
 	local before args
+	skip_on_debug "usage errors, refused before any kernel request (show before and after runs in t_dump)"
 	c - root context show
 	before=$OUT
 	while read -r args; do

@@ -660,6 +660,11 @@ t_netns() {
 # The JSON of the CLI is what the kernel's own YNL tool says.
 t_ynl() {
 	local ynl=${CKA_YNL:-} args=(--output-json) help schema cli_json
+	# Two JSON renderings of one session-get compared in Python, which
+	# starts slowly under KASAN in TCG; the request runs in t_attach_pong.
+	case $(uname -r) in
+	*cka-debug*) skip "debug kernel: the CLI's JSON against YNL's, no kernel path of its own" ;;
+	esac
 	if [ -z "$ynl" ] || [ ! -f "$ynl" ]; then
 		skip "no YNL cli.py (CKA_YNL)"
 	fi
