@@ -73,6 +73,8 @@ struct coap_ka_ctx {
 	refcount_t refcnt;
 	struct coap_ka_params __rcu *params;
 	u32 nsessions;		/* under coap_ka_net.lock */
+	/* under coap_ka_net.lock: the last bind made with no overrides */
+	struct coap_ka_bind *bind;
 	struct rcu_head rcu;
 };
 
@@ -86,7 +88,7 @@ struct coap_ka_net {
 	u32 gen;		/* bumped on each change, for dump consistency */
 	struct net *net;
 	struct work_struct reap;	/* ends sessions from atomic context */
-	struct llist_head reap_list;	/* sessions to end */
+	struct llist_head reap_list;	/* sessions to end, from @work */
 	struct work_struct work;	/* sends and events */
 	struct llist_head pending;	/* sessions with process-context work */
 	struct xarray owners;		/* portid -> struct coap_ka_owner */
@@ -126,6 +128,21 @@ struct coap_ka_owner {
 	bool gone;
 	refcount_t refcnt;	/* the owners table's and each session's */
 	struct rcu_head rcu;
+};
+
+/*
+ * What a session runs on and answers to, fixed when it is added: its
+ * context, the netlink socket that added it and its own settings.
+ * Sessions that differ in none of these share one (a context keeps the
+ * last one made without overrides), so that an idle session carries one
+ * pointer for the three. Freed with its last session, after that one's
+ * RCU grace period.
+ */
+struct coap_ka_bind {
+	struct coap_ka_ctx *ctx;		/* holds a reference */
+	struct coap_ka_owner *owner;		/* holds a reference; NULL: none */
+	struct coap_ka_overrides *over;		/* NULL: none; its own */
+	refcount_t refcnt;	/* each session's, and its context's cache */
 };
 
 /* A peer: IPv4 is v4-mapped. */
@@ -173,16 +190,22 @@ extern const struct coap_ka_transport_ops coap_ka_tcp_ops;
  * A socket the module watches, and its sessions: many for a UDP server
  * socket, one for a connected socket. Referenced by each of its sessions
  * and by threads inside the socket's operations (proto.c); freed after an
- * RCU grace period. Kept within 96 bytes: with a session it is the cost
- * of a connected socket.
+ * RCU grace period. Kept within 64 bytes (a kmalloc-64 object): with a
+ * session it is the cost of a connected socket.
  */
 struct coap_ka_sock {
 	struct sock *sk;		/* holds a reference */
 	struct coap_ka_net *cn;
-	struct list_head sessions;	/* under cn->lock */
+	union {
+		/* under cn->lock; each holds a reference, so it is empty ... */
+		struct list_head sessions;
+		struct rcu_head rcu;	/* ... once the last one is dropped */
+	};
 	/* its session while it has exactly one (TCP: always), under cn->lock */
 	struct coap_ka_session __rcu *one;
-	unsigned long ino;
+	void (*saved_state_change)(struct sock *sk);
+	/* A socket's inode number comes from get_next_ino(): 32 bits. */
+	u32 ino;
 	refcount_t refcnt;
 	atomic_t writers;		/* TCP: application threads in sendmsg */
 	u8 transport;			/* enum coap_ka_transport */
@@ -190,8 +213,6 @@ struct coap_ka_sock {
 	bool msg_open;			/* its last write did not end a message */
 	bool app_sent;			/* the application has sent data */
 	bool tls_sent;			/* ... a record through kTLS */
-	void (*saved_state_change)(struct sock *sk);
-	struct rcu_head rcu;
 };
 
 /* What became of a try to write a TCP Ping (coap_ka_tcp_write_ping()). */
@@ -209,8 +230,9 @@ enum {
 	COAP_KA_TODO_PONG,	/* report the answer */
 	COAP_KA_TODO_NACK,	/* report the failure, then the action */
 	COAP_KA_TODO_PEER_PING,	/* report the peer's Ping */
-	COAP_KA_TODO_QUEUED,	/* on coap_ka_net.pending */
-	COAP_KA_TODO_REAP,	/* on coap_ka_net.reap_list */
+	/* on coap_ka_net.pending, or (once it is to end) reap_list */
+	COAP_KA_TODO_QUEUED,
+	COAP_KA_TODO_REAP,	/* to end: the work item moves it to reap_list */
 	COAP_KA_TODO_NOW,	/* the wheel's run sends the Ping itself */
 	COAP_KA_TODO_HELD,	/* its Ping waits for the pacer (coap_ka_net.held) */
 };
@@ -227,8 +249,8 @@ struct coap_ka_tcp_round {
 
 /*
  * A session: (socket, peer). Kept small, as a server may watch many peers:
- * the budget is 200 bytes without lock debugging (checked at build time),
- * twenty to a page. Times in jiffies are kept as their low 32 bits, as TCP
+ * the budget is 176 bytes without lock debugging (checked at build time),
+ * 23 to a page. Times in jiffies are kept as their low 32 bits, as TCP
  * keeps its own (coap_ka_j32(), coap_ka_j_past()): an entry is never more
  * than COAP_KA_STAMP_MAX old (coap_ka_stamps_age()). The fields only one
  * transport uses share a union.
@@ -243,19 +265,17 @@ struct coap_ka_session {
 		};
 	};
 	struct rhash_head node;
-	struct coap_ka_ctx *ctx;	/* holds a reference */
-	const struct coap_ka_overrides *over;	/* NULL: none; fixed */
+	struct coap_ka_bind *bind;	/* holds a reference; fixed */
 	union {
 		/* under cn->lock: on its socket's list, then on a dead list */
 		struct list_head sock_node;
 		struct rcu_head rcu;		/* to free it, after that */
 	};
-	struct llist_node pending_node;	/* on coap_ka_net.pending */
-	struct llist_node reap_node;	/* on coap_ka_net.reap_list */
+	/* on coap_ka_net.pending, then reap_list, while TODO_QUEUED is set */
+	struct llist_node pending_node;
 	struct hlist_node wnode;	/* on its namespace's wheel */
 	unsigned long todo;
 	u64 tx_ns;			/* when the Ping last left */
-	struct coap_ka_owner *owner;	/* netlink socket that added it */
 	u32 wexp;			/* jiffies its round is due (wheel.c) */
 	u32 last_rx;			/* jiffies, written on the data path */
 	u32 last_tx;
@@ -335,6 +355,7 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 			struct list_head *dead);
 void coap_ka_ctx_put(struct coap_ka_ctx *ctx);
+void coap_ka_bind_put(struct coap_ka_bind *b);
 int coap_ka_user_sessions_charge(kuid_t uid, struct netlink_ext_ack *extack);
 int coap_ka_user_sessions_charge_many(kuid_t uid, unsigned int count,
 				      unsigned int *room,

@@ -366,7 +366,7 @@ int coap_ka_ctx_update(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 	 * list (it would cost every session 16 bytes): a change walks them all.
 	 */
 	xa_for_each(&cn->sessions, id, s) {
-		if (s->ctx == ctx)
+		if (s->bind->ctx == ctx)
 			coap_ka_session_kick(s);
 		cond_resched();
 	}
@@ -396,7 +396,7 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 
 	if (ctx->nsessions)
 		xa_for_each(&cn->sessions, id, s) {
-			if (s->ctx == ctx)
+			if (s->bind->ctx == ctx)
 				coap_ka_session_unlink(cn, s,
 						       COAP_KA_GONE_CTX_DELETED,
 						       dead);
@@ -404,6 +404,9 @@ void coap_ka_ctx_delete(struct coap_ka_net *cn, struct coap_ka_ctx *ctx,
 		}
 
 	xa_erase(&cn->ctxs, ctx->id);
+	/* The cached bind holds @ctx: let go of it, or neither is freed. */
+	coap_ka_bind_put(ctx->bind);
+	ctx->bind = NULL;
 	coap_ka_net_bump(cn);
 	coap_ka_user_uncharge(&coap_ka_user_ctxs, ctx->owner, 1);
 	coap_ka_ctx_put(ctx);

@@ -44,7 +44,7 @@ static int coap_ka_event_fill(struct sk_buff *msg, struct coap_ka_session *s,
 	mid = s->mid;
 	spin_unlock_bh(&s->lock);
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
-	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
+	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->bind->ctx->id) ||
 	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
 	    coap_ka_nl_put_peer(msg, &s->peer))
 		goto cancel;

@@ -418,7 +418,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 		last_rx = coap_ka_j_past(READ_ONCE(s->last_rx));
 
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
-	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
+	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->bind->ctx->id) ||
 	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
 	    nla_put_u32(msg, COAP_KA_A_TRANSPORT, READ_ONCE(s->ks->transport)) ||
 	    coap_ka_nl_put_peer(msg, &s->peer) ||
@@ -432,7 +432,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	    nla_put_u32(msg, COAP_KA_A_PING_DEFERRALS, st[7]) ||
 	    nla_put_u32(msg, COAP_KA_A_TX_AGE_MS, coap_ka_age_ms(last_tx)) ||
 	    nla_put_u32(msg, COAP_KA_A_RX_AGE_MS, coap_ka_age_ms(last_rx)) ||
-	    coap_ka_nl_put_overrides(msg, s->over)) {
+	    coap_ka_nl_put_overrides(msg, s->bind->over)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}
@@ -746,7 +746,7 @@ static int coap_ka_nl_batch_fill(struct sk_buff *msg, struct genl_info *info,
 				info->genlhdr->cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(msg, COAP_KA_A_CTX_ID, s->ctx->id) ||
+	if (nla_put_u32(msg, COAP_KA_A_CTX_ID, s->bind->ctx->id) ||
 	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < n; i++) {
@@ -1017,7 +1017,7 @@ static struct coap_ka_session *coap_ka_nl_session_lookup(struct sk_buff *skb,
 		return ERR_PTR(-EINVAL);
 	}
 	s = xa_load(&cn->sessions, nla_get_u32(info->attrs[COAP_KA_A_SESSION_ID]));
-	if (s && !coap_ka_nl_mine(skb, genl_info_net(info), s->ctx->owner))
+	if (s && !coap_ka_nl_mine(skb, genl_info_net(info), s->bind->ctx->owner))
 		s = NULL;
 	if (!s) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COAP_KA_A_SESSION_ID],
@@ -1123,8 +1123,8 @@ int coap_keepalive_nl_session_get_dumpit(struct sk_buff *skb, struct netlink_cal
 	mutex_lock(&cn->lock);
 	cb->seq = cn->gen;
 	xa_for_each_start(&cn->sessions, id, s, cb->args[0]) {
-		if ((ctx_id && s->ctx->id != ctx_id) || (ino && s->ks->ino != ino) ||
-		    (!admin && !uid_eq(s->ctx->owner, uid))) {
+		if ((ctx_id && s->bind->ctx->id != ctx_id) || (ino && s->ks->ino != ino) ||
+		    (!admin && !uid_eq(s->bind->ctx->owner, uid))) {
 			cb->args[0] = id + 1;
 			continue;
 		}

@@ -281,7 +281,7 @@ static int coap_ka_udp_setsockopt(struct sock *sk, int level, int optname,
 	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM)) {
 		ks = coap_ka_proto_ks(sk);
 		if (ks) {
-			net_dbg_ratelimited("socket %lu handed back: the application set %s\n",
+			net_dbg_ratelimited("socket %u handed back: the application set %s\n",
 					    ks->ino, level == SOL_UDP ? "UDP_ENCAP" :
 					    "IPV6_ADDRFORM");
 			coap_ka_give_back(ks, COAP_KA_GONE_SOCKET_CHANGED);

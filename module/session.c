@@ -35,9 +35,11 @@ static struct kmem_cache *coap_ka_session_cache;
 static struct workqueue_struct *coap_ka_wq;
 
 /*
- * Every session of every namespace, by (socket, peer). Its buckets are
- * shared infrastructure (a few bytes per session), not charged to users;
- * the per-user session limit bounds them.
+ * The sessions of every namespace's sockets that have (or had, since their
+ * second session came) more than one, by (socket, peer): a socket's only
+ * session is found through coap_ka_sock.one, so a connected socket costs
+ * no entry. Its buckets are shared infrastructure (a few bytes per
+ * session), not charged to users; the per-user session limit bounds them.
  */
 static struct rhashtable coap_ka_table;
 
@@ -57,9 +59,10 @@ static atomic_t coap_ka_live_socks = ATOMIC_INIT(0);
  * whole cost). Lock debugging makes spinlocks and timers larger.
  */
 #if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_LOCKDEP)
-static_assert(sizeof(struct coap_ka_session) <= 200);
-static_assert(sizeof(struct coap_ka_sock) <= 96);
+static_assert(sizeof(struct coap_ka_session) <= 176);
 #endif
+/* Nothing in it grows with lock debugging. */
+static_assert(sizeof(struct coap_ka_sock) <= 64);
 
 static void coap_ka_owner_put(struct coap_ka_owner *o)
 {
@@ -90,6 +93,70 @@ static struct coap_ka_owner *coap_ka_owner_get(struct coap_ka_net *cn, u32 porti
 		return ERR_PTR(err);
 	}
 	return o;
+}
+
+/**
+ * coap_ka_bind_put() - drop a reference to a bind
+ * @b: the bind, or NULL
+ *
+ * The last one drops its context and owner record and frees it with its
+ * overrides. Its sessions are past their grace period by then (or it was
+ * only its context's), so no reader can still reach it.
+ *
+ * Context: any.
+ */
+void coap_ka_bind_put(struct coap_ka_bind *b)
+{
+	if (b && refcount_dec_and_test(&b->refcnt)) {
+		coap_ka_ctx_put(b->ctx);
+		coap_ka_owner_put(b->owner);
+		kfree(b->over);
+		kfree(b);
+	}
+}
+
+/*
+ * The bind of a session to add on @ctx for netlink socket @portid (0:
+ * none) with overrides @over (NULL: none), with a reference: the one
+ * @ctx keeps when @over is NULL and @portid is its owner's, else a new
+ * one, which takes @over (on failure it stays the caller's).
+ */
+static struct coap_ka_bind *coap_ka_bind_get(struct coap_ka_net *cn,
+					     struct coap_ka_ctx *ctx, u32 portid,
+					     struct coap_ka_overrides *over)
+{
+	struct coap_ka_owner *o = NULL;
+	struct coap_ka_bind *b;
+
+	lockdep_assert_held(&cn->lock);
+	if (portid) {
+		o = coap_ka_owner_get(cn, portid);
+		if (IS_ERR(o))
+			return ERR_CAST(o);
+	}
+	b = ctx->bind;
+	if (!over && b && b->owner == o) {
+		coap_ka_owner_put(o);
+		refcount_inc(&b->refcnt);
+		return b;
+	}
+	b = kmalloc(sizeof(*b), COAP_KA_GFP_USER);
+	if (!b) {
+		coap_ka_owner_put(o);
+		return ERR_PTR(-ENOMEM);
+	}
+	refcount_inc(&ctx->refcnt);
+	b->ctx = ctx;
+	b->owner = o;
+	b->over = over;
+	refcount_set(&b->refcnt, 1);
+	if (!over) {
+		/* For the next sessions like this one. */
+		refcount_inc(&b->refcnt);
+		coap_ka_bind_put(ctx->bind);
+		ctx->bind = b;
+	}
+	return b;
 }
 
 /**
@@ -127,7 +194,7 @@ void coap_ka_netlink_released(struct net *net, u32 portid)
  */
 u32 coap_ka_session_portid(const struct coap_ka_session *s)
 {
-	const struct coap_ka_owner *o = s->owner;
+	const struct coap_ka_owner *o = s->bind->owner;
 
 	return o && !READ_ONCE(o->gone) ? o->portid : 0;
 }
@@ -151,6 +218,8 @@ struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
 	if (s)
 		return ipv6_addr_equal(&s->peer.addr, &peer->addr) &&
 		       s->peer.port == peer->port ? s : NULL;
+	/* Pairs with coap_ka_sock_hash(): the table holds what @one did. */
+	smp_rmb();
 	memset(&key, 0, sizeof(key));
 	key.ks = ks;
 	key.peer = *peer;
@@ -172,12 +241,38 @@ static void coap_ka_sock_one_update(struct coap_ka_sock *ks)
 	rcu_assign_pointer(ks->one, s);
 }
 
+/*
+ * @ks gets a second session: its first one goes into the table (it may be
+ * there already, from an earlier second session), then readers are sent
+ * to the table. Under cn->lock; on failure nothing changed.
+ */
+static int coap_ka_sock_hash(struct coap_ka_sock *ks)
+{
+	struct coap_ka_session *first;
+	int err;
+
+	first = rcu_dereference_protected(ks->one, lockdep_is_held(&ks->cn->lock));
+	if (!first)
+		return 0;
+	/*
+	 * By key: rhashtable_insert_fast() would link a session that is in
+	 * the table already a second time (a loop in its bucket).
+	 */
+	err = rhashtable_lookup_insert_fast(&coap_ka_table, &first->node,
+					    coap_ka_table_params);
+	if (err && err != -EEXIST)
+		return err;
+	/* The insert is seen before NULL is: coap_ka_session_find(). */
+	smp_wmb();
+	RCU_INIT_POINTER(ks->one, NULL);
+	return 0;
+}
+
 static void coap_ka_session_free_rcu(struct rcu_head *head)
 {
 	struct coap_ka_session *s = container_of(head, struct coap_ka_session, rcu);
 
-	kfree(s->over);
-	coap_ka_owner_put(s->owner);
+	coap_ka_bind_put(s->bind);
 	coap_ka_sock_put(s->ks);
 	kmem_cache_free(coap_ka_session_cache, s);
 }
@@ -195,12 +290,13 @@ static void coap_ka_session_free_rcu(struct rcu_head *head)
 const struct coap_ka_params *
 coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *buf)
 {
-	const struct coap_ka_params *p = rcu_dereference(s->ctx->params);
+	const struct coap_ka_overrides *over = s->bind->over;
+	const struct coap_ka_params *p = rcu_dereference(s->bind->ctx->params);
 
-	if (likely(!s->over))
+	if (likely(!over))
 		return p;
 	*buf = *p;
-	coap_ka_params_apply(buf, &s->over->p, s->over->mask);
+	coap_ka_params_apply(buf, &over->p, over->mask);
 	return buf;
 }
 
@@ -215,10 +311,8 @@ coap_ka_session_params(const struct coap_ka_session *s, struct coap_ka_params *b
  */
 void coap_ka_session_put(struct coap_ka_session *s)
 {
-	if (refcount_dec_and_test(&s->refcnt)) {
-		coap_ka_ctx_put(s->ctx);
+	if (refcount_dec_and_test(&s->refcnt))
 		call_rcu(&s->rcu, coap_ka_session_free_rcu);
-	}
 }
 
 /**
@@ -633,25 +727,23 @@ void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
  * @s: the session
  * @reason: the gone reason to report (enum coap_ka_gone_reason)
  *
- * The namespace's reap work unlinks it later; the first reason given is
- * the one reported. Does nothing for a session already ended.
+ * The namespace's work item hands it to the reap work, which unlinks it;
+ * the first reason given is the one reported. Does nothing for a session
+ * already ended.
  *
  * Context: any, e.g. a socket callback under RCU (takes @s->lock with BH
  * off).
  */
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 {
-	struct coap_ka_net *cn = s->ks->cn;
-
 	if (test_bit(COAP_KA_TODO_REAP, &s->todo))
 		return;
 	spin_lock_bh(&s->lock);
 	/* Not dead: its tables still hold their reference. */
 	if (!s->dead && !test_and_set_bit(COAP_KA_TODO_REAP, &s->todo)) {
 		s->end_reason = reason;
-		refcount_inc(&s->refcnt);
-		llist_add(&s->reap_node, &cn->reap_list);
-		queue_work(coap_ka_wq, &cn->reap);
+		/* Pairs with coap_ka_net_work(): REAP is seen, or QUEUED clear. */
+		coap_ka_session_queue(s, COAP_KA_TODO_REAP);
 	}
 	spin_unlock_bh(&s->lock);
 }
@@ -710,7 +802,6 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	struct coap_ka_params buf;
 	u8 action;
 
-	clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
 	if (READ_ONCE(s->dead))
 		return;
 	/*
@@ -902,13 +993,32 @@ static void coap_ka_net_work(struct work_struct *work)
 	struct coap_ka_session *s, *tmp;
 	struct llist_node *list;
 
+	bool reap = false;
+
 	/* Oldest first: the pacer keeps the order they fell due in. */
 	list = llist_reverse_order(llist_del_all(&cn->pending));
 	llist_for_each_entry_safe(s, tmp, list, pending_node) {
+		clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
+		/* Pairs with coap_ka_session_end(): set REAP, then QUEUED. */
+		smp_mb__after_atomic();
 		coap_ka_session_process(s);
-		coap_ka_session_put(s);
+		/*
+		 * To end: the reap work unlinks it, under the lock this work
+		 * does not wait for. QUEUED set again makes its node ours (and
+		 * keeps it off the pending list for good); the reference goes
+		 * with it. Else whoever set QUEUED queued it again.
+		 */
+		if (test_bit(COAP_KA_TODO_REAP, &s->todo) &&
+		    !test_and_set_bit(COAP_KA_TODO_QUEUED, &s->todo)) {
+			llist_add(&s->pending_node, &cn->reap_list);
+			reap = true;
+		} else {
+			coap_ka_session_put(s);
+		}
 		cond_resched();
 	}
+	if (reap)
+		queue_work(coap_ka_wq, &cn->reap);
 	coap_ka_pace_run(cn);
 }
 
@@ -1060,13 +1170,10 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	s->last_rx = coap_ka_j32();
 	s->last_tx = s->last_rx;
 
-	if (portid) {
-		s->owner = coap_ka_owner_get(cn, portid);
-		if (IS_ERR(s->owner)) {
-			err = PTR_ERR(s->owner);
-			s->owner = NULL;
-			goto err_free;
-		}
+	s->bind = coap_ka_bind_get(cn, ctx, portid, over);
+	if (IS_ERR(s->bind)) {
+		err = PTR_ERR(s->bind);
+		goto err_free_s;
 	}
 	if (!ks) {
 		err = -ENOMEM;
@@ -1083,8 +1190,6 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 		refcount_inc(&ks->refcnt);
 	s->ks = ks;
 	/* What the data path reads, before it can find the session. */
-	s->ctx = ctx;
-	s->over = over;
 	if (!coap_ka_is_tcp(ks)) {
 		s->late_until = s->last_rx;
 		s->app_mid = get_random_u32_below(0x10000);
@@ -1098,16 +1203,18 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 					   "no free session id in this network namespace");
 		goto err_detach;
 	}
-	RCU_INIT_POINTER(ks->one, NULL);
-	err = rhashtable_insert_fast(&coap_ka_table, &s->node,
-				     coap_ka_table_params);
-	if (err) {
-		coap_ka_sock_one_update(ks);
-		goto err_erase;
+	/* A socket's first session goes into the table with its second. */
+	if (!list_empty(&ks->sessions)) {
+		err = coap_ka_sock_hash(ks);
+		if (!err)
+			err = rhashtable_insert_fast(&coap_ka_table, &s->node,
+						     coap_ka_table_params);
+		if (err) {
+			coap_ka_sock_one_update(ks);
+			goto err_erase;
+		}
 	}
 
-	/* @over is the session's from here on. */
-	refcount_inc(&ctx->refcnt);
 	ctx->nsessions++;
 	list_add_tail(&s->sock_node, &ks->sessions);
 	coap_ka_sock_one_update(ks);
@@ -1135,7 +1242,11 @@ err_detach:
 err_put_ks:
 	coap_ka_sock_put(ks);
 err_free:
-	coap_ka_owner_put(s->owner);
+	/* A bind with @over is this session's alone: @over stays the caller's. */
+	if (over)
+		s->bind->over = NULL;
+	coap_ka_bind_put(s->bind);
+err_free_s:
 	kmem_cache_free(coap_ka_session_cache, s);
 err_uncharge:
 	if (!charged)
@@ -1167,12 +1278,13 @@ void coap_ka_session_unlink(struct coap_ka_net *cn, struct coap_ka_session *s,
 	WRITE_ONCE(s->dead, true);
 	spin_unlock_bh(&s->lock);
 
+	/* -ENOENT: it was its socket's only one all along. */
 	rhashtable_remove_fast(&coap_ka_table, &s->node, coap_ka_table_params);
 	xa_erase(&cn->sessions, s->id);
 	list_del(&s->sock_node);
 	coap_ka_sock_one_update(ks);
-	s->ctx->nsessions--;
-	coap_ka_user_sessions_uncharge(s->ctx->owner);
+	s->bind->ctx->nsessions--;
+	coap_ka_user_sessions_uncharge(s->bind->ctx->owner);
 	atomic_dec(&coap_ka_nsessions);
 	cn->gen++;
 	trace_session_gone(s, reason);
@@ -1220,7 +1332,7 @@ static void coap_ka_reap(struct work_struct *work)
 
 	todo = llist_del_all(&cn->reap_list);
 	mutex_lock(&cn->lock);
-	llist_for_each_entry_safe(s, tmp, todo, reap_node) {
+	llist_for_each_entry_safe(s, tmp, todo, pending_node) {
 		if (!s->dead)
 			coap_ka_session_unlink(cn, s, s->end_reason, &dead);
 		coap_ka_session_put(s);
@@ -1273,10 +1385,13 @@ void coap_ka_session_net_exit(struct coap_ka_net *cn, u32 reason)
 	}
 	mutex_unlock(&cn->lock);
 	coap_ka_sessions_finish(cn, &dead);
-	/* Ends and sends queued meanwhile find their sessions dead. */
-	flush_work(&cn->reap);
+	/*
+	 * Ends and sends queued meanwhile find their sessions dead. The work
+	 * item hands ends to the reap work: it goes first.
+	 */
 	timer_shutdown_sync(&cn->pace_timer);
 	flush_work(&cn->work);
+	flush_work(&cn->reap);
 	/* Nothing queues the work any more: drop the Pings it held. */
 	coap_ka_pace_prune(cn, true);
 	xa_destroy(&cn->held);

@@ -228,7 +228,7 @@ void coap_ka_tcp_rehook(struct coap_ka_sock *ks)
 	prot = (IS_ERR(tctx) && PTR_ERR(tctx) != -EPIPE) ? ERR_PTR(-EOPNOTSUPP) :
 							   coap_ka_proto_for(sk);
 	if (IS_ERR(prot)) {
-		net_dbg_ratelimited("socket %lu handed back: its new upper layer protocol cannot carry Pings\n",
+		net_dbg_ratelimited("socket %u handed back: its new upper layer protocol cannot carry Pings\n",
 				    ks->ino);
 		coap_ka_tcp_unhook(ks);
 		end = true;
@@ -643,7 +643,7 @@ out:
 	release_sock(sk);
 	memzero_explicit(rec, sizeof(rec));
 	if (abort) {
-		net_dbg_ratelimited("socket %lu: Ping only partly written, connection aborted\n",
+		net_dbg_ratelimited("socket %u: Ping only partly written, connection aborted\n",
 				    ks->ino);
 		tcp_abort(sk, EPROTO);
 	}

@@ -61,7 +61,7 @@ static inline void coap_ka_trace_peer(u8 *buf, const struct coap_ka_peer *peer)
 		const struct coap_ka_session *ts = (sess);		\
 									\
 		__entry->session_id = ts->id;				\
-		__entry->ctx_id = ts->ctx->id;				\
+		__entry->ctx_id = ts->bind->ctx->id;				\
 		__entry->ino = ts->ks->ino;				\
 		__entry->transport = ts->ks->transport;			\
 		__entry->port = ntohs(ts->peer.port);			\

@@ -117,6 +117,102 @@ TEST_F(sess, overrides_are_reported_alone)
 }
 
 /*
+ * Over @ms, the events on @nl: Pongs counted per session of @sid (@n of
+ * them) in @pongs; returns how many events were of other sessions.
+ */
+static int events_of(struct cka_nl *nl, const long *sid, int n, int ms, int *pongs)
+{
+	double end = now_ms() + ms;
+	int i, other = 0;
+	struct cka_ev ev;
+
+	memset(pongs, 0, n * sizeof(*pongs));
+	for (;;) {
+		int left = end - now_ms();
+
+		if (left <= 0 || ev_next(nl, left, &ev))
+			return other;
+		for (i = 0; i < n && ev.v[COAP_KA_A_SESSION_ID] != sid[i]; i++)
+			;
+		if (i == n)
+			other++;
+		else if (ev.cmd == COAP_KA_CMD_PONG_NTF)
+			pongs[i]++;
+	}
+}
+
+/*
+ * Each session's events go to the netlink socket that added it, whichever
+ * socket added the context's sessions before it and whether it has
+ * settings of its own; none go to a later socket that gets the same port
+ * id. (Sessions alike in all three share what they run on.)
+ */
+TEST_F(sess, events_go_to_the_socket_that_added_each)
+{
+	uint32_t on[] = { COAP_KA_A_KEEPALIVE_SECS, 1, 0 };
+	uint32_t over[] = { COAP_KA_A_MAX_RETRANSMIT, 2, 0 };
+	long sid[5], of_a[3], of_b[1], later[1];
+	int fd[5], pa[3], pb[1], pl[1], i;
+	struct cka_nl *b;
+	uint32_t portid;
+	long ctx;
+
+	ctx = cka_ctx_new(self->nl, on, NULL);
+	ASSERT_LT(0, ctx) TH_LOG("%s", self->nl->msg);
+	b = cka_open();
+	ASSERT_NE(NULL, b);
+	for (i = 0; i < 5; i++) {
+		fd[i] = udp_connected_to(SRV, COAP_PORT);
+		ASSERT_LE(0, fd[i]);
+	}
+	/* a, b, a again, then a with an override, all on one context */
+	sid[0] = session_add(self->nl, ctx, fd[0], NULL);
+	sid[1] = session_add(b, ctx, fd[1], NULL);
+	sid[2] = session_add(self->nl, ctx, fd[2], NULL);
+	sid[3] = session_add_over(self->nl, ctx, fd[3], over, NULL);
+	for (i = 0; i < 4; i++)
+		ASSERT_LT(0, sid[i]) TH_LOG("session %d: %s", i, i == 1 ? b->msg : self->nl->msg);
+	of_a[0] = sid[0];
+	of_a[1] = sid[2];
+	of_a[2] = sid[3];
+	of_b[0] = sid[1];
+
+	/* Pings after 1 s idle: within 3 s each session has had a Pong. */
+	EXPECT_EQ(0, events_of(self->nl, of_a, 3, 3000, pa));
+	EXPECT_EQ(0, events_of(b, of_b, 1, 500, pb));
+	/* Pongs each on the socket that added it: a, a again, a overridden, b */
+	EXPECT_LT(0, pa[0]);
+	EXPECT_LT(0, pa[1]);
+	EXPECT_LT(0, pa[2]);
+	EXPECT_LT(0, pb[0]);
+
+	/*
+	 * The first socket goes; the next one of this process gets its port
+	 * id back (autobind tries the process id first). Only its own
+	 * session's events reach it: the three above keep running unheard.
+	 */
+	portid = self->nl->portid;
+	cka_close(self->nl);
+	self->nl = cka_open();
+	ASSERT_NE(NULL, self->nl);
+	ASSERT_EQ(portid, self->nl->portid) TH_LOG("port id not reused: the test proves nothing");
+	sid[4] = session_add(self->nl, ctx, fd[4], NULL);
+	ASSERT_LT(0, sid[4]) TH_LOG("%s", self->nl->msg);
+	later[0] = sid[4];
+	EXPECT_EQ(0, events_of(self->nl, later, 1, 3000, pl))
+		TH_LOG("events of the closed socket's sessions reached its successor");
+	EXPECT_LT(0, pl[0]);
+	/* They run on: the other socket still hears its own. */
+	EXPECT_EQ(0, events_of(b, of_b, 1, 500, pb));
+	EXPECT_LT(0, pb[0]);
+
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+	cka_close(b);
+	for (i = 0; i < 5; i++)
+		close(fd[i]);
+}
+
+/*
  * The largest session message, every setting overridden and an IPv6 peer,
  * comes back whole from add, get and dump: the kernel sizes its replies
  * exactly, so a size that left out an attribute fails the add.

@@ -1129,11 +1129,12 @@ TEST_F(udp, only_session_follows_adds_and_deletes)
 	const uint32_t set[] = {
 		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 1000, 0,
 	};
+	enum { MANY = 100 };	/* the table (64 buckets at first) grows */
 	struct sockaddr_storage sa, sb;
 	socklen_t len = sizeof(sa);
+	long ctx, sid_a, sid_b, many[MANY];
 	uint8_t buf[64];
-	int app, a, b;
-	long ctx, sid_a, sid_b;
+	int app, a, b, i;
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
@@ -1175,6 +1176,33 @@ TEST_F(udp, only_session_follows_adds_and_deletes)
 	ping_reset(_metadata, self, a, app, sid_a);
 	peer_ping(_metadata, self, b, app, 0);
 	peer_ping(_metadata, self, a, app, sid_a);
+
+	/*
+	 * A second session again, after one came and went: the first stayed
+	 * in the table then, and must not be linked in twice (a loop in its
+	 * bucket, which the table's growth below walks).
+	 */
+	sid_b = session_add(self->nl, ctx, app, (void *)&sb);
+	ASSERT_LT(0, sid_b) TH_LOG("%s", self->nl->msg);
+	ASSERT_EQ(0, session_del(self->nl, sid_b));
+	sid_b = session_add(self->nl, ctx, app, (void *)&sb);
+	ASSERT_LT(0, sid_b) TH_LOG("%s", self->nl->msg);
+	for (i = 0; i < MANY; i++) {
+		struct sockaddr_in sin = {
+			.sin_family = AF_INET, .sin_port = htons(40000 + i),
+			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		};
+
+		many[i] = session_add(self->nl, ctx, app, (void *)&sin);
+		ASSERT_LT(0, many[i]) TH_LOG("session %d: %s", i, self->nl->msg);
+	}
+	for (i = 0; i < MANY; i++)
+		ASSERT_EQ(0, session_del(self->nl, many[i]));
+	while (recv_within(a, buf, sizeof(buf), 0, NULL, NULL) > 0 ||
+	       recv_within(b, buf, sizeof(buf), 0, NULL, NULL) > 0)
+		;
+	ping_reset(_metadata, self, a, app, sid_a);
+	ping_reset(_metadata, self, b, app, sid_b);
 
 	close(app);
 	close(a);
