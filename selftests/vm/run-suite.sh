@@ -276,7 +276,11 @@ only_on() {
 for kn in "${knames[@]}"; do
 	rel=$(cka_kernel_release "$kn")
 	nt=0
-	for i in "${!t_cmd[@]}"; do [ "${t_nomod[$i]}" = 1 ] || nt=$((nt + 1)); done
+	for i in "${!t_cmd[@]}"; do
+		[ "${t_nomod[$i]}" = 1 ] && continue
+		[ -z "${t_only[$i]}" ] || only_on "${t_only[$i]}" "$kn" || continue
+		nt=$((nt + 1))
+	done
 	size=${CKA_BATCH:-1}
 	if [ "$kn" = debug ]; then
 		size=${CKA_DEBUG_BATCH:-$(((nt + jobs - 1) / jobs))}
@@ -314,6 +318,7 @@ for kn in "${knames[@]}"; do
 		bl[best]="${bl[best]} $i"
 	done < <(for i in "${!t_cmd[@]}"; do echo "${t_cost[$i]} $i"; done | sort -k1,1nr -k2,2n)
 	for ((j = 0; j < k; j++)); do
+		[ -n "${bl[j]}" ] || continue
 		# shellcheck disable=SC2046
 		add_batch "$kn" "$rel" 0 $(printf '%s\n' ${bl[j]} | sort -n)
 	done
