@@ -120,7 +120,7 @@ family_present() {
 netns_reset() {
 	local ns
 	for ns in $NETNS; do
-		ip netns del "$ns" 2>/dev/null || true
+		[ ! -e "/run/netns/$ns" ] || ip netns del "$ns" 2>/dev/null || true
 	done
 	for ns in $NETNS; do
 		ip netns add "$ns" || return 1
@@ -197,25 +197,30 @@ jcheck() {
 	python3 "$TMPD/jcheck.py" "$@"
 }
 
-# Put back what a check may have changed.
+# Put back what a check may have changed. With few process starts: each
+# costs a second or two on the debug kernel, and this runs after every
+# check (the contexts of a namespace go in one --batch --force process,
+# and a namespace that is gone takes its contexts with it).
 reset_state() {
-	local ns id
-	if ! family_present && [ -f "${CKA_KO:-}" ]; then
+	local ns
+	if [ ! -d "/sys/module/$MODNAME" ] && [ -f "${CKA_KO:-}" ]; then
 		insmod "$CKA_KO" >/dev/null 2>&1
 	fi
 	if [ -n "$PARAM_ORIG" ] && [ -w "$PARAM" ]; then
 		echo "$PARAM_ORIG" >"$PARAM"
 	fi
-	while read -r ns id; do
-		if [ "$ns" = - ]; then
-			"$CLI" context del "$id"
-		else
-			ip netns exec "$ns" "$CLI" context del "$id"
-		fi
-	done <"$TRACK" >/dev/null 2>&1
+	if [ -s "$TRACK" ] && [ -d "/sys/module/$MODNAME" ]; then
+		awk '$1 == "-" { print "context del " $2 }' "$TRACK" >"$TMPD/del"
+		[ ! -s "$TMPD/del" ] || "$CLI" --force --batch "$TMPD/del"
+		for ns in $NETNS; do
+			[ -e "/run/netns/$ns" ] || continue
+			awk -v ns="$ns" '$1 == ns { print "context del " $2 }' "$TRACK" >"$TMPD/del"
+			[ ! -s "$TMPD/del" ] || ip netns exec "$ns" "$CLI" --force --batch "$TMPD/del"
+		done
+	fi >/dev/null 2>&1
 	: >"$TRACK"
 	for ns in $NETNS; do
-		ip netns del "$ns" 2>/dev/null
+		[ ! -e "/run/netns/$ns" ] || ip netns del "$ns" 2>/dev/null
 	done
 }
 
