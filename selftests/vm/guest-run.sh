@@ -61,7 +61,13 @@ fi
 dmesg >"$out/dmesg.before" 2>&1
 # What runs before the test (this script's ancestors, kernel threads, init):
 # anything else alive after it is the test's leftover.
-before=" $(ls /proc | grep -E '^[0-9]+$' | tr '\n' ' ') "
+# (No process per entry here or below: a start costs a second or two on
+# the debug kernel, and kernel threads come and go during a test.)
+pids() {
+	local p
+	for p in /proc/[0-9]*; do printf '%s ' "${p#/proc/}"; done
+}
+before=" $(pids) "
 echo "cka-guest: ---- baseline: test starts ----" >/dev/kmsg
 
 insmod_rc=0
@@ -106,16 +112,18 @@ fi
 # Leftovers of the test (background processes, namespaces, nft rules) must
 # not reach the next test of a batch.
 : >"$out/leftovers"
-for p in $(ls /proc | grep -E '^[0-9]+$'); do
+for p in $(pids); do
 	case $before in *" $p "*) continue ;; esac
 	[ "$p" = $$ ] && continue
 	# user processes only: kernel threads have no command line
-	cmd=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)
-	[ -n "$cmd" ] || continue
-	echo "$p $cmd" >>"$out/leftovers"
+	args=()
+	mapfile -d '' args <"/proc/$p/cmdline" 2>/dev/null
+	[ ${#args[@]} -gt 0 ] || continue
+	echo "$p ${args[*]}" >>"$out/leftovers"
 	kill -KILL "$p" 2>/dev/null
 done
-ip -all netns delete 2>/dev/null
+netns=(/run/netns/*)
+[ ! -e "${netns[0]}" ] || ip -all netns delete 2>/dev/null
 nft flush ruleset 2>/dev/null
 
 if [ "${CKA_KMEMLEAK:-0}" = 1 ] && [ "$kml_end" = 1 ] && [ -w "$kmemleak" ]; then
