@@ -209,13 +209,18 @@ reset_state() {
 	if [ -n "$PARAM_ORIG" ] && [ -w "$PARAM" ]; then
 		echo "$PARAM_ORIG" >"$PARAM"
 	fi
-	if [ -s "$TRACK" ] && [ -d "/sys/module/$MODNAME" ]; then
-		awk '$1 == "-" { print "context del " $2 }' "$TRACK" >"$TMPD/del"
-		[ ! -s "$TMPD/del" ] || "$CLI" --force --batch "$TMPD/del"
-		for ns in $NETNS; do
-			[ -e "/run/netns/$ns" ] || continue
-			awk -v ns="$ns" '$1 == ns { print "context del " $2 }' "$TRACK" >"$TMPD/del"
-			[ ! -s "$TMPD/del" ] || ip netns exec "$ns" "$CLI" --force --batch "$TMPD/del"
+	if [ -d "/sys/module/$MODNAME" ]; then
+		local -A dels=()
+		local id
+		while read -r ns id; do
+			dels[$ns]+="context del $id"$'\n'
+		done <"$TRACK"
+		for ns in "${!dels[@]}"; do
+			if [ "$ns" = - ]; then
+				"$CLI" --force --batch - <<<"${dels[$ns]}"
+			elif [ -e "/run/netns/$ns" ]; then
+				ip netns exec "$ns" "$CLI" --force --batch - <<<"${dels[$ns]}"
+			fi
 		done
 	fi >/dev/null 2>&1
 	: >"$TRACK"

@@ -17,8 +17,8 @@
 #   CKA_KMEMLEAK_FILE  where the scans' report goes (default $CKA_OUT/kmemleak)
 #   CKA_TEE=1          also copy the test output to the console
 #   CKA_NO_MODULE=1    do not insmod (rmmod is still checked if loaded)
-#   CKA_KO_DEPS        modules CKA_KO depends on (the host's modinfo), for
-#                      modprobe before insmod; unset: asked of modinfo here
+#   CKA_KO_DEPS        modules CKA_KO depends on, comma-separated (the
+#                      host's modinfo), modprobed before insmod
 # Files written to $CKA_OUT:
 #   output       test stdout+stderr        rc          test exit status
 #   insmod.log   insmod/modprobe output    insmod-rc   0 or the error status
@@ -87,11 +87,7 @@ if [ "${CKA_NO_MODULE:-0}" != 1 ]; then
 		insmod_rc=2
 	else
 		{
-			if [ -n "${CKA_KO_DEPS+set}" ]; then
-				deps=$CKA_KO_DEPS
-			else
-				deps=$(modinfo -F depends "$CKA_KO" 2>/dev/null)
-			fi
+			deps=${CKA_KO_DEPS:-}
 			for d in ${deps//,/ }; do modprobe "$d" || echo "modprobe $d failed"; done
 			insmod "$CKA_KO"
 		} >"$out/insmod.log" 2>&1
