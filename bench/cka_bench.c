@@ -1553,31 +1553,96 @@ static void row3(void)
 	}
 }
 
-/* Row 4: request/response over attached / unattached / untouched-netns sockets. */
-enum { RR_NETNS, RR_ATTACHED, RR_UNATTACHED };
-static double rr_worst;		/* the slowest round trip of the last run, s */
-static long rr_slow;		/* round trips over 50 ms in it */
-static double rr_mean;		/* its mean rate, stalls included */
-static double rr_worst_at;	/* when the slowest began, s after the start */
+/*
+ * Row 4: request/response over attached / unattached / untouched-netns
+ * sockets, interleaved: TCG and the busy host slow the guest down for
+ * seconds at a time, so the three clients take turns in short slices of
+ * one run and each sees the same slowdowns.
+ */
+enum { RR_NETNS, RR_ATTACHED, RR_UNATTACHED, RR_MODES };
+#define RR_SLICE	25		/* round trips per client per turn */
+#define RR_MAX		(1 << 19)	/* round trips kept per client */
 
-static double rr_run(int mode, long ctx, double secs)
+struct rr_stat {
+	double rate;		/* 1 / its median round trip */
+	double worst;		/* its slowest round trip, s */
+	double worst_at;	/* when that began, s after the start */
+	double mean;		/* round trips / time spent in its turns */
+	long slow;		/* round trips over 50 ms */
+};
+
+static const char *const rr_name[RR_MODES] = { "netns", "attached", "unattached" };
+
+/* An echo server on @fd until killed. */
+static pid_t rr_echo(int fd)
 {
-	int pfd[2];
-	double rate = NAN;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sockaddr_in from;
+		uint8_t buf[64];
+		socklen_t fl;
+		ssize_t l;
+
+		for (;;) {
+			fl = sizeof(from);
+			l = recvfrom(fd, buf, sizeof(buf), 0, (void *)&from, &fl);
+			if (l > 0)
+				sendto(fd, buf, l, 0, (void *)&from, fl);
+		}
+	}
+	return pid;
+}
+
+/* A client connected to a fresh echo server in the current namespace. */
+static int rr_pair(pid_t *echo)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int srv = udp_sock(0, false), cli = udp_sock(0, false);
+
+	if (srv < 0 || cli < 0 || getsockname(srv, (void *)&sin, &sl) ||
+	    connect(cli, (void *)&sin, sl))
+		return -1;
+	*echo = rr_echo(srv);
+	close(srv);
+	return cli;
+}
+
+/*
+ * One run: the three clients (attached to @ctx, unattached beside it, and
+ * one in a fresh namespace) take turns for @secs each after 0.3 s of
+ * warm-up; their figures go to @st.
+ */
+static int rr_run(long ctx, double secs, struct rr_stat st[RR_MODES])
+{
+	struct rr_stat *shared;
+	int ret = -1;
 	pid_t pid;
 
-	if (pipe(pfd))
-		return NAN;
+	shared = mmap(NULL, sizeof(*shared) * RR_MODES, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -1;
+	memset(shared, 0, sizeof(*shared) * RR_MODES);
 	pid = fork();
 	if (pid == 0) {
-		int srv, cli;
-		pid_t spid;
 		uint8_t req[16] = { 0x40, 0x01, 0x12, 0x34 }, buf[64];
-		double t0, t, worst = 0, worst_at = 0, mean_rate, *rtt = malloc(sizeof(double) * (1 << 20));
-		long cnt = 0, slow = 0;
+		double *rtt[RR_MODES], spent[RR_MODES] = {}, t0, end;
+		long cnt[RR_MODES] = {}, turn = 0;
+		int cli[RR_MODES], m, k, i;
+		pid_t echo[RR_MODES];
+		struct cka_nl *nl;
+		struct add_arg a = { .ctx = ctx, .peer0 = -1, .transport = -1 };
 
-		close(pfd[0]);
-		if (mode == RR_NETNS) {
+		cli[RR_ATTACHED] = rr_pair(&echo[RR_ATTACHED]);
+		cli[RR_UNATTACHED] = rr_pair(&echo[RR_UNATTACHED]);
+		nl = nl_open();
+		a.fd = cli[RR_ATTACHED];
+		attach(nl, &a, 1);
+		cka_close(nl);
+		/* Sockets keep their namespace: this one is the module's never. */
+		{
 			struct ifreq ifr = { .ifr_name = "lo" };
 			int s;
 
@@ -1589,81 +1654,67 @@ static double rr_run(int mode, long ctx, double secs)
 			ioctl(s, SIOCSIFFLAGS, &ifr);
 			close(s);
 		}
-		srv = udp_sock(0, false);
-		cli = udp_sock(0, false);
-		spid = fork();
-		if (spid == 0) {
-			struct sockaddr_in from;
-			socklen_t fl;
-			ssize_t l;
-
-			for (;;) {
-				fl = sizeof(from);
-				l = recvfrom(srv, buf, sizeof(buf), 0, (void *)&from, &fl);
-				if (l > 0)
-					sendto(srv, buf, l, 0, (void *)&from, fl);
-			}
-		}
-		{
-			struct sockaddr_in sin;
-			socklen_t sl = sizeof(sin);
-
-			getsockname(srv, (void *)&sin, &sl);
-			connect(cli, (void *)&sin, sl);
-		}
-		if (mode == RR_ATTACHED) {
-			struct cka_nl *nl = nl_open();
-			struct add_arg a = { .ctx = ctx, .fd = cli, .peer0 = -1, .transport = -1 };
-
-			attach(nl, &a, 1);
-			cka_close(nl);
+		cli[RR_NETNS] = rr_pair(&echo[RR_NETNS]);
+		for (m = 0; m < RR_MODES; m++) {
+			rtt[m] = malloc(sizeof(double) * RR_MAX);
+			if (cli[m] < 0 || !rtt[m])
+				_exit(1);
 		}
 		t0 = now();
-		t = t0;
-		while (t < t0 + 0.3 + secs || cnt < 2000) {
-			double ts = t;
+		end = t0 + 0.3 + RR_MODES * secs;
+		for (;;) {
+			double now_t = now();
 
-			if (send(cli, req, sizeof(req), 0) < 0 || recv(cli, buf, sizeof(buf), 0) < 0)
+			if (now_t >= end && cnt[0] >= 2000 && cnt[1] >= 2000 && cnt[2] >= 2000)
 				break;
-			t = now();
-			if (t - ts > worst) {
-				worst = t - ts;
-				worst_at = ts - t0;
+			/* each turn starts with the next client */
+			for (k = 0; k < RR_MODES; k++) {
+				double t, ts, tturn;
+
+				m = (turn + k) % RR_MODES;
+				tturn = now();
+				for (i = 0; i < RR_SLICE; i++) {
+					ts = now();
+					if (send(cli[m], req, sizeof(req), 0) < 0 ||
+					    recv(cli[m], buf, sizeof(buf), 0) < 0)
+						_exit(1);
+					t = now();
+					if (ts < t0 + 0.3)
+						continue;
+					if (t - ts > shared[m].worst) {
+						shared[m].worst = t - ts;
+						shared[m].worst_at = ts - t0;
+					}
+					if (t - ts > 0.05)
+						shared[m].slow++;
+					if (cnt[m] < RR_MAX)
+						rtt[m][cnt[m]++] = t - ts;
+				}
+				if (tturn >= t0 + 0.3)
+					spent[m] += now() - tturn;
 			}
-			if (t - ts > 0.05)
-				slow++;
-			if (t >= t0 + 0.3 && cnt < (1 << 20))
-				rtt[cnt++] = t - ts;
+			turn++;
 		}
-		/*
-		 * TCG and a busy host stall the guest for up to hundreds of ms
-		 * at random: the rate is that of the median round trip; the
-		 * mean rate goes with the slowest round trip to the log.
-		 */
-		mean_rate = cnt / (t - t0 - 0.3);
-		qsort(rtt, cnt, sizeof(double), dcmp);
-		rate = cnt ? 1 / rtt[cnt / 2] : NAN;
-		if (write(pfd[1], &rate, sizeof(rate)) < 0 ||
-		    write(pfd[1], &worst, sizeof(worst)) < 0 ||
-		    write(pfd[1], &mean_rate, sizeof(mean_rate)) < 0 ||
-		    write(pfd[1], &worst_at, sizeof(worst_at)) < 0 ||
-		    write(pfd[1], &slow, sizeof(slow)) < 0)
-			;
-		kill(spid, SIGKILL);
-		waitpid(spid, NULL, 0);
+		for (m = 0; m < RR_MODES; m++) {
+			qsort(rtt[m], cnt[m], sizeof(double), dcmp);
+			shared[m].rate = 1 / rtt[m][cnt[m] / 2];
+			shared[m].mean = spent[m] > 0 ? cnt[m] / spent[m] : 0;
+			kill(echo[m], SIGKILL);
+			waitpid(echo[m], NULL, 0);
+		}
 		_exit(0);
 	}
-	close(pfd[1]);
-	if (read(pfd[0], &rate, sizeof(rate)) != sizeof(rate))
-		rate = NAN;
-	if (read(pfd[0], &rr_worst, sizeof(rr_worst)) != sizeof(rr_worst) ||
-	    read(pfd[0], &rr_mean, sizeof(rr_mean)) != sizeof(rr_mean) ||
-	    read(pfd[0], &rr_worst_at, sizeof(rr_worst_at)) != sizeof(rr_worst_at) ||
-	    read(pfd[0], &rr_slow, sizeof(rr_slow)) != sizeof(rr_slow))
-		rr_worst = rr_slow = 0;
-	close(pfd[0]);
-	waitpid(pid, NULL, 0);
-	return rate;
+	if (pid > 0) {
+		int status;
+
+		waitpid(pid, &status, 0);
+		if (WIFEXITED(status) && !WEXITSTATUS(status)) {
+			memcpy(st, shared, sizeof(*shared) * RR_MODES);
+			ret = 0;
+		}
+	}
+	munmap(shared, sizeof(*shared) * RR_MODES);
+	return ret;
 }
 
 static void row4(void)
@@ -1682,31 +1733,26 @@ static void row4(void)
 	ru = res_new(4, "request/response rate (1/median round trip), unattached socket, same netns", "req/s",
 		     "socket in a netns the module never touched");
 	for (r = 0; r < n; r++) {
-		double b, x, u;
-		char why[3][64];
+		struct rr_stat st[RR_MODES];
+		char why[RR_MODES][80];
+		int m;
 
-		double v[3];
-		int k;
-
-		/* the three in turn, starting with another one each time */
-		for (k = 0; k < 3; k++) {
-			int m = (r + k) % 3;
-
-			v[m] = rr_run(m, m == RR_ATTACHED ? ctx : 0, secs);
-			snprintf(why[m], 64, "%.0f ms at %.2f s, %ld, mean %.0f/s",
-				 rr_worst * 1e3, rr_worst_at, rr_slow, rr_mean);
+		if (rr_run(ctx, secs, st)) {
+			LOG("row 4: rep %d: the run failed", r);
+			continue;
 		}
-		b = v[RR_NETNS];
-		x = v[RR_ATTACHED];
-		u = v[RR_UNATTACHED];
-		LOG("row 4: slowest round trip, round trips > 50 ms, mean rate: netns %s; attached %s; unattached %s",
+		for (m = 0; m < RR_MODES; m++)
+			snprintf(why[m], sizeof(why[m]), "%s %.0f ms at %.2f s, %ld, mean %.0f/s",
+				 rr_name[m], st[m].worst * 1e3, st[m].worst_at, st[m].slow,
+				 st[m].mean);
+		LOG("row 4: slowest round trip, round trips > 50 ms, mean rate: %s; %s; %s",
 		    why[0], why[1], why[2]);
-
-		res_add(ra, x);
-		res_base(ra, b);
-		res_add(ru, u);
-		res_base(ru, b);
-		LOG("row 4: rep %d: netns %.0f, attached %.0f, unattached %.0f req/s", r, b, x, u);
+		res_add(ra, st[RR_ATTACHED].rate);
+		res_base(ra, st[RR_NETNS].rate);
+		res_add(ru, st[RR_UNATTACHED].rate);
+		res_base(ru, st[RR_NETNS].rate);
+		LOG("row 4: rep %d: netns %.0f, attached %.0f, unattached %.0f req/s", r,
+		    st[RR_NETNS].rate, st[RR_ATTACHED].rate, st[RR_UNATTACHED].rate);
 	}
 	cka_close(nl);
 	close(canary);
