@@ -397,8 +397,8 @@ void coap_ka_session_queue(struct coap_ka_session *s, int todo);
 void coap_ka_session_put(struct coap_ka_session *s);
 struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
 					     const struct coap_ka_peer *peer);
-void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
-			unsigned int len, bool *consume);
+void coap_ka_session_rx_empty(struct coap_ka_session *s, u8 type, u16 mid,
+			      bool *consume);
 void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
 			unsigned int len);
 bool coap_ka_session_sent_it(struct coap_ka_session *s, const u8 *hdr,
@@ -424,6 +424,46 @@ bool coap_ka_event_wanted(const struct coap_ka_session *s);
 bool coap_ka_sessions_exist(void);
 int coap_ka_session_init(void);
 void coap_ka_session_exit(void);
+
+/*
+ * Is @hdr (the first min(@len, 4) bytes of a CoAP message of @len bytes)
+ * an empty message: header only, code 0.00? Then its *@type and *@mid.
+ */
+static inline bool coap_ka_empty_msg(const u8 *hdr, unsigned int len,
+				     u8 *type, u16 *mid)
+{
+	if (len != 4 || hdr[0] >> 6 != COAP_KA_COAP_VERSION ||
+	    (hdr[0] & 0x0f) || hdr[1])
+		return false;
+	*type = (hdr[0] >> 4) & 3;
+	*mid = (hdr[2] << 8) | hdr[3];
+	return true;
+}
+
+/**
+ * coap_ka_session_rx() - a datagram from a UDP session's peer
+ * @s: the session
+ * @hdr: its first min(@len, 4) bytes
+ * @len: its CoAP length
+ * @consume: set when the datagram is the kernel's to eat
+ *
+ * Stamps receive activity; an empty message, which may be a Ping or an
+ * answer to one, goes on to coap_ka_session_rx_empty(). Inline: this is
+ * all an application's datagram costs on the receive path.
+ *
+ * Context: softirq (UDP's receive path), under rcu_read_lock().
+ */
+static inline void coap_ka_session_rx(struct coap_ka_session *s,
+				      const u8 *hdr, unsigned int len,
+				      bool *consume)
+{
+	u16 mid;
+	u8 type;
+
+	WRITE_ONCE(s->last_rx, coap_ka_j32());
+	if (coap_ka_empty_msg(hdr, len, &type, &mid))
+		coap_ka_session_rx_empty(s, type, mid, consume);
+}
 
 /* proto.c: the watched socket's operations */
 struct proto *coap_ka_proto_for(struct sock *sk);

@@ -23,6 +23,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/indirect_call_wrapper.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -215,10 +216,23 @@ static int coap_ka_tcp_setsockopt(struct sock *sk, int level, int optname,
 /* ------------------------------------------------------------------ */
 /* UDP                                                                 */
 
+/*
+ * The first min(@len, 4) bytes the application sends, into @hdr; its
+ * iterator is left as it was. A constant size where it can be, so that
+ * the usercopy check is done at build time.
+ */
+static bool coap_ka_udp_peek(const struct msghdr *msg, size_t len, u8 *hdr)
+{
+	struct iov_iter peek = msg->msg_iter;
+
+	if (len >= 4)
+		return copy_from_iter(hdr, 4, &peek) == 4;
+	return copy_from_iter(hdr, len, &peek) == len;
+}
+
 static int coap_ka_udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
-	struct iov_iter peek;
 	bool first;
 	u8 hdr[4];
 	int ret;
@@ -226,13 +240,8 @@ static int coap_ka_udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	if (!ks)
 		return coap_ka_base(sk)->sendmsg(sk, msg, len);
 	/* The CoAP header, unless this continues a corked datagram. */
-	first = !READ_ONCE(udp_sk(sk)->pending);
-	if (first) {
-		peek = msg->msg_iter;
-		first = copy_from_iter(hdr, min_t(size_t, len, sizeof(hdr)),
-				       &peek) == min_t(size_t, len, sizeof(hdr));
-	}
-	ret = coap_ka_base(sk)->sendmsg(sk, msg, len);
+	first = !READ_ONCE(udp_sk(sk)->pending) && coap_ka_udp_peek(msg, len, hdr);
+	ret = INDIRECT_CALL_1(coap_ka_base(sk)->sendmsg, udp_sendmsg, sk, msg, len);
 	if (ret >= 0 && first)
 		coap_ka_udp_sendmsg_seen(ks, msg, hdr, len);
 	coap_ka_sock_put(ks);

@@ -579,45 +579,28 @@ out:
 	rcu_read_unlock();
 }
 
-static bool coap_ka_empty_msg(const u8 *hdr, unsigned int len, u8 *type,
-			      u16 *mid)
-{
-	if (len != 4 || hdr[0] >> 6 != COAP_KA_COAP_VERSION ||
-	    (hdr[0] & 0x0f) || hdr[1])
-		return false;
-	*type = (hdr[0] >> 4) & 3;
-	*mid = (hdr[2] << 8) | hdr[3];
-	return true;
-}
-
 /**
- * coap_ka_session_rx() - a datagram from a UDP session's peer
+ * coap_ka_session_rx_empty() - an empty message from a UDP session's peer
  * @s: the session
- * @hdr: its first min(@len, 4) bytes
- * @len: its CoAP length
+ * @type: its type (%COAP_KA_TYPE_CON ...)
+ * @mid: its Message ID
  * @consume: set when the datagram is the kernel's to eat
  *
- * Stamps receive activity. An empty ACK or Reset with the MID of the Ping
- * in flight is its answer (a pong); a late or repeated one is eaten while
- * a retransmission could have drawn it. An empty Confirmable is the
- * peer's Ping: counted, reported, and with %COAP_KA_F_ANSWER_PINGS
- * answered with a Reset and eaten. Everything else is left to the
- * application.
+ * The rest of coap_ka_session_rx(), which stamped the activity. An empty
+ * ACK or Reset with the MID of the Ping in flight is its answer (a pong);
+ * a late or repeated one is eaten while a retransmission could have drawn
+ * it. An empty Confirmable is the peer's Ping: counted, reported, and with
+ * %COAP_KA_F_ANSWER_PINGS answered with a Reset and eaten. Everything else
+ * is left to the application.
  *
  * Context: softirq (UDP's receive path), under rcu_read_lock().
  */
-void coap_ka_session_rx(struct coap_ka_session *s, const u8 *hdr,
-			unsigned int len, bool *consume)
+void coap_ka_session_rx_empty(struct coap_ka_session *s, u8 type, u16 mid,
+			      bool *consume)
 {
 	const struct coap_ka_params *p;
 	struct coap_ka_params buf;
 	bool answer = false;
-	u16 mid;
-	u8 type;
-
-	WRITE_ONCE(s->last_rx, coap_ka_j32());
-	if (!coap_ka_empty_msg(hdr, len, &type, &mid))
-		return;
 
 	p = coap_ka_session_params(s, &buf);
 	spin_lock(&s->lock);

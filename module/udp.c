@@ -66,27 +66,33 @@ void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer)
 	coap_ka_peer_set(peer, true, &inet_sk(sk)->inet_daddr, inet_sk(sk)->inet_dport);
 }
 
+/* Is @peer @addr (IPv4 if @v4, else IPv6), @port? Nothing copied. */
+static bool coap_ka_peer_is(const struct coap_ka_peer *peer, bool v4,
+			    const void *addr, __be16 port)
+{
+	if (peer->port != port)
+		return false;
+	if (v4)
+		return ipv6_addr_v4mapped(&peer->addr) &&
+		       peer->addr.s6_addr32[3] == *(const __be32 *)addr;
+	return ipv6_addr_equal(&peer->addr, addr);
+}
+
 /*
- * Look up the session of a datagram's peer (its source if @rx) from its
- * IP header @nh and UDP header @uh.
+ * The session of a datagram's peer, @addr (IPv4 if @v4, else IPv6) and
+ * @port. On the data path: a socket's only session is compared in place;
+ * only a socket with several is looked up in the table. Under RCU.
  */
 static struct coap_ka_session *coap_ka_udp_find(struct coap_ka_sock *ks,
-						const void *nh, bool v4,
-						const struct udphdr *uh, bool rx)
+						bool v4, const void *addr,
+						__be16 port)
 {
+	struct coap_ka_session *s = rcu_dereference(ks->one);
 	struct coap_ka_peer peer;
 
-	if (v4) {
-		const struct iphdr *iph = nh;
-
-		coap_ka_peer_set(&peer, true, rx ? &iph->saddr : &iph->daddr,
-				 rx ? uh->source : uh->dest);
-	} else {
-		const struct ipv6hdr *ip6h = nh;
-
-		coap_ka_peer_set(&peer, false, rx ? &ip6h->saddr : &ip6h->daddr,
-				 rx ? uh->source : uh->dest);
-	}
+	if (s)
+		return coap_ka_peer_is(&s->peer, v4, addr, port) ? s : NULL;
+	coap_ka_peer_set(&peer, v4, addr, port);
 	return coap_ka_session_find(ks, &peer);
 }
 
@@ -103,8 +109,12 @@ static int coap_ka_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	ks = coap_ka_sk_ks_rcu(sk);
 	if (!ks)
 		return 1;
-	s = coap_ka_udp_find(ks, skb_network_header(skb),
-			     skb->protocol == htons(ETH_P_IP), udp_hdr(skb), true);
+	if (skb->protocol == htons(ETH_P_IP))
+		s = coap_ka_udp_find(ks, true, &ip_hdr(skb)->saddr,
+				     udp_hdr(skb)->source);
+	else
+		s = coap_ka_udp_find(ks, false, &ipv6_hdr(skb)->saddr,
+				     udp_hdr(skb)->source);
 	if (!s)
 		return 1;
 	len = skb->len - sizeof(struct udphdr);
@@ -220,7 +230,10 @@ static void coap_ka_udp_err(struct sock *sk, struct sk_buff *skb,
 	rcu_read_lock();
 	ks = coap_ka_sk_ks_rcu(sk);
 	if (ks)
-		s = coap_ka_udp_find(ks, skb->data, v4, uh, false);
+		s = coap_ka_udp_find(ks, v4, v4 ?
+				     (const void *)&((const struct iphdr *)skb->data)->daddr :
+				     &((const struct ipv6hdr *)skb->data)->daddr,
+				     uh->dest);
 	if (s) {
 		const u8 *hdr;
 
@@ -582,29 +595,43 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
 			      const u8 *hdr, unsigned int len)
 {
+	const struct sockaddr_in *sin = msg->msg_name;
 	struct sock *sk = ks->sk;
 	struct coap_ka_session *s;
-	struct coap_ka_peer peer;
+	const void *addr;
+	__be16 port;
+	bool v4;
 
-	if (msg->msg_name && msg->msg_namelen >= sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *sin = msg->msg_name;
+	if (sin && msg->msg_namelen >= sizeof(*sin)) {
 		const struct sockaddr_in6 *sin6 = msg->msg_name;
 
-		if (sin->sin_family == AF_INET)
-			coap_ka_peer_set(&peer, true, &sin->sin_addr, sin->sin_port);
-		else if (sin->sin_family == AF_INET6 &&
-			 msg->msg_namelen >= sizeof(*sin6))
-			coap_ka_peer_set(&peer, false, &sin6->sin6_addr,
-					 sin6->sin6_port);
-		else
+		v4 = sin->sin_family == AF_INET;
+		if (v4) {
+			addr = &sin->sin_addr;
+			port = sin->sin_port;
+		} else if (sin->sin_family == AF_INET6 &&
+			   msg->msg_namelen >= sizeof(*sin6)) {
+			addr = &sin6->sin6_addr;
+			port = sin6->sin6_port;
+		} else {
 			return;
-	} else if (!msg->msg_name && sk->sk_state == TCP_ESTABLISHED) {
-		coap_ka_peer_from_sk(sk, &peer);
+		}
+	} else if (!sin && sk->sk_state == TCP_ESTABLISHED) {
+		/* Connected: as coap_ka_peer_from_sk() has it. */
+		v4 = true;
+		addr = &inet_sk(sk)->inet_daddr;
+#if IS_ENABLED(CONFIG_IPV6)
+		if (sk->sk_family == AF_INET6) {
+			v4 = false;
+			addr = &sk->sk_v6_daddr;
+		}
+#endif
+		port = inet_sk(sk)->inet_dport;
 	} else {
 		return;
 	}
 	rcu_read_lock();
-	s = coap_ka_session_find(ks, &peer);
+	s = coap_ka_udp_find(ks, v4, addr, port);
 	if (s)
 		coap_ka_session_tx(s, hdr, len);
 	rcu_read_unlock();
