@@ -538,6 +538,134 @@ TEST_F(udp, rx_activity_sender_still_pinged)
 }
 
 /*
+ * Activity (b'): the application's sends are activity, and their MIDs the
+ * application's, in every form a datagram can name its peer: on connected
+ * IPv4, IPv6 and v4-mapped sockets, and by sendto() with each address
+ * family. Six sessions, each with a silent peer, get a NON every 250 ms for
+ * 2 s: a Ping may only come an idle second after the last NON (the peers'
+ * arrival stamps, so a slow test does not move them), with a MID opposite
+ * the application's.
+ */
+TEST_F(udp, app_sends_are_activity_every_address_form)
+{
+	static const struct {
+		const char *bind, *peer, *dst;
+		bool connected;
+	} form[] = {
+		{ "127.0.0.1", "127.0.0.1", "127.0.0.1", true },
+		{ "::1", "::1", "::1", true },
+		{ "::", "127.0.0.1", "::ffff:127.0.0.1", true },
+		{ "127.0.0.1", "127.0.0.1", "127.0.0.1", false },
+		{ "::", "::1", "::1", false },
+		{ "::", "127.0.0.1", "::ffff:127.0.0.1", false },
+	};
+	enum { N = sizeof(form) / sizeof(form[0]), SENDS = 9 };
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 200,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	struct sockaddr_storage dst[N];
+	socklen_t dlen[N];
+	double added[N], last_non[N], ping_t[N], t0, end;
+	int app[N], peer[N], nons[N], i, f, port;
+	uint16_t ping_mid[N], non_mid[N];
+	long ctx, sid;
+
+	ctx = cka_ctx_new(self->nl, set, NULL);
+	ASSERT_LT(0, ctx);
+	for (f = 0; f < N; f++) {
+		peer[f] = udp_bound(form[f].peer, 0, &port);
+		ASSERT_LE(0, peer[f]);
+		ASSERT_EQ(0, udp_stamp_arrivals(peer[f]));
+		app[f] = udp_bound(form[f].bind, 0, NULL);
+		ASSERT_LE(0, app[f]);
+		dlen[f] = sockaddr_fill(&dst[f], form[f].dst, port);
+		ASSERT_LT(0, dlen[f]);
+		if (form[f].connected)
+			ASSERT_EQ(0, connect(app[f], (void *)&dst[f], dlen[f]));
+		added[f] = now_ms();
+		sid = session_add(self->nl, ctx, app[f],
+				  form[f].connected ? NULL : (void *)&dst[f]);
+		ASSERT_LT(0, sid) TH_LOG("form %d: %s", f, self->nl->msg);
+		nons[f] = 0;
+		non_mid[f] = 0;
+		last_non[f] = 0;
+		ping_t[f] = 0;
+	}
+
+	/* NONs every 250 ms; a Ping then, or after, is checked against them */
+	t0 = now_ms();
+	end = t0 + (SENDS - 1) * 250 + 1000 + LATE_MS;
+	for (i = 0; now_ms() < end; ) {
+		struct pollfd pfd[N];
+		double next = t0 + i * 250;
+		bool all = true;
+
+		if (i < SENDS && now_ms() >= next) {
+			for (f = 0; f < N; f++) {
+				uint8_t non[4];
+
+				coap_hdr(non, COAP_NON, 0x02, 0x3000 + i);
+				if (form[f].connected) {
+					ASSERT_EQ(4, send(app[f], non, 4, 0));
+				} else {
+					ASSERT_EQ(4, sendto(app[f], non, 4, 0,
+							    (void *)&dst[f], dlen[f]));
+				}
+			}
+			i++;
+			continue;
+		}
+		for (f = 0; f < N; f++) {
+			pfd[f].fd = peer[f];
+			pfd[f].events = POLLIN;
+			all &= ping_t[f] > 0;
+		}
+		if (i == SENDS && all)
+			break;
+		poll(pfd, N, i < SENDS ? (int)(next - now_ms()) + 1 : 50);
+		for (f = 0; f < N; f++) {
+			uint8_t buf[64];
+			ssize_t n;
+			double t;
+
+			if (!(pfd[f].revents & POLLIN))
+				continue;
+			n = recv_stamped(peer[f], buf, sizeof(buf), &t);
+			if (coap_is_empty(buf, n, COAP_CON) && !ping_t[f]) {
+				ping_t[f] = t;
+				ping_mid[f] = coap_mid(buf);
+			} else if (n == 4 && coap_type(buf) == COAP_NON) {
+				nons[f]++;
+				if (!ping_t[f]) {
+					last_non[f] = t;
+					non_mid[f] = coap_mid(buf);
+				}
+			}
+		}
+	}
+	for (f = 0; f < N; f++) {
+		double base;
+
+		EXPECT_EQ(SENDS, nons[f]) TH_LOG("form %d", f);
+		ASSERT_LT(0, ping_t[f]) TH_LOG("form %d: no Ping after the NONs", f);
+		/* an idle second after the last NON before it (or the add) */
+		base = last_non[f] > added[f] ? last_non[f] : added[f];
+		EXPECT_LE(1000 - EARLY_MS, ms_since(base, ping_t[f]))
+			TH_LOG("form %d (%s to %s, %s): Ping %ld ms after a NON",
+			       f, form[f].bind, form[f].dst,
+			       form[f].connected ? "connected" : "sendto",
+			       ms_since(base, ping_t[f]));
+		EXPECT_TRUE(!last_non[f] || mid_opposite(ping_mid[f], non_mid[f]))
+			TH_LOG("form %d: Ping MID %#x, application's %#x", f,
+			       ping_mid[f], non_mid[f]);
+		close(app[f]);
+		close(peer[f]);
+	}
+	cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL);
+}
+
+/*
  * Activity (c): the peer sends a NON message every 300 ms for 3 s; in the
  * default mode that is activity and no Ping goes out; the messages reach
  * the application. After the last one, the Ping follows an idle second later.
