@@ -4,11 +4,10 @@
 # run-suite.sh [options]
 #
 # Run every test of selftests/TESTS on every kernel, several VMs at a time,
-# and report one KTAP-style stream. On the Debian kernels each (kernel, test)
-# gets its own fresh VM; on the debug kernel a VM runs a batch of tests one
-# after the other (as many batches as VMs run at a time, or batches of
-# CKA_DEBUG_BATCH tests; CKA_BATCH for the others, default 1), each test
-# with its own insmod, rmmod and kernel-log check:
+# and report one KTAP-style stream. A VM runs a batch of tests one after the
+# other, each with its own insmod, rmmod and kernel-log check: on the debug
+# kernel as many batches as VMs run at a time (or batches of CKA_DEBUG_BATCH
+# tests), on the Debian kernels batches of CKA_BATCH tests (default 4):
 #
 #   ok 3 [6.12.117+deb12-amd64] ctx_test: ctx.new_defaults
 #   not ok 4 [6.1.0-56-amd64] ctx_cli.sh: dmesg: kernel WARNING: ...
@@ -221,8 +220,11 @@ echo "# results: $results"
 # ---- guests: one per (kernel, batch of tests) --------------------------------
 # A guest boots, then runs its tests one after the other, each with its own
 # insmod, rmmod and kernel-log check (selftests/vm/guest-run.sh). On the
-# normal kernels a batch is one test (CKA_BATCH, default 1): a guest boots in
-# a few seconds. The debug kernel takes about a minute to boot and 40 s per
+# Debian kernels a batch is up to CKA_BATCH tests (default 4): a guest boots
+# in a few seconds, but under TCG on 2 cores a boot and power-off still
+# costs 10-12 s of a CPU, a fifth of those kernels' time when every test
+# had a VM of its own. Their tests are spread by cost over the batches as
+# below. The debug kernel takes about a minute to boot and 40 s per
 # kmemleak scan (the first takes the baseline, the last scans for the whole
 # batch), so its tests are spread over as many guests as run at a time
 # (--jobs), or over batches of CKA_DEBUG_BATCH tests: each test goes, most
@@ -281,7 +283,7 @@ for kn in "${knames[@]}"; do
 		[ -z "${t_only[$i]}" ] || only_on "${t_only[$i]}" "$kn" || continue
 		nt=$((nt + 1))
 	done
-	size=${CKA_BATCH:-1}
+	size=${CKA_BATCH:-4}
 	if [ "$kn" = debug ]; then
 		size=${CKA_DEBUG_BATCH:-$(((nt + jobs - 1) / jobs))}
 	fi
