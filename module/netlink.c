@@ -88,15 +88,22 @@ static int coap_ka_nl_ctx_fill(struct sk_buff *msg, struct coap_ka_net *cn,
 	return 0;
 }
 
-/* Reply to a do request with the context; @cn->lock is held. */
-static int coap_ka_nl_ctx_reply(struct sk_buff *skb, struct genl_info *info,
-				struct coap_ka_net *cn,
+/* A reply for one context (coap_ka_nl_ctx_reply()); NULL if none. */
+static struct sk_buff *coap_ka_nl_ctx_msg(void)
+{
+	return genlmsg_new(coap_ka_ctx_msg_size(), GFP_KERNEL);
+}
+
+/*
+ * Reply to a do request with the context in @msg (from coap_ka_nl_ctx_msg(),
+ * consumed; NULL: -ENOMEM); @cn->lock is held.
+ */
+static int coap_ka_nl_ctx_reply(struct sk_buff *msg, struct sk_buff *skb,
+				struct genl_info *info, struct coap_ka_net *cn,
 				const struct coap_ka_ctx *ctx)
 {
-	struct sk_buff *msg;
 	int err;
 
-	msg = genlmsg_new(coap_ka_ctx_msg_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	err = coap_ka_nl_ctx_fill(msg, cn, ctx, coap_ka_nl_user_ns(skb),
@@ -206,7 +213,7 @@ int coap_keepalive_nl_ctx_new_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(ctx);
 		goto out;
 	}
-	err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
+	err = coap_ka_nl_ctx_reply(coap_ka_nl_ctx_msg(), skb, info, cn, ctx);
 	/* The caller never learnt the id: do not leave the context behind. */
 	if (err)
 		coap_ka_ctx_delete(cn, ctx, &dead);
@@ -232,8 +239,13 @@ int coap_keepalive_nl_ctx_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct coap_ka_net *cn = coap_ka_pernet(genl_info_net(info));
 	struct coap_ka_params p;
 	struct coap_ka_ctx *ctx;
+	struct sk_buff *msg;
 	int err;
 
+	/* The reply first: a change that was made is not reported as failed. */
+	msg = coap_ka_nl_ctx_msg();
+	if (!msg)
+		return coap_ka_nl_err(info, -ENOMEM);
 	mutex_lock(&cn->lock);
 	ctx = coap_ka_nl_ctx_lookup(skb, info, cn);
 	if (IS_ERR(ctx)) {
@@ -245,9 +257,11 @@ int coap_keepalive_nl_ctx_set_doit(struct sk_buff *skb, struct genl_info *info)
 	err = coap_ka_ctx_update(cn, ctx, &p);
 	if (err)
 		goto out;
-	err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
+	err = coap_ka_nl_ctx_reply(msg, skb, info, cn, ctx);
+	msg = NULL;
 out:
 	mutex_unlock(&cn->lock);
+	nlmsg_free(msg);
 	return coap_ka_nl_err(info, err);
 }
 
@@ -273,7 +287,7 @@ int coap_keepalive_nl_ctx_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(ctx))
 		err = PTR_ERR(ctx);
 	else
-		err = coap_ka_nl_ctx_reply(skb, info, cn, ctx);
+		err = coap_ka_nl_ctx_reply(coap_ka_nl_ctx_msg(), skb, info, cn, ctx);
 	mutex_unlock(&cn->lock);
 	return coap_ka_nl_err(info, err);
 }
