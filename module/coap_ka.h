@@ -17,6 +17,7 @@
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <linux/coap_keepalive.h>
 
@@ -152,7 +153,10 @@ struct coap_ka_peer {
 	u16 pad;
 };
 
-/* The key of the session table: one session per (socket, peer). */
+/*
+ * What the session table is looked up by: one session per (socket, peer).
+ * A session keeps its peer shorter; the table rebuilds this from it.
+ */
 struct coap_ka_key {
 	struct coap_ka_sock *ks;
 	struct coap_ka_peer peer;
@@ -249,21 +253,24 @@ struct coap_ka_tcp_round {
 
 /*
  * A session: (socket, peer). Kept small, as a server may watch many peers:
- * the budget is 176 bytes without lock debugging (checked at build time),
- * 23 to a page. Times in jiffies are kept as their low 32 bits, as TCP
+ * the budget is 160 bytes without lock debugging (checked at build time),
+ * 25 to a page. Times in jiffies are kept as their low 32 bits, as TCP
  * keeps its own (coap_ka_j32(), coap_ka_j_past()): an entry is never more
  * than COAP_KA_STAMP_MAX old (coap_ka_stamps_age()). The fields only one
  * transport uses share a union.
+ *
+ * The peer is kept as its port and the last word of its address, which is
+ * the whole of an IPv4 address; an IPv6 peer's first three words follow
+ * the session, in an object 12 bytes longer (coap_ka_session_peer(),
+ * coap_ka_session_is_peer()).
  */
 struct coap_ka_session {
-	union {
-		struct coap_ka_key key;
-		struct {
-			struct coap_ka_sock *ks;
-			struct coap_ka_peer peer;
-			u32 id;		/* after the key, in its padding */
-		};
-	};
+	struct coap_ka_sock *ks;
+	__be32 addr_lo;			/* the peer's address, last word */
+	__be16 port;			/* the peer's port */
+	u16 jitter;			/* thousandths of the idle time, this period's */
+	u32 id;
+	atomic_t todo;			/* COAP_KA_TODO_*: coap_ka_todo_set() ... */
 	struct rhash_head node;
 	struct coap_ka_bind *bind;	/* holds a reference; fixed */
 	union {
@@ -274,7 +281,6 @@ struct coap_ka_session {
 	/* on coap_ka_net.pending, then reap_list, while TODO_QUEUED is set */
 	struct llist_node pending_node;
 	struct hlist_node wnode;	/* on its namespace's wheel */
-	unsigned long todo;
 	u64 tx_ns;			/* when the Ping last left */
 	u32 wexp;			/* jiffies its round is due (wheel.c) */
 	u32 last_rx;			/* jiffies, written on the data path */
@@ -284,12 +290,12 @@ struct coap_ka_session {
 	refcount_t refcnt;
 	u32 pings, pongs, nacks;
 	u32 rtt_us;
-	u16 jitter;			/* thousandths of the idle time, this period's */
 	u16 wslot;			/* level << 8 | slot on the wheel, under its lock */
 	u8 state;			/* enum coap_ka_state */
 	u8 end_reason;			/* enum coap_ka_gone_reason, on the reap list */
 	bool dead;
 	u8 nack_reason;			/* UDP: enum coap_ka_nack_reason */
+	bool v6;			/* an IPv6 peer: addr_hi[] is there */
 	/* The Ping state, under the lock: */
 	union {
 		struct {	/* UDP */
@@ -308,7 +314,65 @@ struct coap_ka_session {
 			u32 deferrals;
 		};
 	};
+	__be32 addr_hi[];		/* IPv6 peers: the address's first words */
 };
+
+#define COAP_KA_ADDR_HI_LEN	(3 * sizeof(__be32))
+
+/* The peer of @s, as a table key has it. */
+static inline void coap_ka_session_peer(const struct coap_ka_session *s,
+					struct coap_ka_peer *peer)
+{
+	if (s->v6)
+		memcpy(&peer->addr, s->addr_hi, COAP_KA_ADDR_HI_LEN);
+	else
+		ipv6_addr_set_v4mapped(0, &peer->addr);
+	peer->addr.s6_addr32[3] = s->addr_lo;
+	peer->port = s->port;
+	peer->pad = 0;
+}
+
+/* Is @peer the peer of @s? */
+static inline bool coap_ka_session_is_peer(const struct coap_ka_session *s,
+					   const struct coap_ka_peer *peer)
+{
+	if (s->port != peer->port || s->addr_lo != peer->addr.s6_addr32[3])
+		return false;
+	if (s->v6)
+		return !memcmp(&peer->addr, s->addr_hi, COAP_KA_ADDR_HI_LEN);
+	return ipv6_addr_v4mapped(&peer->addr);
+}
+
+/*
+ * The todo bits, as set_bit() and friends would keep them in an unsigned
+ * long (which would take 8 bytes), with the same ordering: the ones that
+ * return the old value are fully ordered, the others are not ordered.
+ */
+static inline bool coap_ka_todo_test(const struct coap_ka_session *s, int bit)
+{
+	return atomic_read(&s->todo) & BIT(bit);
+}
+
+static inline void coap_ka_todo_set(struct coap_ka_session *s, int bit)
+{
+	atomic_or(BIT(bit), &s->todo);
+}
+
+static inline void coap_ka_todo_clear(struct coap_ka_session *s, int bit)
+{
+	atomic_andnot(BIT(bit), &s->todo);
+}
+
+static inline bool coap_ka_todo_test_and_set(struct coap_ka_session *s, int bit)
+{
+	return atomic_fetch_or(BIT(bit), &s->todo) & BIT(bit);
+}
+
+static inline bool coap_ka_todo_test_and_clear(struct coap_ka_session *s,
+					       int bit)
+{
+	return atomic_fetch_andnot(BIT(bit), &s->todo) & BIT(bit);
+}
 
 /* Times of a session: the low 32 bits of jiffies. */
 static inline u32 coap_ka_j32(void)
@@ -500,7 +564,7 @@ void coap_ka_tls_advance(struct tls_context *tctx);
 
 /* event.c */
 void coap_ka_event(struct coap_ka_session *s, u8 cmd, u32 reason);
-int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer);
+int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_session *s);
 
 static inline const struct coap_ka_transport_ops *
 coap_ka_ops(const struct coap_ka_sock *ks)

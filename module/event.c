@@ -10,24 +10,27 @@
 #include "netlink-gen.h"
 
 /**
- * coap_ka_nl_put_peer() - put a peer's address and port into a message
+ * coap_ka_nl_put_peer() - put a session's peer address and port into a message
  * @msg: the message
- * @peer: the peer (an IPv4 peer is v4-mapped)
+ * @s: the session
  *
  * %COAP_KA_A_PEER_IPV4 or %COAP_KA_A_PEER_IPV6, and %COAP_KA_A_PEER_PORT.
  *
  * Context: any.
  * Return: 0, or -EMSGSIZE when @msg has no room.
  */
-int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_peer *peer)
+int coap_ka_nl_put_peer(struct sk_buff *msg, const struct coap_ka_session *s)
 {
-	if (ipv6_addr_v4mapped(&peer->addr)) {
-		if (nla_put_in_addr(msg, COAP_KA_A_PEER_IPV4, peer->addr.s6_addr32[3]))
+	struct coap_ka_peer peer;
+
+	coap_ka_session_peer(s, &peer);
+	if (!s->v6) {
+		if (nla_put_in_addr(msg, COAP_KA_A_PEER_IPV4, peer.addr.s6_addr32[3]))
 			return -EMSGSIZE;
-	} else if (nla_put_in6_addr(msg, COAP_KA_A_PEER_IPV6, &peer->addr)) {
+	} else if (nla_put_in6_addr(msg, COAP_KA_A_PEER_IPV6, &peer.addr)) {
 		return -EMSGSIZE;
 	}
-	return nla_put_be16(msg, COAP_KA_A_PEER_PORT, peer->port);
+	return nla_put_be16(msg, COAP_KA_A_PEER_PORT, peer.port);
 }
 
 static int coap_ka_event_fill(struct sk_buff *msg, struct coap_ka_session *s,
@@ -46,7 +49,7 @@ static int coap_ka_event_fill(struct sk_buff *msg, struct coap_ka_session *s,
 	if (nla_put_u32(msg, COAP_KA_A_SESSION_ID, s->id) ||
 	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->bind->ctx->id) ||
 	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
-	    coap_ka_nl_put_peer(msg, &s->peer))
+	    coap_ka_nl_put_peer(msg, s))
 		goto cancel;
 	switch (cmd) {
 	case COAP_KA_CMD_PONG_NTF:

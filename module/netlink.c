@@ -435,7 +435,7 @@ static int coap_ka_nl_session_fill(struct sk_buff *msg,
 	    nla_put_u32(msg, COAP_KA_A_CTX_ID, s->bind->ctx->id) ||
 	    nla_put_u64_64bit(msg, COAP_KA_A_SOCK_INODE, s->ks->ino, COAP_KA_A_PAD) ||
 	    nla_put_u32(msg, COAP_KA_A_TRANSPORT, READ_ONCE(s->ks->transport)) ||
-	    coap_ka_nl_put_peer(msg, &s->peer) ||
+	    coap_ka_nl_put_peer(msg, s) ||
 	    nla_put_u32(msg, COAP_KA_A_STATE, st[0]) ||
 	    nla_put_u32(msg, COAP_KA_A_PINGS, st[1]) ||
 	    nla_put_u32(msg, COAP_KA_A_RETRANSMISSIONS, st[2]) ||
@@ -766,7 +766,7 @@ static int coap_ka_nl_batch_fill(struct sk_buff *msg, struct genl_info *info,
 	for (i = 0; i < n; i++) {
 		nest = nla_nest_start(msg, COAP_KA_A_PEER);
 		if (!nest || nla_put_u32(msg, COAP_KA_A_SESSION_ID, p[i].s->id) ||
-		    coap_ka_nl_put_peer(msg, &p[i].s->peer))
+		    coap_ka_nl_put_peer(msg, p[i].s))
 			return -EMSGSIZE;
 		nla_nest_end(msg, nest);
 	}

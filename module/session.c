@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
+#include <linux/jhash.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
@@ -31,7 +32,9 @@
 #include "compat.h"
 #include "trace.h"
 
+/* Sessions with an IPv4 peer, and the longer ones with an IPv6 peer. */
 static struct kmem_cache *coap_ka_session_cache;
+static struct kmem_cache *coap_ka_session6_cache;
 static struct workqueue_struct *coap_ka_wq;
 
 /*
@@ -43,10 +46,41 @@ static struct workqueue_struct *coap_ka_wq;
  */
 static struct rhashtable coap_ka_table;
 
+/*
+ * Looked up by a whole struct coap_ka_key (zeroed, then filled); a session
+ * keeps its peer shorter, so it is hashed and compared by the same key
+ * rebuilt from it.
+ */
+static u32 coap_ka_key_hash(const void *data, u32 len, u32 seed)
+{
+	return jhash2(data, COAP_KA_KEY_LEN / sizeof(u32), seed);
+}
+
+static u32 coap_ka_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct coap_ka_session *s = data;
+	struct coap_ka_key key = { .ks = s->ks };
+
+	coap_ka_session_peer(s, &key.peer);
+	return coap_ka_key_hash(&key, len, seed);
+}
+
+static int coap_ka_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct coap_ka_key *key = arg->key;
+	const struct coap_ka_session *s = obj;
+
+	return !(s->ks == key->ks && coap_ka_session_is_peer(s, &key->peer));
+}
+
+static_assert(COAP_KA_KEY_LEN % sizeof(u32) == 0);
+
 static const struct rhashtable_params coap_ka_table_params = {
 	.key_len = COAP_KA_KEY_LEN,
-	.key_offset = offsetof(struct coap_ka_session, key),
 	.head_offset = offsetof(struct coap_ka_session, node),
+	.hashfn = coap_ka_key_hash,
+	.obj_hashfn = coap_ka_obj_hash,
+	.obj_cmpfn = coap_ka_obj_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -59,7 +93,7 @@ static atomic_t coap_ka_live_socks = ATOMIC_INIT(0);
  * whole cost). Lock debugging makes spinlocks and timers larger.
  */
 #if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_LOCKDEP)
-static_assert(sizeof(struct coap_ka_session) <= 176);
+static_assert(sizeof(struct coap_ka_session) <= 160);
 #endif
 /* Nothing in it grows with lock debugging. */
 static_assert(sizeof(struct coap_ka_sock) <= 64);
@@ -216,8 +250,7 @@ struct coap_ka_session *coap_ka_session_find(struct coap_ka_sock *ks,
 
 	/* The socket's only session: no hashing on its data path. */
 	if (s)
-		return ipv6_addr_equal(&s->peer.addr, &peer->addr) &&
-		       s->peer.port == peer->port ? s : NULL;
+		return coap_ka_session_is_peer(s, peer) ? s : NULL;
 	/* Pairs with coap_ka_sock_hash(): the table holds what @one did. */
 	smp_rmb();
 	memset(&key, 0, sizeof(key));
@@ -248,6 +281,7 @@ static void coap_ka_sock_one_update(struct coap_ka_sock *ks)
  */
 static int coap_ka_sock_hash(struct coap_ka_sock *ks)
 {
+	struct coap_ka_key key = { .ks = ks };
 	struct coap_ka_session *first;
 	int err;
 
@@ -258,8 +292,9 @@ static int coap_ka_sock_hash(struct coap_ka_sock *ks)
 	 * By key: rhashtable_insert_fast() would link a session that is in
 	 * the table already a second time (a loop in its bucket).
 	 */
-	err = rhashtable_lookup_insert_fast(&coap_ka_table, &first->node,
-					    coap_ka_table_params);
+	coap_ka_session_peer(first, &key.peer);
+	err = rhashtable_lookup_insert_key(&coap_ka_table, &key, &first->node,
+					   coap_ka_table_params);
 	if (err && err != -EEXIST)
 		return err;
 	/* The insert is seen before NULL is: coap_ka_session_find(). */
@@ -268,13 +303,36 @@ static int coap_ka_sock_hash(struct coap_ka_sock *ks)
 	return 0;
 }
 
+/* A zeroed session for @peer, from the cache its address family needs. */
+static struct coap_ka_session *coap_ka_session_alloc(const struct coap_ka_peer *peer)
+{
+	bool v6 = !ipv6_addr_v4mapped(&peer->addr);
+	struct coap_ka_session *s;
+
+	s = kmem_cache_zalloc(v6 ? coap_ka_session6_cache : coap_ka_session_cache,
+			      COAP_KA_GFP_USER);
+	if (!s)
+		return NULL;
+	s->v6 = v6;
+	if (v6)
+		memcpy(s->addr_hi, &peer->addr, COAP_KA_ADDR_HI_LEN);
+	s->addr_lo = peer->addr.s6_addr32[3];
+	s->port = peer->port;
+	return s;
+}
+
+static void coap_ka_session_free(struct coap_ka_session *s)
+{
+	kmem_cache_free(s->v6 ? coap_ka_session6_cache : coap_ka_session_cache, s);
+}
+
 static void coap_ka_session_free_rcu(struct rcu_head *head)
 {
 	struct coap_ka_session *s = container_of(head, struct coap_ka_session, rcu);
 
 	coap_ka_bind_put(s->bind);
 	coap_ka_sock_put(s->ks);
-	kmem_cache_free(coap_ka_session_cache, s);
+	coap_ka_session_free(s);
 }
 
 /**
@@ -326,8 +384,8 @@ void coap_ka_session_put(struct coap_ka_session *s)
  */
 void coap_ka_session_queue(struct coap_ka_session *s, int todo)
 {
-	set_bit(todo, &s->todo);
-	if (test_and_set_bit(COAP_KA_TODO_QUEUED, &s->todo))
+	coap_ka_todo_set(s, todo);
+	if (coap_ka_todo_test_and_set(s, COAP_KA_TODO_QUEUED))
 		return;
 	refcount_inc(&s->refcnt);
 	llist_add(&s->pending_node, &s->ks->cn->pending);
@@ -475,7 +533,7 @@ bool coap_ka_send_now(struct coap_ka_session *s)
 	if (!w->sends || READ_ONCE(s->ks->cn->ping_rate_limit))
 		return false;
 	w->sends--;
-	set_bit(COAP_KA_TODO_NOW, &s->todo);
+	coap_ka_todo_set(s, COAP_KA_TODO_NOW);
 	return true;
 }
 
@@ -506,7 +564,7 @@ void coap_ka_session_expire(struct coap_ka_session *s)
 out:
 	spin_unlock(&s->lock);
 	rcu_read_unlock();
-	if (test_and_clear_bit(COAP_KA_TODO_NOW, &s->todo))
+	if (coap_ka_todo_test_and_clear(s, COAP_KA_TODO_NOW))
 		coap_ka_ops(s->ks)->ping(s);
 }
 
@@ -558,7 +616,7 @@ void coap_ka_session_kick(struct coap_ka_session *s)
 		goto out;
 	}
 	/* A Ping not sent yet gets its timer when it leaves. */
-	if (test_bit(COAP_KA_TODO_PING, &s->todo))
+	if (coap_ka_todo_test(s, COAP_KA_TODO_PING))
 		goto out;
 	/*
 	 * A Ping in flight keeps its retransmission timeout if the new
@@ -719,11 +777,11 @@ void coap_ka_session_tx(struct coap_ka_session *s, const u8 *hdr,
  */
 void coap_ka_session_end(struct coap_ka_session *s, u8 reason)
 {
-	if (test_bit(COAP_KA_TODO_REAP, &s->todo))
+	if (coap_ka_todo_test(s, COAP_KA_TODO_REAP))
 		return;
 	spin_lock_bh(&s->lock);
 	/* Not dead: its tables still hold their reference. */
-	if (!s->dead && !test_and_set_bit(COAP_KA_TODO_REAP, &s->todo)) {
+	if (!s->dead && !coap_ka_todo_test_and_set(s, COAP_KA_TODO_REAP)) {
 		s->end_reason = reason;
 		/* Pairs with coap_ka_net_work(): REAP is seen, or QUEUED clear. */
 		coap_ka_session_queue(s, COAP_KA_TODO_REAP);
@@ -791,17 +849,17 @@ static void coap_ka_session_process(struct coap_ka_session *s)
 	 * The Ping waits its turn with the pacer (unless there is no limit
 	 * and none waits); events never wait.
 	 */
-	if (test_bit(COAP_KA_TODO_PING, &s->todo)) {
+	if (coap_ka_todo_test(s, COAP_KA_TODO_PING)) {
 		if (!READ_ONCE(cn->ping_rate_limit) && cn->held_first == cn->held_end)
 			coap_ka_ops(s->ks)->ping(s);
 		else
 			coap_ka_pace_hold(cn, s);
 	}
-	if (test_and_clear_bit(COAP_KA_TODO_PONG, &s->todo))
+	if (coap_ka_todo_test_and_clear(s, COAP_KA_TODO_PONG))
 		coap_ka_event(s, COAP_KA_CMD_PONG_NTF, 0);
-	if (test_and_clear_bit(COAP_KA_TODO_PEER_PING, &s->todo))
+	if (coap_ka_todo_test_and_clear(s, COAP_KA_TODO_PEER_PING))
 		coap_ka_event(s, COAP_KA_CMD_PING_NTF, 0);
-	if (test_and_clear_bit(COAP_KA_TODO_NACK, &s->todo)) {
+	if (coap_ka_todo_test_and_clear(s, COAP_KA_TODO_NACK)) {
 		coap_ka_event(s, COAP_KA_CMD_NACK_NTF,
 			      coap_ka_ops(s->ks)->nack_reason(s));
 		rcu_read_lock();
@@ -859,7 +917,7 @@ static bool coap_ka_pace_take(struct coap_ka_net *cn, unsigned int limit,
 /* Queue @s's Ping behind those waiting, unless it is there already. */
 static void coap_ka_pace_hold(struct coap_ka_net *cn, struct coap_ka_session *s)
 {
-	if (test_and_set_bit(COAP_KA_TODO_HELD, &s->todo))
+	if (coap_ka_todo_test_and_set(s, COAP_KA_TODO_HELD))
 		return;
 	refcount_inc(&s->refcnt);
 	if (xa_is_err(xa_store(&cn->held, cn->held_end, s,
@@ -868,7 +926,7 @@ static void coap_ka_pace_hold(struct coap_ka_net *cn, struct coap_ka_session *s)
 		net_warn_ratelimited("coap_keepalive: a Ping left unpaced (no memory)\n");
 		if (!READ_ONCE(s->dead))
 			coap_ka_ops(s->ks)->ping(s);
-		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_todo_clear(s, COAP_KA_TODO_HELD);
 		coap_ka_session_put(s);
 		return;
 	}
@@ -893,7 +951,7 @@ static void coap_ka_pace_prune(struct coap_ka_net *cn, bool all)
 		if (!all && !READ_ONCE(s->dead))
 			continue;
 		xa_erase(&cn->held, i);
-		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_todo_clear(s, COAP_KA_TODO_HELD);
 		coap_ka_session_put(s);
 		cond_resched();
 	}
@@ -917,7 +975,7 @@ static void coap_ka_pace_run(struct coap_ka_net *cn)
 		limit = READ_ONCE(cn->ping_rate_limit);
 		/* One that will not leave (ended, given up) takes no token. */
 		if (limit && !READ_ONCE(s->dead) &&
-		    test_bit(COAP_KA_TODO_PING, &s->todo) &&
+		    coap_ka_todo_test(s, COAP_KA_TODO_PING) &&
 		    !coap_ka_pace_take(cn, limit, ktime_get_ns(), &wait)) {
 			mod_timer(&cn->pace_timer,
 				  jiffies + max(DIV_ROUND_UP_ULL(wait, TICK_NSEC), 1ULL));
@@ -931,7 +989,7 @@ static void coap_ka_pace_run(struct coap_ka_net *cn)
 		 * Ping that could not go yet) finds it clear when the work
 		 * takes it from the pending list, and waits again.
 		 */
-		clear_bit(COAP_KA_TODO_HELD, &s->todo);
+		coap_ka_todo_clear(s, COAP_KA_TODO_HELD);
 		coap_ka_session_put(s);
 		cond_resched();
 	}
@@ -964,7 +1022,7 @@ void coap_ka_pace_kick(struct coap_ka_net *cn)
 static void coap_ka_pace_ended(struct coap_ka_net *cn, struct coap_ka_session *s)
 {
 	smp_mb();	/* s->dead was set before */
-	if (test_bit(COAP_KA_TODO_HELD, &s->todo) &&
+	if (coap_ka_todo_test(s, COAP_KA_TODO_HELD) &&
 	    !test_and_set_bit(COAP_KA_PACE_PRUNE, &cn->pace_flags))
 		queue_work(coap_ka_wq, &cn->work);
 }
@@ -981,7 +1039,7 @@ static void coap_ka_net_work(struct work_struct *work)
 	/* Oldest first: the pacer keeps the order they fell due in. */
 	list = llist_reverse_order(llist_del_all(&cn->pending));
 	llist_for_each_entry_safe(s, tmp, list, pending_node) {
-		clear_bit(COAP_KA_TODO_QUEUED, &s->todo);
+		coap_ka_todo_clear(s, COAP_KA_TODO_QUEUED);
 		/* Pairs with coap_ka_session_end(): set REAP, then QUEUED. */
 		smp_mb__after_atomic();
 		coap_ka_session_process(s);
@@ -991,8 +1049,8 @@ static void coap_ka_net_work(struct work_struct *work)
 		 * keeps it off the pending list for good); the reference goes
 		 * with it. Else whoever set QUEUED queued it again.
 		 */
-		if (test_bit(COAP_KA_TODO_REAP, &s->todo) &&
-		    !test_and_set_bit(COAP_KA_TODO_QUEUED, &s->todo)) {
+		if (coap_ka_todo_test(s, COAP_KA_TODO_REAP) &&
+		    !coap_ka_todo_test_and_set(s, COAP_KA_TODO_QUEUED)) {
 			llist_add(&s->pending_node, &cn->reap_list);
 			reap = true;
 		} else {
@@ -1143,10 +1201,9 @@ struct coap_ka_session *coap_ka_session_add(struct coap_ka_net *cn,
 	}
 
 	err = -ENOMEM;
-	s = kmem_cache_zalloc(coap_ka_session_cache, COAP_KA_GFP_USER);
+	s = coap_ka_session_alloc(peer);
 	if (!s)
 		goto err_uncharge;
-	s->peer = *peer;
 	spin_lock_init(&s->lock);
 	coap_ka_wheel_entry_init(s);
 	refcount_set(&s->refcnt, 1);
@@ -1230,7 +1287,7 @@ err_free:
 		s->bind->over = NULL;
 	coap_ka_bind_put(s->bind);
 err_free_s:
-	kmem_cache_free(coap_ka_session_cache, s);
+	coap_ka_session_free(s);
 err_uncharge:
 	if (!charged)
 		coap_ka_user_sessions_uncharge(ctx->owner);
@@ -1404,11 +1461,19 @@ int coap_ka_session_init(void)
 	coap_ka_session_cache = KMEM_CACHE(coap_ka_session, SLAB_ACCOUNT);
 	if (!coap_ka_session_cache)
 		goto err_table;
+	coap_ka_session6_cache =
+		kmem_cache_create("coap_ka_session6",
+				  sizeof(struct coap_ka_session) + COAP_KA_ADDR_HI_LEN,
+				  __alignof__(struct coap_ka_session), SLAB_ACCOUNT, NULL);
+	if (!coap_ka_session6_cache)
+		goto err_cache;
 	coap_ka_wq = alloc_workqueue("coap_ka", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!coap_ka_wq)
-		goto err_cache;
+		goto err_cache6;
 	return 0;
 
+err_cache6:
+	kmem_cache_destroy(coap_ka_session6_cache);
 err_cache:
 	kmem_cache_destroy(coap_ka_session_cache);
 err_table:
@@ -1425,6 +1490,7 @@ void coap_ka_session_exit(void)
 {
 	destroy_workqueue(coap_ka_wq);
 	rcu_barrier();
+	kmem_cache_destroy(coap_ka_session6_cache);
 	kmem_cache_destroy(coap_ka_session_cache);
 	rhashtable_destroy(&coap_ka_table);
 }

@@ -446,7 +446,7 @@ static void coap_ka_tcp_timer(struct coap_ka_session *s,
 		return;
 	}
 	if (!time_before(now, deadline) && !s->tcp.sent &&
-	    test_bit(COAP_KA_TODO_HELD, &s->todo)) {
+	    coap_ka_todo_test(s, COAP_KA_TODO_HELD)) {
 		/* The pacer holds it: the pong timeout runs once it leaves. */
 		coap_ka_sched(s, now + coap_ka_pong_timeout(p));
 		return;
@@ -677,7 +677,7 @@ static void coap_ka_tcp_ping(struct coap_ka_session *s)
 	if (empty)
 		msg[1] = 0x00;
 
-	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo))
+	if (!coap_ka_todo_test_and_clear(s, COAP_KA_TODO_PING))
 		return;
 	spin_lock_bh(&s->lock);
 	go = !s->dead && s->state == COAP_KA_STATE_PINGING && !s->tcp.sent &&

@@ -33,22 +33,24 @@ static_assert(COAP_KA_TRACE_GONE_SILENT == COAP_KA_GONE_SILENT);
 
 #define COAP_KA_TRACE_SA_LEN	sizeof(struct sockaddr_in6)
 
-/* @peer as the sockaddr %pISpc prints: IPv4 for a v4-mapped address. */
-static inline void coap_ka_trace_peer(u8 *buf, const struct coap_ka_peer *peer)
+/* The peer of @s as the sockaddr %pISpc prints. */
+static inline void coap_ka_trace_peer(u8 *buf, const struct coap_ka_session *s)
 {
 	memset(buf, 0, COAP_KA_TRACE_SA_LEN);
-	if (ipv6_addr_v4mapped(&peer->addr)) {
+	if (!s->v6) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)buf;
 
 		sin->sin_family = AF_INET;
-		sin->sin_port = peer->port;
-		sin->sin_addr.s_addr = peer->addr.s6_addr32[3];
+		sin->sin_port = s->port;
+		sin->sin_addr.s_addr = s->addr_lo;
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)buf;
+		struct coap_ka_peer peer;
 
+		coap_ka_session_peer(s, &peer);
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = peer->port;
-		sin6->sin6_addr = peer->addr;
+		sin6->sin6_port = s->port;
+		sin6->sin6_addr = peer.addr;
 	}
 }
 
@@ -64,8 +66,8 @@ static inline void coap_ka_trace_peer(u8 *buf, const struct coap_ka_peer *peer)
 		__entry->ctx_id = ts->bind->ctx->id;				\
 		__entry->ino = ts->ks->ino;				\
 		__entry->transport = ts->ks->transport;			\
-		__entry->port = ntohs(ts->peer.port);			\
-		coap_ka_trace_peer(__entry->peer, &ts->peer);		\
+		__entry->port = ntohs(ts->port);				\
+		coap_ka_trace_peer(__entry->peer, ts);			\
 	} while (0)
 
 #define COAP_KA_TP_SESSION_FMT						\

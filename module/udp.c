@@ -66,16 +66,19 @@ void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer)
 	coap_ka_peer_set(peer, true, &inet_sk(sk)->inet_daddr, inet_sk(sk)->inet_dport);
 }
 
-/* Is @peer @addr (IPv4 if @v4, else IPv6), @port? Nothing copied. */
-static bool coap_ka_peer_is(const struct coap_ka_peer *peer, bool v4,
-			    const void *addr, __be16 port)
+/* Is @s's peer @addr (IPv4 if @v4, else IPv6), @port? Nothing copied. */
+static bool coap_ka_udp_is_peer(const struct coap_ka_session *s, bool v4,
+				const void *addr, __be16 port)
 {
-	if (peer->port != port)
+	const __be32 *a = addr;
+
+	if (s->port != port)
 		return false;
 	if (v4)
-		return ipv6_addr_v4mapped(&peer->addr) &&
-		       peer->addr.s6_addr32[3] == *(const __be32 *)addr;
-	return ipv6_addr_equal(&peer->addr, addr);
+		return !s->v6 && s->addr_lo == a[0];
+	if (!s->v6)
+		return ipv6_addr_v4mapped(addr) && s->addr_lo == a[3];
+	return s->addr_lo == a[3] && !memcmp(s->addr_hi, a, COAP_KA_ADDR_HI_LEN);
 }
 
 /*
@@ -91,7 +94,7 @@ static struct coap_ka_session *coap_ka_udp_find(struct coap_ka_sock *ks,
 	struct coap_ka_peer peer;
 
 	if (s)
-		return coap_ka_peer_is(&s->peer, v4, addr, port) ? s : NULL;
+		return coap_ka_udp_is_peer(s, v4, addr, port) ? s : NULL;
 	coap_ka_peer_set(&peer, v4, addr, port);
 	return coap_ka_session_find(ks, &peer);
 }
@@ -175,7 +178,7 @@ static void coap_ka_udp_give_up(struct coap_ka_session *s,
 				const struct coap_ka_params *p, u8 reason)
 {
 	/* a retransmission not sent yet is not sent any more */
-	clear_bit(COAP_KA_TODO_PING, &s->todo);
+	coap_ka_todo_clear(s, COAP_KA_TODO_PING);
 	s->nacks++;
 	s->nack_retries = s->retries;
 	WRITE_ONCE(s->nack_reason, reason);
@@ -383,7 +386,7 @@ static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
 	__be16 sport = READ_ONCE(inet->inet_sport);
-	__be16 dport = s->peer.port;
+	__be16 dport = s->port;
 	struct sk_buff *skb;
 
 	/* Unbound meanwhile (disconnect): the session ends, see udp_connected. */
@@ -396,8 +399,8 @@ static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 	skb_put_data(skb, msg, len);
 	skb_set_owner_w(skb, sk);	/* netfilter sees the application's socket */
 
-	if (ipv6_addr_v4mapped(&s->peer.addr)) {
-		__be32 daddr = s->peer.addr.s6_addr32[3];
+	if (!s->v6) {
+		__be32 daddr = s->addr_lo;
 		struct flowi4 fl4;
 		struct rtable *rt;
 
@@ -423,13 +426,15 @@ static int coap_ka_udp_xmit(struct coap_ka_session *s, const u8 *msg,
 			.flowi6_oif = READ_ONCE(sk->sk_bound_dev_if),
 			.flowi6_mark = READ_ONCE(sk->sk_mark),
 			.flowi6_uid = sk->sk_uid,
-			.daddr = s->peer.addr,
 			.saddr = sk->sk_v6_rcv_saddr,
 			.fl6_dport = dport,
 			.fl6_sport = sport,
 		};
+		struct coap_ka_peer peer;
 		struct dst_entry *dst;
 
+		coap_ka_session_peer(s, &peer);
+		fl6.daddr = peer.addr;
 		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl6, NULL);
 		if (IS_ERR(dst)) {
 			kfree_skb(skb);
@@ -486,7 +491,7 @@ static void coap_ka_udp_ping_start(struct coap_ka_session *s)
 	s->tx_ns = ktime_get_ns();
 	coap_ka_sched(s, jiffies + msecs_to_jiffies(s->timeout_ms));
 	if (coap_ka_send_now(s))
-		set_bit(COAP_KA_TODO_PING, &s->todo);
+		coap_ka_todo_set(s, COAP_KA_TODO_PING);
 	else
 		coap_ka_session_queue(s, COAP_KA_TODO_PING);
 }
@@ -512,7 +517,7 @@ static void coap_ka_udp_timer(struct coap_ka_session *s,
 		WRITE_ONCE(s->pings, s->pings + 1);
 		s->timeout_ms = coap_ka_first_timeout(p);
 		coap_ka_udp_ping_start(s);
-	} else if (test_bit(COAP_KA_TODO_PING, &s->todo)) {
+	} else if (coap_ka_todo_test(s, COAP_KA_TODO_PING)) {
 		/*
 		 * Not left yet (the pacer holds it): its clock starts when it
 		 * leaves (coap_ka_udp_ping()), and it is not retransmitted.
@@ -550,13 +555,13 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 	if (READ_ONCE(coap_ka_unloading))
 		return;
 	spin_lock_bh(&s->lock);
-	if (!test_and_clear_bit(COAP_KA_TODO_PING, &s->todo) || s->dead ||
+	if (!coap_ka_todo_test_and_clear(s, COAP_KA_TODO_PING) || s->dead ||
 	    s->state != COAP_KA_STATE_PINGING) {
 		spin_unlock_bh(&s->lock);
 		return;
 	}
 	mid = s->mid;
-	if (test_bit(COAP_KA_TODO_HELD, &s->todo)) {
+	if (coap_ka_todo_test(s, COAP_KA_TODO_HELD)) {
 		/*
 		 * Its clock starts now: the pacer may have held it past the
 		 * time the timer gave it.
@@ -664,7 +669,7 @@ void coap_ka_udp_connected(struct coap_ka_sock *ks)
 
 	mutex_lock(&cn->lock);
 	list_for_each_entry_safe(s, tmp, &ks->sessions, sock_node)
-		if (!bound || (connected && memcmp(&peer, &s->peer, sizeof(peer))))
+		if (!bound || (connected && !coap_ka_session_is_peer(s, &peer)))
 			coap_ka_session_unlink(cn, s, COAP_KA_GONE_DISCONNECTED,
 					       &dead);
 	mutex_unlock(&cn->lock);

@@ -64,17 +64,37 @@ static inline long slab_objects(const char *name)
 }
 
 /*
- * Wait at most @ms for cache @name to hold @want objects or fewer (the
- * sessions of earlier tests may still be on their way out); the last count.
+ * Sessions in use: the module keeps those with an IPv4 peer and the longer
+ * ones with an IPv6 peer in two caches. -1 if it has none to count.
+ */
+static inline long session_objects(void)
+{
+	long n = slab_objects("coap_ka_session");
+	long n6 = slab_objects("coap_ka_session6");
+
+	return n < 0 || n6 < 0 ? -1 : n + n6;
+}
+
+/*
+ * Wait at most @ms for cache @name (NULL: both session caches) to hold
+ * @want objects or fewer (the sessions of earlier tests may still be on
+ * their way out); the last count.
  */
 static inline long slab_wait(const char *name, long want, int ms)
 {
 	double end = now_ms() + ms;
 	long n;
 
-	while ((n = slab_objects(name)) > want && now_ms() < end)
+	while ((n = name ? slab_objects(name) : session_objects()) > want &&
+	       now_ms() < end)
 		sleep_ms(50);
 	return n;
+}
+
+/* slab_wait() for the sessions of both caches. */
+static inline long session_wait(long want, int ms)
+{
+	return slab_wait(NULL, want, ms);
 }
 
 /* The number in file @path, or -1. */
@@ -161,7 +181,7 @@ static inline void netns_exit_check(struct __test_metadata *_metadata,
 	int p[2], status;
 	pid_t pid;
 
-	base = slab_objects("coap_ka_session");
+	base = session_objects();
 	ctx_base = slab_objects("coap_ka_ctx");
 	ref = read_long("/sys/module/coap_keepalive/refcnt");
 	if (base < 0)
@@ -183,7 +203,7 @@ static inline void netns_exit_check(struct __test_metadata *_metadata,
 	/* the count sees them */
 	EXPECT_LE(base + want - KFENCE_SLACK, r.objects);
 
-	n = slab_wait("coap_ka_session", base, 10000);
+	n = session_wait(base, 10000);
 	EXPECT_GE(base, n) TH_LOG("coap_ka_session: %ld before, %ld in the namespace, %ld after",
 				  base, r.objects, n);
 	if (ctx_base >= 0) {

@@ -351,7 +351,7 @@ static void ns_child(int out)
 	r.ping_ms = now_ms() - t0;
 	r.peer_pings = atomic_load(&resp.pings);
 	r.answered = atomic_load(&resp.answered);
-	r.objects = slab_objects("coap_ka_session");
+	r.objects = session_objects();
 	/* everything stays open: the sockets, the responder, the listeners */
 	if (write(out, &r, sizeof(r)) != sizeof(r))
 		_exit(2);
@@ -380,7 +380,7 @@ TEST_F_TIMEOUT(fault, netns_delete_10k_sessions, 300)
 	int p[2], status, events = 0, err;
 	pid_t pid;
 
-	base = slab_objects("coap_ka_session");
+	base = session_objects();
 	ctx_base = slab_objects("coap_ka_ctx");
 	ref = read_long(MOD_REFCNT);
 	if (base < 0 || ctx_base < 0)
@@ -425,7 +425,7 @@ TEST_F_TIMEOUT(fault, netns_delete_10k_sessions, 300)
 	end = t_exit + NS_GONE_MS;
 	do {
 		t = now_ms();
-		if (t_sess < 0 && (n = slab_objects("coap_ka_session")) <= base)
+		if (t_sess < 0 && (n = session_objects()) <= base)
 			t_sess = t - t_exit;
 		if (t_ctx < 0 && (nctx = slab_objects("coap_ka_ctx")) <= ctx_base)
 			t_ctx = t - t_exit;

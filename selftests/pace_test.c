@@ -453,7 +453,7 @@ TEST_F_TIMEOUT(pace, sessions_end_while_held, 60)
 	double t_close;
 	int n, i, late = 0;
 
-	base = slab_objects("coap_ka_session");
+	base = session_objects();
 	ASSERT_EQ(0, set_limit(1));
 	ASSERT_EQ(0, bed_start(self->b, true));
 	ctx = cka_ctx_new(self->nl, settings, NULL);
@@ -474,7 +474,7 @@ TEST_F_TIMEOUT(pace, sessions_end_while_held, 60)
 		late += self->r[i].t > t_close + 50;
 	EXPECT_EQ(0, late) TH_LOG("%d Pings left after their sessions ended", late);
 	if (base >= 0) {
-		after = slab_wait("coap_ka_session", base, 5000);
+		after = session_wait(base, 5000);
 		EXPECT_GE(base, after) TH_LOG("coap_ka_session: %ld before, %ld after", base, after);
 	}
 	TH_LOG("%d Pings before the end (limit 1/s), none after", n);
@@ -500,7 +500,7 @@ static void held_netns_child(int out, void *arg)
 	pthread_join(b->th, NULL);
 	/* the pacer holds nearly all of them now */
 	if (peers_seen(b->rec, b->nrec, 200) <= 10)
-		r.objects = slab_objects("coap_ka_session");
+		r.objects = session_objects();
 	netns_child_exit(out, &r);
 }
 

@@ -560,7 +560,7 @@ TEST_F(tcp, peer_rst_gone)
 	double t0;
 
 	ASSERT_LT(0, sid);
-	before = slab_objects("coap_ka_session");
+	before = session_objects();
 	tcp_rst_on_close(self->peer);
 	t0 = now_ms();
 	close(self->peer);
@@ -573,7 +573,7 @@ TEST_F(tcp, peer_rst_gone)
 	EXPECT_EQ(-ENOENT, session_wait_gone(self->nl, sid, GONE_MS));
 	if (before < 0)
 		return;
-	after = slab_wait("coap_ka_session", before - 1, 3000);
+	after = session_wait(before - 1, 3000);
 	EXPECT_GE(before - 1, after) TH_LOG("coap_ka_session: %ld with the session, %ld after the close",
 					    before, after);
 }
@@ -1070,7 +1070,7 @@ static void netns_child(int out, void *arg)
 		if (r->ptlen != 2 || memcmp(r->pt, coap_tcp_ping_msg, 2))
 			goto out;
 	}
-	report.objects = slab_objects("coap_ka_session");
+	report.objects = session_objects();
 out:
 	netns_child_exit(out, &report);
 }
@@ -1417,11 +1417,11 @@ FIXTURE_TEARDOWN(last)
 
 TEST_F(last, no_session_left_behind)
 {
-	long n = slab_objects("coap_ka_session");
+	long n = session_objects();
 
 	if (n < 0)
 		SKIP(return, "no coap_ka_session slab cache to count");
-	n = slab_wait("coap_ka_session", 0, 5000);
+	n = session_wait(0, 5000);
 	EXPECT_EQ(0, n) TH_LOG("%ld coap_ka_session objects left after every test", n);
 }
 

@@ -143,7 +143,7 @@ TEST_F_TIMEOUT(life, close_races_add, 150)
 	struct cka_ev ev;
 	double t0;
 
-	base = slab_objects("coap_ka_session");
+	base = session_objects();
 	r.ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, r.ctx);
 	r.nl = cka_open();
@@ -207,7 +207,7 @@ TEST_F_TIMEOUT(life, close_races_add, 150)
 	EXPECT_EQ(0, session_dump(self->nl, r.ctx, NULL, 0));
 	EXPECT_EQ(0, ctx_sessions(self->nl, r.ctx));
 	if (base >= 0) {
-		left = slab_wait("coap_ka_session", base, 5000);
+		left = session_wait(base, 5000);
 		EXPECT_EQ(base, left) TH_LOG("coap_ka_session objects: %ld before, %ld after",
 					     base, left);
 	}
@@ -271,7 +271,7 @@ static void netns_child(int out, void *arg)
 	for (i = 1; i < NS_PEERS; i++)
 		if (recv_within(peer[i], buf, sizeof(buf), 1000 + LATE_MS + 500, NULL, NULL) != 4)
 			goto out;
-	report.objects = slab_objects("coap_ka_session");
+	report.objects = session_objects();
 out:
 	netns_child_exit(out, &report);
 }
@@ -287,57 +287,90 @@ TEST_F(life, netns_exit_frees_sessions)
 }
 
 /*
- * What an idle session costs: the coap_ka_session object (budget 256
- * bytes), printed for the record, and the cache's count follows the
- * sessions one for one (100 idle sessions of one unconnected socket).
+ * A session cache's object size, printed for the record, and held to its
+ * budget where lockdep does not make every spinlock larger; -1 if the
+ * cache is not there.
+ */
+static long cache_object_size(struct __test_metadata *_metadata,
+			      const char *cache, long budget)
+{
+	char path[256], target[256];
+	long obj, slab;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SLAB_DIR "%s", cache);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = 0;
+		ksft_print_msg("%s is merged into %s\n", cache, target);
+	}
+	snprintf(path, sizeof(path), SLAB_DIR "%s/object_size", cache);
+	obj = read_long(path);
+	snprintf(path, sizeof(path), SLAB_DIR "%s/slab_size", cache);
+	slab = read_long(path);
+	if (obj < 0)
+		return -1;
+	snprintf(path, sizeof(path), SLAB_DIR "%s/objs_per_slab", cache);
+	ksft_print_msg("%s object_size %ld slab_size %ld objs_per_slab %ld (slab_size includes this boot's slub_debug red zones and tracking)\n",
+		       cache, obj, slab, read_long(path));
+	if (access("/proc/lockdep", F_OK)) {
+		EXPECT_GE(budget, obj) TH_LOG("%s: %ld bytes, budget %ld", cache, obj, budget);
+	} else {
+		ksft_print_msg("lockdep kernel: %s not held to its %ld-byte budget\n",
+			       cache, budget);
+	}
+	return obj;
+}
+
+/*
+ * What an idle session costs: a session with an IPv4 peer takes 160 bytes
+ * (25 to a page), one with an IPv6 peer the 12 bytes more of its address,
+ * from a cache of its own. Each cache's count follows its sessions one for
+ * one (100 idle sessions of one unconnected socket), the other's stays.
  */
 TEST_F(life, session_object_size)
 {
 	const uint32_t set[] = { COAP_KA_A_KEEPALIVE_SECS, 3600, 0 };
-	long obj, slab, base, with, after, ctx;
-	char path[256], target[256];
-	int fd, i;
-	ssize_t n;
+	static const struct {
+		const char *addr, *cache, *other;
+		long budget;
+	} fam[] = {
+		{ "127.0.0.1", "coap_ka_session", "coap_ka_session6", 160 },
+		{ "::1", "coap_ka_session6", "coap_ka_session", 176 },
+	};
+	long base, other, with, after, ctx;
+	int fd, i, f;
 
-	snprintf(path, sizeof(path), SLAB_DIR "coap_ka_session");
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n > 0) {
-		target[n] = 0;
-		ksft_print_msg("coap_ka_session is merged into %s\n", target);
-	}
-	obj = read_long(SLAB_DIR "coap_ka_session/object_size");
-	slab = read_long(SLAB_DIR "coap_ka_session/slab_size");
-	if (obj < 0)
-		SKIP(return, "no " SLAB_DIR "coap_ka_session");
-	ksft_print_msg("coap_ka_session object_size %ld slab_size %ld objs_per_slab %ld (slab_size includes this boot's slub_debug red zones and tracking)\n",
-		       obj, slab, read_long(SLAB_DIR "coap_ka_session/objs_per_slab"));
-	/* lockdep makes every spinlock and timer larger: no budget there */
-	if (access("/proc/lockdep", F_OK)) {
-		EXPECT_GE(200, obj) TH_LOG("an idle session takes %ld bytes, budget 200", obj);
-	} else {
-		ksft_print_msg("lockdep kernel: object_size not held to the 200-byte budget\n");
-	}
+	for (f = 0; f < 2; f++)
+		if (cache_object_size(_metadata, fam[f].cache, fam[f].budget) < 0)
+			SKIP(return, "no " SLAB_DIR "%s", fam[f].cache);
 
 	ctx = cka_ctx_new(self->nl, set, NULL);
 	ASSERT_LT(0, ctx);
-	base = slab_objects("coap_ka_session");
-	fd = udp_bound("127.0.0.1", 0, NULL);
-	ASSERT_LE(0, fd);
-	for (i = 0; i < 100; i++) {
-		struct sockaddr_storage ss;
+	for (f = 0; f < 2; f++) {
+		base = slab_objects(fam[f].cache);
+		other = slab_objects(fam[f].other);
+		fd = udp_bound(fam[f].addr, 0, NULL);
+		ASSERT_LE(0, fd);
+		for (i = 0; i < 100; i++) {
+			struct sockaddr_storage ss;
 
-		sockaddr_fill(&ss, "127.0.0.1", 20000 + i);
-		ASSERT_LT(0, session_add(self->nl, ctx, fd, (void *)&ss)) TH_LOG("%s", self->nl->msg);
+			sockaddr_fill(&ss, fam[f].addr, 20000 + i);
+			ASSERT_LT(0, session_add(self->nl, ctx, fd, (void *)&ss))
+				TH_LOG("%s", self->nl->msg);
+		}
+		with = slab_objects(fam[f].cache);
+		EXPECT_GE(base + 100, with) TH_LOG("%s", fam[f].cache);
+		EXPECT_LE(base + 100 - KFENCE_SLACK, with) TH_LOG("%s", fam[f].cache);
+		EXPECT_GE(other, slab_objects(fam[f].other))
+			TH_LOG("%s peers took %s objects", fam[f].addr, fam[f].other);
+		EXPECT_EQ(100, session_dump(self->nl, ctx, NULL, 0));
+		close(fd);
+		after = slab_wait(fam[f].cache, base, 5000);
+		EXPECT_EQ(base, after) TH_LOG("%s", fam[f].cache);
+		ksft_print_msg("%s objects: %ld, %ld with 100 idle sessions to %s, %ld after close\n",
+			       fam[f].cache, base, with, fam[f].addr, after);
 	}
-	with = slab_objects("coap_ka_session");
-	EXPECT_GE(base + 100, with);
-	EXPECT_LE(base + 100 - KFENCE_SLACK, with);
-	EXPECT_EQ(100, session_dump(self->nl, ctx, NULL, 0));
-	close(fd);
-	after = slab_wait("coap_ka_session", base, 5000);
-	EXPECT_EQ(base, after);
-	ksft_print_msg("coap_ka_session objects: %ld, %ld with 100 idle sessions, %ld after close\n",
-		       base, with, after);
 	EXPECT_EQ(0, cka_ctx_cmd(self->nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL));
 }
 
