@@ -571,8 +571,14 @@ TEST_F(tcp, peer_rst_gone)
 	close(self->app);
 	self->app = -1;
 	EXPECT_EQ(-ENOENT, session_wait_gone(self->nl, sid, GONE_MS));
-	if (before < 0)
+	/*
+	 * An object KFENCE served (kfence.sample_interval=10 in the test
+	 * guests) is in no cache's count: then there is nothing to count.
+	 */
+	if (before < 1) {
+		TH_LOG("the session is not in the caches' count (KFENCE's?): not counted");
 		return;
+	}
 	after = session_wait(before - 1, 3000);
 	EXPECT_GE(before - 1, after) TH_LOG("coap_ka_session: %ld with the session, %ld after the close",
 					    before, after);
