@@ -239,8 +239,12 @@ static int coap_ka_udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 
 	if (!ks)
 		return coap_ka_base(sk)->sendmsg(sk, msg, len);
-	/* The CoAP header, unless this continues a corked datagram. */
-	first = !READ_ONCE(udp_sk(sk)->pending) && coap_ka_udp_peek(msg, len, hdr);
+	/*
+	 * The CoAP header, unless this continues a corked datagram or could
+	 * change nothing.
+	 */
+	first = !READ_ONCE(udp_sk(sk)->pending) && !coap_ka_udp_send_moot(ks) &&
+		coap_ka_udp_peek(msg, len, hdr);
 	ret = INDIRECT_CALL_1(coap_ka_base(sk)->sendmsg, udp_sendmsg, sk, msg, len);
 	if (ret >= 0 && first)
 		coap_ka_udp_sendmsg_seen(ks, msg, hdr, len);
