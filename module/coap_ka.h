@@ -537,7 +537,7 @@ void coap_ka_proto_exit(void);
 
 /* udp.c */
 void coap_ka_peer_from_sk(struct sock *sk, struct coap_ka_peer *peer);
-bool coap_ka_udp_send_moot(struct coap_ka_sock *ks);
+bool coap_ka_udp_send_moot(struct coap_ka_sock *ks, u32 then);
 void coap_ka_udp_sendmsg_seen(struct coap_ka_sock *ks, struct msghdr *msg,
 			      const u8 *hdr, unsigned int len);
 void coap_ka_udp_connected(struct coap_ka_sock *ks);

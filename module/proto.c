@@ -217,36 +217,60 @@ static int coap_ka_tcp_setsockopt(struct sock *sk, int level, int optname,
 /* UDP                                                                 */
 
 /*
- * The first min(@len, 4) bytes the application sends, into @hdr; its
- * iterator is left as it was. A constant size where it can be, so that
- * the usercopy check is done at build time.
+ * The first min(@len, 4) bytes of the datagram @from runs over, into @hdr;
+ * @from is left as it was. A constant size where it can be, so that the
+ * usercopy check is done at build time.
  */
-static bool coap_ka_udp_peek(const struct msghdr *msg, size_t len, u8 *hdr)
+static bool coap_ka_udp_peek(const struct iov_iter *from, size_t len, u8 *hdr)
 {
-	struct iov_iter peek = msg->msg_iter;
+	struct iov_iter peek = *from;
 
 	if (len >= 4)
 		return copy_from_iter(hdr, 4, &peek) == 4;
 	return copy_from_iter(hdr, len, &peek) == len;
 }
 
+/*
+ * The same, once UDP has taken the datagram: its iterator, @left bytes
+ * long before, is wound back over what UDP copied.
+ */
+static bool coap_ka_udp_peek_sent(const struct msghdr *msg, size_t left,
+				  size_t len, u8 *hdr)
+{
+	struct iov_iter from = msg->msg_iter;
+
+	iov_iter_revert(&from, left - iov_iter_count(&from));
+	return coap_ka_udp_peek(&from, len, hdr);
+}
+
 static int coap_ka_udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct coap_ka_sock *ks = coap_ka_proto_ks(sk);
-	bool first;
+	size_t left = iov_iter_count(&msg->msg_iter);
+	u32 then = coap_ka_j32();
+	bool head, moot;
 	u8 hdr[4];
 	int ret;
 
 	if (!ks)
 		return coap_ka_base(sk)->sendmsg(sk, msg, len);
 	/*
-	 * The CoAP header, unless this continues a corked datagram or could
-	 * change nothing.
+	 * The CoAP header, unless this continues a corked datagram or can
+	 * change nothing as it begins.
 	 */
-	first = !READ_ONCE(udp_sk(sk)->pending) && !coap_ka_udp_send_moot(ks) &&
-		coap_ka_udp_peek(msg, len, hdr);
+	head = !READ_ONCE(udp_sk(sk)->pending);
+	moot = head && coap_ka_udp_send_moot(ks, then);
+	if (head && !moot)
+		head = coap_ka_udp_peek(&msg->msg_iter, len, hdr);
 	ret = INDIRECT_CALL_1(coap_ka_base(sk)->sendmsg, udp_sendmsg, sk, msg, len);
-	if (ret >= 0 && first)
+	/*
+	 * The send may have slept (a full send buffer) into another jiffy,
+	 * or while an answer to our Ping opened the window in which its MID
+	 * is ours: this datagram is then looked at after all.
+	 */
+	if (ret >= 0 && moot && !coap_ka_udp_send_moot(ks, then))
+		moot = !coap_ka_udp_peek_sent(msg, left, len, hdr);
+	if (ret >= 0 && head && !moot)
 		coap_ka_udp_sendmsg_seen(ks, msg, hdr, len);
 	coap_ka_sock_put(ks);
 	return ret;

@@ -588,24 +588,29 @@ static void coap_ka_udp_ping(struct coap_ka_session *s)
 /**
  * coap_ka_udp_send_moot() - would a send change nothing a session keeps?
  * @ks: the watched socket
+ * @then: the jiffy (coap_ka_j32()) the send began in
  *
  * It would not when the socket has one session (connected, or one peer so
- * far), stamped in this jiffy already, with no late answer to one of our
- * Pings being eaten: the send would stamp the same jiffy, and the
- * application's MID, seen a jiffy late, stays far from the half of the
- * space the Pings take (coap_ka_next_mid()). A datagram to another peer
- * concerns no session. The peek and the lookup are then saved: a busy
- * connected socket sends many datagrams a jiffy.
+ * far), stamped in this jiffy already, which is still the one the send
+ * began in, with no late answer to one of our Pings being eaten: the send
+ * would stamp the same jiffy, and the application's MID, seen a jiffy
+ * late, stays far from the half of the space the Pings take
+ * (coap_ka_next_mid()). A datagram to another peer concerns no session.
+ * The peek and the lookup are then saved: a busy connected socket sends
+ * many datagrams a jiffy. Asked again once the send is done, as it may
+ * have slept.
  *
  * Context: process context, the application's sendmsg().
  * Return: true if the send can change nothing, so needs no look.
  */
-bool coap_ka_udp_send_moot(struct coap_ka_sock *ks)
+bool coap_ka_udp_send_moot(struct coap_ka_sock *ks, u32 then)
 {
 	struct coap_ka_session *s;
 	u32 now = coap_ka_j32();
 	bool moot = false;
 
+	if (now != then)
+		return false;
 	rcu_read_lock();
 	s = rcu_dereference(ks->one);
 	if (s)

@@ -9,7 +9,8 @@
  *      (SOCKET_CHANGED), then close and rmmod complete (fixture unload)
  *   F2 a corked datagram (MSG_MORE, UDP_CORK) never gets a Ping glued on
  *   F3 the application's own empty ACK / late RST with a Ping's MID
- *      reaches it
+ *      reaches it, also when its send slept while the Ping was answered;
+ *      a send that slept is activity as of its end
  *   F4 SESSION_GET / CTX_GET show another user nothing of root's
  *   F5 per-user session quota (EDQUOT), memory cgroup charging and limit
  *   F6 close() racing SESSION_DEL, 10000 times
@@ -372,6 +373,131 @@ TEST_F_TIMEOUT(safe, own_empty_ack_reaches_app, 60)
 TEST_F_TIMEOUT(safe, late_rst_reaches_app, 60)
 {
 	own_empty_reaches_app(_metadata, self, false);
+}
+
+/*
+ * F3, with a send that sleeps. In a network namespace of its own, lo's
+ * qdisc is prio: the application's datagrams go through a token bucket
+ * (TBF_RATE bytes/s, a bucket of 7000), the peer's (SO_PRIORITY 6) pass
+ * at once. The application's send buffer is at its minimum. The kernel's
+ * Ping (MID M) reaches the peer. The application then sends two datagrams
+ * of 6000 bytes (the first empties the bucket; a jiffy later the second
+ * waits in it for about 200 ms, charged to the socket) and at once its own
+ * CON with MID M, whose send sleeps until the second leaves. Meanwhile the peer answers the
+ * Ping with a Reset, which opens the window in which answers to M are the
+ * kernel's. The module must see the CON as it is when its send ends: the
+ * session was active then (TX_AGE_MS counts from the end), and M is the
+ * application's from then on, so the peer's empty ACK to it reaches the
+ * application.
+ *
+ * The shortcut this guards (coap_ka_udp_send_moot()) is taken when the CON
+ * begins in the jiffy the second datagram was stamped in, which a round
+ * may miss: three rounds. A round in which the CON did not
+ * sleep, or the Reset came too late, fails rather than pass on a send that
+ * proves nothing.
+ */
+#define TBF_RATE	25000
+#define ROUNDS		3
+
+struct late_rst {
+	int peer;
+	uint16_t mid;
+	double sent;	/* now_ms() once the Reset was sent, or 0 */
+};
+
+static void *late_rst_send(void *arg)
+{
+	struct late_rst *r = arg;
+	uint8_t rst[4];
+
+	usleep(60 * 1000);
+	coap_hdr(rst, COAP_RST, 0, r->mid);
+	if (send(r->peer, rst, 4, 0) == 4)
+		r->sent = now_ms();
+	return NULL;
+}
+
+TEST_F_TIMEOUT(safe, slept_send_seen_as_it_ends, 90)
+{
+	const uint32_t set[] = {
+		COAP_KA_A_KEEPALIVE_SECS, 1, COAP_KA_A_ACK_TIMEOUT_MS, 2000,
+		COAP_KA_A_ACK_RANDOM_FACTOR, 1000, COAP_KA_A_MAX_RETRANSMIT, 1, 0,
+	};
+	uint8_t buf[8192], msg[4], big[6000] = {};
+	int fd, peer, sz = 1, prio = 6, round, n;
+	double t_start, t_end, t_get;
+	struct late_rst r;
+	struct cka_nl *nl;
+	struct cka_ev s;
+	pthread_t th;
+	long ctx, sid;
+
+	ctx = netns_child_ctx(set, &nl);
+	ASSERT_LT(0, ctx) TH_LOG("no network namespace of its own");
+	snprintf((char *)buf, sizeof(buf),
+		 "tc qdisc add dev lo root handle 1: prio && "
+		 "tc qdisc add dev lo parent 1:2 handle 20: tbf rate %dbps burst 7000 limit 100000",
+		 TBF_RATE);
+	ASSERT_EQ(0, system((char *)buf)) TH_LOG("tc could not set up lo's qdiscs");
+	peer = udp_bound(LO, 0, NULL);
+	ASSERT_LE(0, peer);
+	ASSERT_EQ(0, setsockopt(peer, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio)));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)));
+	ASSERT_EQ(0, udp_connect_fd(fd, peer));
+	ASSERT_EQ(0, udp_connect_fd(peer, fd));
+	sid = session_add(nl, ctx, fd, NULL);
+	ASSERT_LT(0, sid) TH_LOG("%s", nl->msg);
+
+	for (round = 1; round <= ROUNDS; round++) {
+		do {
+			n = recv_within(peer, buf, sizeof(buf), 1000 + LATE_MS + 500,
+					NULL, NULL);
+			ASSERT_LT(0, n) TH_LOG("round %d: no Ping", round);
+		} while (!is_ping(buf, n));
+		r = (struct late_rst){ .peer = peer, .mid = coap_mid(buf) };
+		coap_hdr(big, COAP_NON, 0x02, 0x0100 + round);
+		coap_hdr(msg, COAP_CON, 0x01, r.mid);
+		ASSERT_EQ(0, pthread_create(&th, NULL, late_rst_send, &r));
+		ASSERT_EQ(sizeof(big), send(fd, big, sizeof(big), 0));
+		/* the first is out (on lo, within its send): a jiffy on */
+		usleep(5000);
+		t_start = now_ms();
+		ASSERT_EQ(sizeof(big), send(fd, big, sizeof(big), 0));
+		ASSERT_EQ(4, send(fd, msg, 4, 0));
+		t_end = now_ms();
+		ASSERT_EQ(0, session_get(nl, sid, &s));
+		t_get = now_ms();
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		ASSERT_LT(0, r.sent) TH_LOG("round %d: the peer's Reset was not sent", round);
+		ASSERT_GT(t_end, r.sent)
+			TH_LOG("round %d: the CON's send ended %.1f ms in, before the Reset: nothing shown",
+			       round, t_end - t_start);
+		ASSERT_EQ(round, s.v[COAP_KA_A_PONGS])
+			TH_LOG("round %d: the Reset was not taken", round);
+		/* the age of the send's end, plus a jiffy and rounding */
+		EXPECT_GE((long)(t_get - t_end) + 10, (long)s.v[COAP_KA_A_TX_AGE_MS])
+			TH_LOG("round %d: a send that ended %.0f ms in counts as activity %u ms ago",
+			       round, t_end - t_start, s.v[COAP_KA_A_TX_AGE_MS]);
+
+		/* the peer gets all three, then answers the CON with an empty ACK */
+		do {
+			n = recv_within(peer, buf, sizeof(buf), 2000, NULL, NULL);
+			ASSERT_LT(0, n) TH_LOG("round %d: the CON never came", round);
+		} while (n != 4 || memcmp(buf, msg, 4));
+		coap_hdr(msg, COAP_ACK, 0, r.mid);
+		ASSERT_EQ(4, send(peer, msg, 4, 0));
+		n = recv_within(fd, buf, sizeof(buf), 1000, NULL, NULL);
+		EXPECT_EQ(4, n)
+			TH_LOG("round %d: the application never got the empty ACK to its CON %#x",
+			       round, r.mid);
+		if (n == 4)
+			EXPECT_EQ(0, memcmp(buf, msg, 4));
+	}
+	close(fd);
+	close(peer);
+	EXPECT_EQ(0, cka_ctx_cmd(nl, COAP_KA_CMD_CTX_DEL, ctx, NULL, NULL));
+	cka_close(nl);
 }
 
 /*
