@@ -381,20 +381,20 @@ TEST_F_TIMEOUT(safe, late_rst_reaches_app, 60)
  * (TBF_RATE bytes/s, a bucket of 7000), the peer's (SO_PRIORITY 6) pass
  * at once. The application's send buffer is at its minimum. The kernel's
  * Ping (MID M) reaches the peer. The application then sends two datagrams
- * of 6000 bytes (the first empties the bucket; a jiffy later the second
- * waits in it for about 200 ms, charged to the socket) and at once its own
- * CON with MID M, whose send sleeps until the second leaves. Meanwhile the peer answers the
- * Ping with a Reset, which opens the window in which answers to M are the
- * kernel's. The module must see the CON as it is when its send ends: the
- * session was active then (TX_AGE_MS counts from the end), and M is the
- * application's from then on, so the peer's empty ACK to it reaches the
- * application.
+ * of 6000 bytes (the first empties the bucket; 5 ms later the second waits
+ * in it for about 200 ms, charged to the socket) and at once its own CON
+ * with MID M, whose send sleeps until the second leaves. Meanwhile the
+ * peer answers the Ping with a Reset, which opens the window in which
+ * answers to M are the kernel's. The module must see the CON as it is when
+ * its send ends: the session was active then (TX_AGE_MS counts from the
+ * end), and M is the application's from then on, so the peer's empty ACK
+ * to it reaches the application.
  *
  * The shortcut this guards (coap_ka_udp_send_moot()) is taken when the CON
  * begins in the jiffy the second datagram was stamped in, which a round
- * may miss: three rounds. A round in which the CON did not
- * sleep, or the Reset came too late, fails rather than pass on a send that
- * proves nothing.
+ * may miss: three rounds. A round in which the CON did not sleep, or the
+ * Reset came too late, fails rather than pass on a send that proves
+ * nothing.
  */
 #define TBF_RATE	25000
 #define ROUNDS		3
